@@ -1,0 +1,37 @@
+"""IMR-KG: California workers' compensation medical-necessity criteria as a knowledge graph.
+
+Python API for other tools:
+
+    >>> import kg
+    >>> evaluation = kg.evaluate("examples/seed-case.ttl")
+    >>> [(r.requested_as, r.verdict) for r in evaluation.requests]
+
+IMR-KG screens documented facts against guideline criteria; its verdicts are not denials.
+"""
+
+from kg.errors import ConsistencyError, InputError
+from kg.evaluate import evaluate
+from kg.knowledge import load_knowledge
+from kg.model import (
+    Citation,
+    ConditionResult,
+    CriterionResult,
+    DecisionRecord,
+    Evaluation,
+    Evidence,
+    RequestResult,
+)
+
+__all__ = [
+    "Citation",
+    "ConditionResult",
+    "ConsistencyError",
+    "CriterionResult",
+    "DecisionRecord",
+    "Evaluation",
+    "Evidence",
+    "InputError",
+    "RequestResult",
+    "evaluate",
+    "load_knowledge",
+]

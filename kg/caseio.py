@@ -1,0 +1,89 @@
+"""Read a case (Turtle, JSON-LD, N-Triples or an rdflib Graph) and check its shape.
+
+Every user mistake becomes an InputError naming the file and line (syntax) or the node and
+property (structure), with what was expected; nothing is evaluated from a bad case.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from pyshacl import validate
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import SH
+from rdflib.plugins.parsers.notation3 import BadSyntax
+from rdflib.util import guess_format
+
+from kg.errors import InputError
+from kg.knowledge import load_knowledge, project_root
+from kg.namespaces import bind_prefixes
+
+CaseSource = Graph | str | Path
+
+
+def read_graph(path: Path) -> Graph:
+    """Parse an RDF file, turning parser failures into an InputError with the line number."""
+    if not path.is_file():
+        raise InputError(str(path), ["no such file"])
+    fmt = guess_format(str(path)) or "turtle"
+    graph = Graph()
+    bind_prefixes(graph)
+    try:
+        graph.parse(path, format=fmt)
+    except BadSyntax as exc:
+        raise InputError(f"{path}:{exc.lines + 1}", [f"not valid Turtle: {exc._why}"]) from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(str(path), [f"not a text RDF file ({exc.reason})"]) from exc
+    except Exception as exc:  # the JSON-LD and N-Triples parsers raise assorted types
+        raise InputError(str(path), [f"not valid {fmt}: {exc}"]) from exc
+    return graph
+
+
+@cache
+def _input_shapes() -> Graph:
+    return Graph().parse(project_root() / "shapes" / "input" / "case-data.ttl", format="turtle")
+
+
+def _node_name(graph: Graph, node) -> str:
+    if isinstance(node, URIRef):
+        return graph.namespace_manager.normalizeUri(node)
+    return f"blank node {node}"
+
+
+def check_case(graph: Graph, source: str) -> None:
+    """Validate case data against shapes/input/case-data.ttl; raise InputError on violations."""
+    # Vocabulary and catalogue terms must be visible for the sh:class checks.
+    data = Graph()
+    data += load_knowledge().ontology
+    data += graph
+    conforms, report, _ = validate(
+        data,
+        shacl_graph=_input_shapes(),
+        inference="none",
+        allow_warnings=True,
+    )
+    if conforms:
+        return
+    problems = []
+    for result in report.subjects(SH.resultSeverity, SH.Violation):
+        focus = report.value(result, SH.focusNode)
+        message = report.value(result, SH.resultMessage)
+        value = report.value(result, SH.value)
+        problem = f"{_node_name(graph, focus)}: {message}"
+        if value is not None:
+            shown = value if isinstance(value, Literal) else _node_name(graph, value)
+            problem += f" (found {shown!s})" if isinstance(value, Literal) else f" (found {shown})"
+        problems.append(problem)
+    raise InputError(source, sorted(set(problems)))
+
+
+def load_case(source: CaseSource) -> tuple[Graph, str]:
+    """The case graph and a name for messages; raises InputError for bad input."""
+    if isinstance(source, Graph):
+        graph, name = source, "<graph>"
+    else:
+        path = Path(source)
+        graph, name = read_graph(path), str(path)
+    check_case(graph, name)
+    return graph, name

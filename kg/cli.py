@@ -1,0 +1,125 @@
+"""The imr-kg command: a thin layer over the Python API."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rdflib import Graph
+from rich.console import Console
+from rich.table import Table
+
+from kg.errors import ConsistencyError, InputError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="IMR-KG: screen California workers' compensation treatment requests against MTUS, "
+    "ACOEM and ODG criteria and explain every verdict. A screen, not a denial.",
+)
+err = Console(stderr=True)
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+    turtle = "turtle"
+
+
+class RowFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def _fail(exc: Exception) -> None:
+    for line in str(exc).splitlines():
+        err.print(f"[red]error:[/red] {line}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code=2)
+
+
+@app.command()
+def evaluate(
+    path: Annotated[Path, typer.Argument(help="case file: Turtle, JSON-LD or N-Triples")],
+    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+) -> None:
+    """Screen every request of a case against the criteria in force on its date."""
+    from kg.evaluate import evaluate as run_evaluation
+    from kg.render import print_table, to_json, to_turtle
+
+    try:
+        evaluation = run_evaluation(path)
+    except InputError as exc:
+        _fail(exc)
+    if format is OutputFormat.json:
+        sys.stdout.write(to_json(evaluation) + "\n")
+    elif format is OutputFormat.turtle:
+        sys.stdout.write(to_turtle(evaluation))
+    else:
+        print_table(evaluation, Console(width=max(Console().width, 110)))
+
+
+@app.command()
+def query(
+    file: Annotated[Path, typer.Argument(help="a SPARQL file, e.g. queries/failed-criteria.rq")],
+    case: Annotated[Path | None, typer.Option(help="case file to evaluate and add")] = None,
+    format: Annotated[RowFormat, typer.Option("--format", "-f")] = RowFormat.table,
+) -> None:
+    """Run a SPARQL query over the knowledge graph, plus a case and its verdicts."""
+    from kg.querying import query_graph, run_sparql_file
+
+    try:
+        graph: Graph = query_graph(case)
+        variables, rows = run_sparql_file(file, graph)
+    except InputError as exc:
+        _fail(exc)
+    if format is RowFormat.json:
+        sys.stdout.write(
+            json.dumps([dict(zip(variables, r, strict=True)) for r in rows], indent=2) + "\n"
+        )
+    elif format is RowFormat.csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(variables)
+        writer.writerows(rows)
+    else:
+        table = Table(*variables, show_lines=False)
+        for row in rows:
+            table.add_row(*(value or "" for value in row))
+        Console(width=max(Console().width, 160)).print(table)
+        err.print(f"{len(rows)} rows")
+
+
+@app.command()
+def check(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="case files to check with the ontology")
+    ] = None,
+) -> None:
+    """Check the knowledge graph: every shape traced to a criterion and provision (SHACL over
+    the shapes), and the ontology, catalogue and given cases consistent (OWL reasoner)."""
+    from kg.consistency import check_consistency
+    from kg.integrity import check_integrity
+
+    try:
+        problems = check_integrity()
+        if problems:
+            raise InputError("knowledge graph", problems)
+        err.print(
+            "[green]traceability:[/green] every shape names its criterion, "
+            "every criterion its provision"
+        )
+        check_consistency(list(paths or []))
+        err.print(
+            "[green]consistency:[/green] ontology, catalogue and cases are consistent (HermiT)"
+        )
+    except (InputError, ConsistencyError) as exc:
+        _fail(exc)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()

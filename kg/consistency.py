@@ -1,0 +1,81 @@
+"""OWL consistency of the ontology, the guideline catalogue and case data, by the HermiT
+reasoner that owlready2 ships (it needs a Java runtime).
+
+HermiT accepts only the OWL 2 datatype map, which lacks xsd:date, xsd:gYear and
+xsd:gYearMonth. Dates play no part in the disjointness and functionality axioms this check is
+for, so literals of those types (and range axioms naming them) are left out of the reasoner's
+copy; the graphs themselves are untouched.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from rdflib import Graph, Literal
+from rdflib.namespace import RDFS, XSD
+
+from kg.caseio import load_case
+from kg.errors import ConsistencyError
+from kg.knowledge import load_knowledge
+from kg.queries import rows
+
+NOT_IN_OWL2_MAP = {XSD.date, XSD.gYear, XSD.gYearMonth, XSD.time, XSD.duration}
+
+
+def reasoner_view(graph: Graph) -> Graph:
+    """A copy of `graph` without the statements HermiT cannot read (see module doc)."""
+    view = Graph()
+    for s, p, o in graph:
+        if isinstance(o, Literal) and o.datatype in NOT_IN_OWL2_MAP:
+            continue
+        if p == RDFS.range and o in NOT_IN_OWL2_MAP:
+            continue
+        view.add((s, p, o))
+    return view
+
+
+def check_consistency(
+    case_paths: list[Path | str] | None = None, graphs: list[Graph] | None = None
+) -> None:
+    """Raise ConsistencyError if the knowledge plus the given cases are inconsistent."""
+    from owlready2 import OwlReadyInconsistentOntologyError, World, sync_reasoner
+
+    if shutil.which("java") is None:
+        raise ConsistencyError("the OWL consistency check needs a Java runtime (java on PATH)")
+    combined = Graph()
+    combined += load_knowledge().ontology
+    sources = []
+    for path in case_paths or []:
+        case, name = load_case(path)
+        combined += case
+        sources.append(name)
+    for graph in graphs or []:
+        combined += graph
+        sources.append("<graph>")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "combined.nt"
+        reasoner_view(combined).serialize(path, format="nt", encoding="utf-8")
+        world = World()
+        ontology = world.get_ontology(path.as_uri()).load()
+        try:
+            with ontology:
+                sync_reasoner(world, infer_property_values=False, debug=0)
+        except OwlReadyInconsistentOntologyError as exc:
+            raise ConsistencyError(_describe(combined, sources)) from exc
+
+
+def _describe(graph: Graph, sources: list[str]) -> str:
+    """Point at the likely contradiction: a functional property with two different values."""
+    conflicts = rows(graph, "functional-property-conflicts")
+    where = ", ".join(sources) or "the knowledge graph"
+    if not conflicts:
+        return f"{where}: the OWL reasoner found the data inconsistent"
+    nm = graph.namespace_manager
+    names = [{k: nm.normalizeUri(v) for k, v in row.items()} for row in conflicts]
+    return "\n".join(
+        f"{where}: {n['subject']} has two values for functional property {n['property']}: "
+        f"{n['first']} and {n['second']}"
+        for n in names
+    )

@@ -1,0 +1,428 @@
+"""Evaluate one case: a pure function of (case graph, knowledge in force on the request date).
+
+1. queries/applicable-criteria.rq finds the criteria that address each request and whether
+   their provisions are in force on its date; the search sequence keeps MTUS criteria where
+   any apply and lets a non-MTUS criterion govern only where MTUS is silent.
+2. Each request is typed with the target class of every governing criterion shape, and
+   pySHACL (the engine of record) validates the case against the criterion shapes.
+3. The report says which criterion and condition shapes failed; the case's findings and the
+   reviewer's documentation gaps (queries/case-findings.rq, documentation-gaps.rq) say why:
+   documented against (not_met) or never documented (not_documented), with the evidence.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from pyshacl import validate
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, SH
+from rdflib.term import Node
+
+from kg.caseio import CaseSource, load_case
+from kg.catalogue import Catalogue, ConditionLogic, CriterionInfo, LogicNode, load_catalogue
+from kg.model import (
+    ConditionResult,
+    CriterionResult,
+    DecisionRecord,
+    Evaluation,
+    Evidence,
+    RequestResult,
+)
+from kg.namespaces import IMR, bind_prefixes
+from kg.queries import rows
+from kg.verdicts import verdict_graph
+
+MTUS_TIER = "MTUS"
+NON_MTUS_TIER = "non-MTUS (MTUS has no criterion in force for this request)"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    request: URIRef
+    criterion: URIRef
+    target_class: URIRef
+    mtus: bool
+    in_force: bool
+    date: str | None
+    effective_from: str | None
+    effective_through: str | None
+
+
+def evaluate(case: CaseSource) -> Evaluation:
+    """Screen every request of `case` (a Graph or a path to Turtle / JSON-LD) against the
+    criteria in force on its date, and explain each verdict."""
+    graph, source = load_case(case)
+    return CaseEvaluator(load_catalogue()).run(graph, source)
+
+
+class CaseEvaluator:
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+
+    def run(self, case: Graph, source: str) -> Evaluation:
+        union = Graph()
+        union += self.catalogue.graph
+        union += self.catalogue.shapes
+        union += case
+        governing = self._governing(rows(union, "applicable-criteria"))
+
+        data = Graph()
+        bind_prefixes(data)
+        data += case
+        for request, candidates in governing.items():
+            for candidate, _tier in candidates:
+                data.add((request, RDF.type, candidate.target_class))
+        _, report, _ = validate(
+            data,
+            shacl_graph=self.catalogue.shapes,
+            inference="none",
+            # Condition shapes report at sh:Info; they must still count as failures inside the
+            # criterion shapes' sh:or / sh:and, so warnings are not allowed to conform.
+            allow_warnings=False,
+        )
+        failures = _failures(report)
+        facts = CaseFacts(union)
+
+        results = [
+            self._request_result(row, governing.get(row["request"], []), failures, facts)
+            for row in rows(union, "request-decisions")
+        ]
+        case_node = next(case.subjects(RDF.type, IMR.Case), None)
+        evaluation = Evaluation(
+            case=str(case_node) if case_node is not None else "",
+            source=source,
+            knowledge_version=self.catalogue.knowledge.version,
+            requests=results,
+            report=report,
+        )
+        evaluation.verdict_graph = verdict_graph(evaluation)
+        return evaluation
+
+    # --- applicability --------------------------------------------------------------------
+
+    def _governing(self, candidate_rows: list[dict]) -> dict[URIRef, list[tuple[Candidate, str]]]:
+        self._candidates: dict[URIRef, list[Candidate]] = defaultdict(list)
+        for row in candidate_rows:
+            self._candidates[row["request"]].append(
+                Candidate(
+                    request=row["request"],
+                    criterion=row["criterion"],
+                    target_class=row["targetClass"],
+                    mtus=bool(row["mtus"].toPython()),
+                    in_force=bool(row["inForce"].toPython()),
+                    date=_text(row.get("date")),
+                    effective_from=_text(row.get("effectiveFrom")),
+                    effective_through=_text(row.get("effectiveThrough")),
+                )
+            )
+        governing = {}
+        for request, candidates in self._candidates.items():
+            in_force = [c for c in candidates if c.in_force]
+            mtus = [c for c in in_force if c.mtus]
+            # Medical Evidence Search Sequence (8 CCR 9792.21.1): MTUS first; other
+            # guidelines only where MTUS does not address the request.
+            chosen = [(c, MTUS_TIER) for c in mtus] or [(c, NON_MTUS_TIER) for c in in_force]
+            if chosen:
+                governing[request] = chosen
+        return governing
+
+    def _not_covered_reason(self, request: URIRef, service: str, regions: list[str]) -> str:
+        candidates = self._candidates.get(request, [])
+        where = f"{service} ({', '.join(regions)})" if regions else service
+        if not candidates:
+            return f"No criterion in the catalogue addresses {where}."
+        if candidates[0].date is None:
+            return (
+                f"Criteria for {where} exist, but neither a request date nor a UR decision "
+                "date is documented, so no provision can be placed in force."
+            )
+        periods = "; ".join(
+            f"{self.catalogue.criteria[c.criterion].label}: in force "
+            f"{c.effective_from or 'from an unknown date'} to {c.effective_through or 'open'}"
+            for c in candidates
+        )
+        return f"No criterion for {where} is in force on {candidates[0].date} ({periods})."
+
+    # --- one request ----------------------------------------------------------------------
+
+    def _request_result(
+        self,
+        row: dict,
+        governing: list[tuple[Candidate, str]],
+        failures: dict[tuple[Node, Node], list[tuple[Node, Node | None]]],
+        facts: CaseFacts,
+    ) -> RequestResult:
+        request = row["request"]
+        service = self.catalogue.label(row.get("service")) or "unknown service"
+        regions = sorted(r for r in str(row.get("regions", "")).split("|") if r)
+        criteria = sorted(
+            (
+                self._criterion_result(
+                    request, self.catalogue.criteria[c.criterion], tier, failures, facts
+                )
+                for c, tier in governing
+            ),
+            key=lambda c: (c.status == "met", c.iri),
+        )
+        if not criteria:
+            verdict, reason = "not_covered", self._not_covered_reason(request, service, regions)
+        elif any(c.status == "not_met" for c in criteria):
+            failed = "; ".join(c.label for c in criteria if c.status == "not_met")
+            verdict, reason = "criteria_not_met", f"The documented facts do not meet: {failed}."
+        else:
+            verdict, reason = (
+                "criteria_met",
+                "The documented facts meet every applicable criterion.",
+            )
+
+        imr_outcome = _outcome_name(row.get("imrOutcome"))
+        agrees = None
+        if imr_outcome is not None and verdict != "not_covered":
+            agrees = (imr_outcome == "upheld") == (verdict == "criteria_not_met")
+        return RequestResult(
+            iri=str(request),
+            requested_as=_text(row.get("requestedAs")),
+            service=service,
+            body_region=regions,
+            quantity=_quantity(row),
+            request_date=_text(row.get("requestDate")),
+            verdict=verdict,
+            reason=reason,
+            criteria=criteria,
+            ur_decision=_decision(row.get("ur"), row.get("urOutcome"), row.get("approvedQuantity")),
+            imr_decision=_decision(row.get("imr"), row.get("imrOutcome"), None),
+            imr_outcome=imr_outcome,
+            agrees_with_imr=agrees,
+            disputed=row.get("imr") is not None,
+            reviewer_noted_undocumented=facts.gaps_noted_in(row.get("imr")),
+        )
+
+    def _criterion_result(
+        self,
+        request: URIRef,
+        info: CriterionInfo,
+        tier: str,
+        failures: dict[tuple[Node, Node], list[tuple[Node, Node | None]]],
+        facts: CaseFacts,
+    ) -> CriterionResult:
+        root = self._assess(request, info.root, failures, facts)
+        shacl_failed = (request, info.shape) in failures
+        if shacl_failed != (root.status != "met"):
+            raise RuntimeError(
+                f"explanation of {info.iri} disagrees with the SHACL report for {request}"
+            )
+        return CriterionResult(
+            label=info.label,
+            status="not_met" if shacl_failed else "met",
+            definition=info.definition,
+            combination=root.combination or "all_of",
+            provision=info.provision,
+            supporting_provisions=info.supporting,
+            search_tier=tier,
+            conditions=root.conditions if root.combination else [root],
+            iri=str(info.iri),
+        )
+
+    def _assess(self, request, node: LogicNode, failures, facts: CaseFacts) -> ConditionResult:
+        if node.logic is not None:
+            return self._assess_leaf(request, node.logic, failures, facts)
+        members = [self._assess(request, m, failures, facts) for m in node.members]
+        met = [m.status == "met" for m in members]
+        ok = any(met) if node.combination == "any_of" else all(met)
+        failed = [m for m in members if m.status != "met"]
+        if ok:
+            status = "met"
+        elif all(m.status == "not_documented" for m in failed):
+            status = "not_documented"
+        else:
+            status = "not_met"
+        joiner = " or " if node.combination == "any_of" else " and "
+        return ConditionResult(
+            label=self.catalogue.label(node.shape),
+            status=status,
+            requirement=joiner.join(m.requirement for m in members),
+            combination=node.combination,
+            conditions=members,
+            iri=str(node.shape) if isinstance(node.shape, URIRef) else None,
+        )
+
+    def _assess_leaf(self, request, logic: ConditionLogic, failures, facts: CaseFacts):
+        failed = (request, logic.shape) in failures
+        label = self.catalogue.label(logic.condition)
+        if logic.kind == "value-limit":
+            return self._assess_value(request, logic, label, failed, failures, facts)
+
+        concept = self.catalogue.label(logic.concept)
+        where = f" ({self.catalogue.label(logic.region)})" if logic.region is not None else ""
+        matching = facts.findings(logic.concept, logic.region)
+        present = [f for f in matching if f.status == IMR.DocumentedPresent]
+        absent = [f for f in matching if f.status == IMR.DocumentedAbsent]
+        fact_status = (
+            "documented_present" if present else "documented_absent" if absent else "not_documented"
+        )
+        if logic.kind == "finding-excluded":
+            requirement = f"{concept}{where} not documented as present"
+            status = "not_met" if failed else "met"
+            evidence = present if failed else absent
+        else:
+            requirement = f"{concept}{where} documented as present"
+            if not failed:
+                status, evidence = "met", present
+            elif absent:
+                status, evidence = "not_met", absent
+            else:
+                status, evidence = "not_documented", facts.gaps(logic.concept, logic.region)
+        return ConditionResult(
+            label=label,
+            status=status,
+            requirement=requirement,
+            evidence=[e.evidence for e in evidence],
+            fact_status=fact_status,
+            iri=str(logic.condition),
+        )
+
+    def _assess_value(self, request, logic: ConditionLogic, label, failed, failures, facts):
+        value = facts.graph.value(request, logic.path)
+        bounds = []
+        if logic.min_inclusive is not None:
+            bounds.append(f"at least {logic.min_inclusive}")
+        if logic.max_inclusive is not None:
+            bounds.append(f"at most {logic.max_inclusive}")
+        requirement = f"{self.catalogue.label(logic.path)} {' and '.join(bounds)}"
+        if value is None:
+            status, fact_status, evidence = "not_documented", "not_documented", []
+        else:
+            status = "not_met" if failed else "met"
+            fact_status = "documented"
+            evidence = [facts.request_evidence(request, logic.path, value, self.catalogue)]
+        return ConditionResult(
+            label=label,
+            status=status,
+            requirement=requirement,
+            evidence=evidence,
+            fact_status=fact_status,
+            iri=str(logic.condition),
+        )
+
+
+@dataclass(frozen=True)
+class Fact:
+    node: Node
+    status: Node | None
+    evidence: Evidence
+
+
+class CaseFacts:
+    """Findings and documentation gaps of one case, indexed by (concept, region)."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        self._findings: dict[Node, list[tuple[Node | None, Fact]]] = defaultdict(list)
+        for row in rows(graph, "case-findings"):
+            evidence = Evidence(
+                kind="finding",
+                text=str(row.get("quote", "")),
+                document=_text(row.get("document")),
+                document_type=_text(row.get("documentType")),
+                date=_text(row.get("documentDate")),
+                span=_span(row),
+                node=str(row["finding"]),
+            )
+            fact = Fact(row["finding"], row["status"], evidence)
+            self._findings[row["concept"]].append((row.get("region"), fact))
+        self._gaps: dict[Node, list[tuple[Node | None, Fact]]] = defaultdict(list)
+        self._gaps_by_decision: dict[Node, list[Fact]] = defaultdict(list)
+        for row in rows(graph, "documentation-gaps"):
+            evidence = Evidence(
+                kind="documentation_gap",
+                text=str(row.get("quote", "")),
+                document=_text(row.get("notedIn")),
+                span=_span(row),
+                node=str(row["gap"]),
+            )
+            fact = Fact(row["gap"], None, evidence)
+            self._gaps[row["concept"]].append((row.get("region"), fact))
+            if "notedIn" in row:
+                self._gaps_by_decision[row["notedIn"]].append(fact)
+
+    def findings(self, concept: Node | None, region: Node | None) -> list[Fact]:
+        return [f for r, f in self._findings.get(concept, []) if region is None or r == region]
+
+    def gaps(self, concept: Node | None, region: Node | None) -> list[Fact]:
+        return [
+            f for r, f in self._gaps.get(concept, []) if region is None or r is None or r == region
+        ]
+
+    def gaps_noted_in(self, decision: Node | None) -> list[Evidence]:
+        """What the reviewer of `decision` said was not documented."""
+        if decision is None:
+            return []
+        return [fact.evidence for fact in self._gaps_by_decision.get(decision, [])]
+
+    def request_evidence(self, request, path, value, catalogue: Catalogue) -> Evidence:
+        requested_as = self.graph.value(request, IMR.requestedAs)
+        document = self.graph.value(request, IMR.requestedIn)
+        text = f"{catalogue.label(path)}: {value}"
+        if requested_as is not None:
+            text += f' (requested as "{requested_as}")'
+        return Evidence(
+            kind="request",
+            text=text,
+            document=_text(document),
+            document_type=(
+                catalogue.label(self.graph.value(document, IMR.documentType)) or None
+                if document is not None
+                else None
+            ),
+            date=_text(self.graph.value(request, IMR.requestDate)),
+            node=str(request),
+        )
+
+
+def _failures(report: Graph) -> dict[tuple[Node, Node], list[tuple[Node, Node | None]]]:
+    """(focus node, source shape) -> [(constraint component, value)] for every result."""
+    failures: dict[tuple[Node, Node], list[tuple[Node, Node | None]]] = defaultdict(list)
+    for result in report.subjects(RDF.type, SH.ValidationResult):
+        key = (report.value(result, SH.focusNode), report.value(result, SH.sourceShape))
+        failures[key].append(
+            (report.value(result, SH.sourceConstraintComponent), report.value(result, SH.value))
+        )
+    return failures
+
+
+def _decision(node, outcome, approved) -> DecisionRecord | None:
+    if node is None or outcome is None:
+        return None
+    return DecisionRecord(
+        outcome=_outcome_name(outcome),
+        approved_quantity=int(approved) if approved is not None else None,
+        iri=str(node),
+    )
+
+
+def _outcome_name(outcome: Node | None) -> str | None:
+    if outcome is None:
+        return None
+    return str(outcome).rsplit("#", 1)[-1].lower()
+
+
+def _quantity(row: dict) -> str | None:
+    low, high, unit = row.get("quantityMin"), row.get("quantityMax"), row.get("unit")
+    if low is None and high is None:
+        return None
+    amount = str(high if low is None else low if high is None or low == high else f"{low}-{high}")
+    return f"{amount} {unit}" if unit is not None else amount
+
+
+def _span(row: dict) -> tuple[int, int] | None:
+    if "spanStart" in row and "spanEnd" in row:
+        return int(row["spanStart"]), int(row["spanEnd"])
+    return None
+
+
+def _text(value: Node | None) -> str | None:
+    if value is None:
+        return None
+    return str(value) if not isinstance(value, Literal) else str(value)

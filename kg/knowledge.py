@@ -1,0 +1,76 @@
+"""The shared knowledge graph: ontology, vocabularies, guideline catalogue and SHACL shapes.
+
+Loaded once per process and versioned by a content hash of every file it was built from, so
+that a report can name exactly the knowledge it was produced with.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from rdflib import Graph
+
+from kg.errors import InputError
+from kg.namespaces import bind_prefixes
+
+
+def project_root() -> Path:
+    """Where ontology/, shapes/ and queries/ live (IMR_KG_HOME overrides the checkout)."""
+    override = os.environ.get("IMR_KG_HOME")
+    return Path(override) if override else Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """Ontology + catalogue (one graph) and criterion shapes (another), with their hashes."""
+
+    ontology: Graph
+    shapes: Graph
+    file_hashes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def version(self) -> str:
+        """sha256 over the sorted (path, file hash) pairs: changes when any file changes."""
+        digest = hashlib.sha256()
+        for path, file_hash in sorted(self.file_hashes.items()):
+            digest.update(f"{path}\0{file_hash}\n".encode())
+        return digest.hexdigest()
+
+
+def _parse_turtle_files(paths: list[Path], root: Path, hashes: dict[str, str]) -> Graph:
+    graph = Graph()
+    bind_prefixes(graph)
+    for path in paths:
+        data = path.read_bytes()
+        hashes[str(path.relative_to(root))] = hashlib.sha256(data).hexdigest()
+        try:
+            graph.parse(data=data, format="turtle", publicID=path.as_uri())
+        except Exception as exc:  # rdflib raises several parser exception types
+            raise InputError(str(path), [f"not valid Turtle: {exc}"]) from exc
+    return graph
+
+
+def knowledge_files(root: Path) -> tuple[list[Path], list[Path], list[Path]]:
+    """(ontology and catalogue files, criterion shape files, query files)."""
+    ontology = sorted((root / "ontology").rglob("*.ttl"))
+    shapes = sorted(p for p in (root / "shapes").glob("*.ttl"))
+    queries = sorted((root / "queries").glob("*.rq"))
+    return ontology, shapes, queries
+
+
+@cache
+def load_knowledge(root: Path | None = None) -> Knowledge:
+    root = root or project_root()
+    ontology_files, shape_files, query_files = knowledge_files(root)
+    if not ontology_files or not shape_files:
+        raise InputError(str(root), ["no ontology/ or shapes/ Turtle files found; set IMR_KG_HOME"])
+    hashes: dict[str, str] = {}
+    ontology = _parse_turtle_files(ontology_files, root, hashes)
+    shapes = _parse_turtle_files(shape_files, root, hashes)
+    for query in query_files:
+        hashes[str(query.relative_to(root))] = hashlib.sha256(query.read_bytes()).hexdigest()
+    return Knowledge(ontology=ontology, shapes=shapes, file_hashes=hashes)

@@ -1,0 +1,144 @@
+"""The objects an evaluation returns: plain dataclasses that serialise to the JSON contract.
+
+JSON contract (stable; see README): top-level ``requests``; each request has ``service``,
+``body_region``, ``verdict``, ``criteria`` (each with ``label``, ``status``, ``provision``
+{``guideline``, ``document``, ``chapter``, ``pages``, ``table``}, ``conditions`` [{``label``,
+``status``, ``evidence``}]), ``imr_outcome`` and ``agrees_with_imr``. Other keys may be added;
+none of these is renamed or removed without a new major version.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Literal
+
+from rdflib import Graph
+
+Verdict = Literal["criteria_met", "criteria_not_met", "not_covered"]
+Status = Literal["met", "not_met", "not_documented"]
+
+DISCLAIMER = (
+    "IMR-KG screens the documented facts against guideline criteria. It does not deny, modify "
+    "or approve treatment: in California only a physician reviewer may do that."
+)
+
+
+@dataclass
+class Evidence:
+    """A fact from the record behind a status: a finding, the request itself, or a reviewer's
+    statement that something was not documented."""
+
+    kind: Literal["finding", "request", "documentation_gap"]
+    text: str
+    document: str | None = None
+    document_type: str | None = None
+    date: str | None = None
+    span: tuple[int, int] | None = None
+    node: str | None = None
+
+
+@dataclass
+class Citation:
+    guideline: str
+    document: str
+    mtus: bool
+    citation: str
+    chapter: int | None = None
+    chapter_title: str | None = None
+    topic: str | None = None
+    pages: str | None = None
+    table: str | None = None
+    effective_from: str | None = None
+    effective_through: str | None = None
+    verification: str | None = None
+    verification_note: str | None = None
+    iri: str | None = None
+
+
+@dataclass
+class ConditionResult:
+    """One condition (leaf) or group of conditions (``combination`` set) of a criterion."""
+
+    label: str
+    status: Status
+    requirement: str
+    evidence: list[Evidence] = field(default_factory=list)
+    fact_status: str | None = None
+    combination: Literal["all_of", "any_of", "none_of"] | None = None
+    conditions: list[ConditionResult] = field(default_factory=list)
+    iri: str | None = None
+
+
+@dataclass
+class CriterionResult:
+    label: str
+    status: Literal["met", "not_met"]
+    definition: str
+    combination: Literal["all_of", "any_of", "none_of"]
+    provision: Citation
+    supporting_provisions: list[Citation]
+    search_tier: str
+    conditions: list[ConditionResult]
+    iri: str
+
+
+@dataclass
+class DecisionRecord:
+    """A UR or IMR decision as it was recorded (data, reported as made)."""
+
+    outcome: str
+    approved_quantity: int | None = None
+    iri: str | None = None
+
+
+@dataclass
+class RequestResult:
+    iri: str
+    requested_as: str | None
+    service: str | None
+    body_region: list[str]
+    quantity: str | None
+    request_date: str | None
+    verdict: Verdict
+    reason: str
+    criteria: list[CriterionResult]
+    ur_decision: DecisionRecord | None
+    imr_decision: DecisionRecord | None
+    imr_outcome: str | None
+    agrees_with_imr: bool | None
+    disputed: bool
+    reviewer_noted_undocumented: list[Evidence] = field(default_factory=list)
+
+
+@dataclass
+class Evaluation:
+    case: str
+    source: str
+    knowledge_version: str
+    requests: list[RequestResult]
+    disclaimer: str = DISCLAIMER
+    report: Graph | None = field(default=None, repr=False, compare=False)
+    verdict_graph: Graph | None = field(default=None, repr=False, compare=False)
+
+    def request(self, needle: str) -> RequestResult:
+        """The request whose IRI ends with `needle` (convenience for tools and tests)."""
+        matches = [r for r in self.requests if r.iri.endswith(needle)]
+        if len(matches) != 1:
+            raise KeyError(f"{len(matches)} requests match {needle!r}")
+        return matches[0]
+
+    def to_dict(self) -> dict:
+        """The JSON contract: everything but the RDF graphs."""
+        return {
+            f.name: _plain(getattr(self, f.name))
+            for f in fields(self)
+            if f.name not in ("report", "verdict_graph")
+        }
+
+
+def _plain(value):
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if hasattr(value, "__dataclass_fields__"):
+        return asdict(value)
+    return value

@@ -1,0 +1,137 @@
+"""Render an Evaluation for people (a rich tree per request), tools (JSON) and analysts (Turtle)."""
+
+from __future__ import annotations
+
+import json
+
+from rdflib import Graph
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.text import Text
+from rich.tree import Tree
+
+from kg.model import Citation, ConditionResult, CriterionResult, Evaluation, Evidence, RequestResult
+from kg.namespaces import bind_prefixes
+
+MARKS = {"met": ("✓", "green"), "not_met": ("✗", "red"), "not_documented": ("?", "yellow")}
+VERDICT_STYLE = {"criteria_met": "green", "criteria_not_met": "red", "not_covered": "cyan"}
+COMBINATION_WORDS = {"any_of": "any of", "all_of": "all of", "none_of": "none of"}
+
+
+def to_json(evaluation: Evaluation) -> str:
+    return json.dumps(evaluation.to_dict(), indent=2, ensure_ascii=False)
+
+
+def to_turtle(evaluation: Evaluation) -> str:
+    """The SHACL validation report and the verdict triples, in one Turtle document."""
+    graph = Graph()
+    bind_prefixes(graph)
+    if evaluation.report is not None:
+        graph += evaluation.report
+    if evaluation.verdict_graph is not None:
+        graph += evaluation.verdict_graph
+    return graph.serialize(format="turtle")
+
+
+def print_table(evaluation: Evaluation, console: Console | None = None) -> None:
+    console = console or Console()
+    console.print(Text(f"Case {evaluation.case}  ({evaluation.source})", style="bold"))
+    for request in evaluation.requests:
+        console.print(_request_panel(request))
+    console.print(Text(evaluation.disclaimer, style="dim italic"))
+    console.print(Text(f"knowledge version {evaluation.knowledge_version[:16]}", style="dim"))
+
+
+def _request_panel(request: RequestResult) -> Panel:
+    title = request.requested_as or request.service or request.iri
+    facts = [request.service or "unknown service"]
+    if request.body_region:
+        facts.append(", ".join(request.body_region))
+    if request.quantity:
+        facts.append(request.quantity)
+    if request.request_date:
+        facts.append(f"requested {request.request_date}")
+    header = Text(" · ".join(facts))
+    verdict = Text.assemble(
+        ("screening verdict: ", "bold"),
+        (request.verdict, f"bold {VERDICT_STYLE[request.verdict]}"),
+        f"   {request.reason}",
+    )
+    decisions = Text.assemble(("recorded decisions: ", "bold"), _decisions(request))
+    tree = Tree("criteria", hide_root=True)
+    for criterion in request.criteria:
+        _criterion_branch(tree, criterion)
+    parts = [header, verdict, decisions, tree]
+    for evidence in request.reviewer_noted_undocumented:
+        parts.append(
+            Text(f"IMR reviewer noted as not documented: {_evidence_text(evidence)}", style="dim")
+        )
+    return Panel(Group(*parts), title=title, title_align="left")
+
+
+def _decisions(request: RequestResult) -> str:
+    parts = []
+    if request.ur_decision:
+        ur = f"UR {request.ur_decision.outcome}"
+        if request.ur_decision.approved_quantity is not None:
+            ur += f" ({request.ur_decision.approved_quantity} approved)"
+        parts.append(ur)
+    if request.imr_outcome:
+        parts.append(f"IMR {request.imr_outcome}")
+    else:
+        parts.append("not in dispute at IMR")
+    if request.agrees_with_imr is not None:
+        parts.append(
+            "screen agrees with IMR" if request.agrees_with_imr else "screen DISAGREES with IMR"
+        )
+    return "; ".join(parts)
+
+
+def citation_text(citation: Citation) -> str:
+    mark = f" [{citation.verification}]" if citation.verification else ""
+    return f"{citation.citation}{mark}"
+
+
+def _criterion_branch(tree: Tree, criterion: CriterionResult) -> None:
+    mark, style = MARKS[criterion.status]
+    label = Text.assemble(
+        (f"{mark} {criterion.label}", f"bold {style}"),
+        f"  ({COMBINATION_WORDS[criterion.combination]}; {criterion.search_tier})",
+    )
+    branch = tree.add(label)
+    branch.add(Text(f"provision: {citation_text(criterion.provision)}", style="dim"))
+    for citation in criterion.supporting_provisions:
+        branch.add(Text(f"also: {citation_text(citation)}", style="dim"))
+    for condition in criterion.conditions:
+        _condition_branch(branch, condition)
+
+
+def _condition_branch(tree: Tree, condition: ConditionResult) -> None:
+    mark, style = MARKS[condition.status]
+    label = Text.assemble((f"{mark} {condition.status}", style), f"  {condition.label}")
+    if condition.combination:
+        label.append(f"  ({COMBINATION_WORDS[condition.combination]})")
+    branch = tree.add(label)
+    if not condition.combination:
+        branch.add(Text(f"needs: {condition.requirement}", style="dim"))
+    for evidence in condition.evidence:
+        branch.add(Text(_evidence_text(evidence), style="italic"))
+    for member in condition.conditions:
+        _condition_branch(branch, member)
+
+
+def _evidence_text(evidence: Evidence) -> str:
+    where = []
+    if evidence.document_type:
+        where.append(evidence.document_type)
+    if evidence.date:
+        where.append(evidence.date)
+    if evidence.span:
+        where.append(f"letter chars {evidence.span[0]}-{evidence.span[1]}")
+    prefix = {
+        "finding": "record",
+        "request": "request",
+        "documentation_gap": "reviewer noted",
+    }[evidence.kind]
+    quoted = f'"{evidence.text}"' if evidence.kind != "request" else evidence.text
+    return f"{prefix}: {quoted}" + (f"  ({', '.join(where)})" if where else "")
