@@ -10,7 +10,7 @@ from functools import cache
 from pathlib import Path
 
 from pyshacl import validate
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, Literal
 from rdflib.namespace import SH
 from rdflib.plugins.parsers.notation3 import BadSyntax
 from rdflib.util import guess_format
@@ -18,6 +18,7 @@ from rdflib.util import guess_format
 from kg.errors import InputError
 from kg.knowledge import load_knowledge, project_root
 from kg.namespaces import bind_prefixes
+from kg.naming import short_name
 
 CaseSource = Graph | str | Path
 
@@ -45,12 +46,6 @@ def _input_shapes() -> Graph:
     return Graph().parse(project_root() / "shapes" / "input" / "case-data.ttl", format="turtle")
 
 
-def _node_name(graph: Graph, node) -> str:
-    if isinstance(node, URIRef):
-        return graph.namespace_manager.normalizeUri(node)
-    return f"blank node {node}"
-
-
 def check_case(graph: Graph, source: str) -> None:
     """Validate case data against shapes/input/case-data.ttl; raise InputError on violations."""
     # Vocabulary and catalogue terms must be visible for the sh:class checks.
@@ -70,10 +65,10 @@ def check_case(graph: Graph, source: str) -> None:
         focus = report.value(result, SH.focusNode)
         message = report.value(result, SH.resultMessage)
         value = report.value(result, SH.value)
-        problem = f"{_node_name(graph, focus)}: {message}"
+        problem = f"{short_name(focus, full=True)}: {message}"
         if value is not None:
-            shown = value if isinstance(value, Literal) else _node_name(graph, value)
-            problem += f" (found {shown!s})" if isinstance(value, Literal) else f" (found {shown})"
+            shown = str(value) if isinstance(value, Literal) else short_name(value)
+            problem += f" (found {shown})"
         problems.append(problem)
     raise InputError(source, sorted(set(problems)))
 

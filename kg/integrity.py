@@ -4,20 +4,24 @@ provision, every provision its document, pages or topic, and verification status
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pyshacl import validate
 from rdflib import Graph
 from rdflib.namespace import SH
 
 from kg.knowledge import load_knowledge, project_root
+from kg.naming import short_name
 
 
-def check_integrity() -> list[str]:
+def check_integrity(root: Path | None = None) -> list[str]:
     """Problems found, one line each; empty when every link is in place."""
-    knowledge = load_knowledge()
+    root = root or project_root()
+    knowledge = load_knowledge(root)
     data = Graph()
     data += knowledge.ontology
     data += knowledge.shapes
-    meta = Graph().parse(project_root() / "shapes" / "meta" / "traceability.ttl", format="turtle")
+    meta = Graph().parse(root / "shapes" / "meta" / "traceability.ttl", format="turtle")
     conforms, report, _ = validate(data, shacl_graph=meta, inference="none", allow_warnings=False)
     if conforms:
         return []
@@ -25,5 +29,5 @@ def check_integrity() -> list[str]:
     for result in report.subjects(SH.resultSeverity, SH.Violation):
         focus = report.value(result, SH.focusNode)
         message = report.value(result, SH.resultMessage)
-        problems.append(f"{data.namespace_manager.normalizeUri(focus)}: {message}")
+        problems.append(f"{short_name(focus)}: {message}")
     return sorted(set(problems))

@@ -1,0 +1,71 @@
+"""Every fixture under tests/fixtures/ is evaluated and compared exactly with the expectation it
+states (tst: namespace, see tests/fixtures/README.md); every criterion has its three fixtures."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+from conftest import FIXTURES, find_condition
+from rdflib import Graph, Namespace
+
+import kg
+from kg.catalogue import load_catalogue
+
+TST = Namespace("https://w3id.org/imr-kg/test#")
+FIXTURE_FILES = sorted(FIXTURES.rglob("*.ttl"))
+
+
+def _expectations(path):
+    graph = Graph().parse(path)
+    [request] = list(graph.subjects(TST.kind, None))
+    return graph, request
+
+
+@pytest.mark.parametrize("path", FIXTURE_FILES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_fixture_evaluates_as_stated(path):
+    graph, request = _expectations(path)
+    evaluation = kg.evaluate(path)
+    result = evaluation.request(str(request))
+    assert result.verdict == str(graph.value(request, TST.expectVerdict))
+
+    criteria = {c.iri: c for c in result.criteria}
+    for expected in graph.objects(request, TST.expectCriterion):
+        iri = str(graph.value(expected, TST.criterion))
+        assert iri in criteria, f"{iri} was not applied"
+        assert criteria[iri].status == str(graph.value(expected, TST.status)), iri
+
+    for expected in graph.objects(request, TST.expectCondition):
+        iri = str(graph.value(expected, TST.condition))
+        found = [c for c in (find_condition(cr.conditions, iri) for cr in result.criteria) if c]
+        assert found, f"{iri} was not assessed"
+        assert found[0].status == str(graph.value(expected, TST.status)), iri
+        evidence = graph.value(expected, TST.evidence)
+        if evidence is not None:
+            assert str(evidence) in [e.node for e in found[0].evidence], iri
+
+
+def test_every_criterion_has_a_meeting_a_documented_failing_and_an_undocumented_fixture():
+    kinds = defaultdict(set)
+    for path in FIXTURE_FILES:
+        graph, request = _expectations(path)
+        kinds[str(graph.value(request, TST.criterion))].add(str(graph.value(request, TST.kind)))
+    catalogue = load_catalogue()
+    missing = {}
+    for iri in catalogue.criteria:
+        only_exclusions = all(
+            catalogue.logic[s].kind == "finding-excluded"
+            for s in catalogue.logic
+            if catalogue.logic[s].condition in _conditions(catalogue, iri)
+        )
+        undocumented = "undocumented_meets" if only_exclusions else "fails_undocumented"
+        needed = {"meets", "fails_documented", undocumented} - kinds[str(iri)]
+        if needed:
+            missing[str(iri)] = sorted(needed)
+    assert missing == {}
+
+
+def _conditions(catalogue, criterion):
+    from kg.namespaces import IMR
+
+    return set(catalogue.graph.objects(criterion, IMR.hasCondition))
