@@ -45,10 +45,25 @@ def _fail(exc: Exception) -> None:
 
 @app.command()
 def evaluate(
-    path: Annotated[Path, typer.Argument(help="case file: Turtle, JSON-LD or N-Triples")],
+    path: Annotated[
+        Path | None, typer.Argument(help="case file: Turtle, JSON-LD or N-Triples")
+    ] = None,
     format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+    store: Annotated[
+        Path | None,
+        typer.Option("--store", help="screen every case of this store still without a verdict"),
+    ] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="worker processes")] = 1,
 ) -> None:
-    """Screen every request of a case against the criteria in force on its date."""
+    """Screen every request of a case (or of every pending case in a store) against the
+    criteria in force on its date."""
+    if store is not None:
+        if path is not None:
+            _fail(InputError(str(path), ["give either a case file or --store, not both"]))
+        _evaluate_store(store, workers)
+        return
+    if path is None:
+        _fail(InputError("imr-kg evaluate", ["give a case file or --store DIR"]))
     from kg.evaluate import evaluate as run_evaluation
     from kg.render import print_table, to_json, to_turtle
 
@@ -62,6 +77,105 @@ def evaluate(
         sys.stdout.write(to_turtle(evaluation))
     else:
         print_table(evaluation, Console(width=max(Console().width, 110)))
+
+
+def _evaluate_store(path: Path, workers: int) -> None:
+    store = _open_store(path)
+    with _Bar("screening") as bar:
+        summary = store.evaluate(workers=workers, started=bar.set_total, progress=bar.advance)
+    store.close()
+    agreement = (
+        f"{summary.agreeing_with_imr}/{summary.compared_with_imr} ({summary.agreement:.0%})"
+        if summary.agreement is not None
+        else "no IMR outcome to compare"
+    )
+    kinds = ", ".join(f"{k} {v}" for k, v in sorted(summary.verdicts.items())) or "none"
+    Console().print(
+        f"cases {summary.cases} · requests {summary.requests} · verdicts: {kinds} · "
+        f"agreement with IMR {agreement} · {summary.seconds:.1f} s "
+        f"(knowledge {summary.knowledge_version[:16]})",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def _open_store(path: Path, read_only: bool = False):
+    from kg.store import Store
+
+    try:
+        return Store(path, read_only=read_only)
+    except OSError as exc:
+        _fail(InputError(str(path), [f"cannot open the store: {exc}"]))
+
+
+class _Bar:
+    """A rich progress bar on a terminal; one plain line per item otherwise (logs, CI, tests)."""
+
+    def __init__(self, description: str, total: int | None = None) -> None:
+        self.description = description
+        self.total = total
+        self.done = 0
+        self.rich = None
+        if err.is_terminal:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+            self.rich = Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err,
+            )
+            self.task = self.rich.add_task(description, total=total)
+
+    def __enter__(self) -> _Bar:
+        if self.rich is not None:
+            self.rich.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.rich is not None:
+            self.rich.stop()
+
+    def set_total(self, total: int) -> None:
+        self.total = total
+        if self.rich is not None:
+            self.rich.update(self.task, total=total)
+
+    def advance(self, item: str) -> None:
+        self.done += 1
+        if self.rich is not None:
+            self.rich.advance(self.task)
+        else:
+            err.print(
+                f"{self.description} {self.done}/{self.total or '?'} {item}",
+                highlight=False,
+                soft_wrap=True,
+            )
+            sys.stderr.flush()
+
+
+@app.command()
+def load(
+    paths: Annotated[list[Path], typer.Argument(help="case files (Turtle, JSON-LD, N-Triples)")],
+    store: Annotated[Path, typer.Option("--store", help="store directory (created if new)")],
+) -> None:
+    """Load cases into a store, one named graph each. Loading a case again replaces it;
+    an interrupted load leaves no half-written case, and re-running it finishes the job."""
+    opened = _open_store(store)
+    with _Bar("loading", total=len(paths)) as bar:
+        summary = opened.load(paths, progress=bar.advance)
+    opened.close()
+    Console().print(
+        f"loaded {len(summary.loaded)} · unchanged {len(summary.unchanged)} · "
+        f"errors {len(summary.errors)}",
+        highlight=False,
+    )
+    if summary.errors:
+        for exc in summary.errors:
+            for line in str(exc).splitlines():
+                err.print(f"[red]error:[/red] {line}", highlight=False, soft_wrap=True)
+        raise typer.Exit(code=2)
 
 
 @app.command()

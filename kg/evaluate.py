@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Protocol
 
 from pyshacl import validate
 from rdflib import Graph, Literal, URIRef
@@ -57,16 +58,45 @@ def evaluate(case: CaseSource) -> Evaluation:
     return CaseEvaluator(load_catalogue()).run(graph, source)
 
 
-class CaseEvaluator:
-    def __init__(self, catalogue: Catalogue) -> None:
-        self.catalogue = catalogue
+class CaseView(Protocol):
+    """Answers a named query of queries/ over one case plus the knowledge graph."""
 
-    def run(self, case: Graph, source: str) -> Evaluation:
-        union = Graph()
-        union += self.catalogue.graph
-        union += self.catalogue.shapes
-        union += case
-        governing = self._governing(rows(union, "applicable-criteria"))
+    def rows(self, name: str) -> list[dict]: ...
+
+
+class QueryEngine(Protocol):
+    def view(self, case: Graph) -> CaseView: ...
+
+
+class RdflibView:
+    """The case and the knowledge in one rdflib graph, queried with rdflib's SPARQL engine."""
+
+    def __init__(self, catalogue: Catalogue, case: Graph) -> None:
+        self.graph = Graph()
+        self.graph += catalogue.graph
+        self.graph += catalogue.shapes
+        self.graph += case
+
+    def rows(self, name: str) -> list[dict]:
+        return rows(self.graph, name)
+
+
+class CaseEvaluator:
+    """Screens one case at a time. `engine` answers the queries (rdflib by default; batch
+    workers pass kg.oxquery.OxigraphEngine); pySHACL validates either way."""
+
+    def __init__(self, catalogue: Catalogue, engine: QueryEngine | None = None) -> None:
+        self.catalogue = catalogue
+        self.engine = engine
+
+    def run(self, case: Graph, source: str, view: CaseView | None = None) -> Evaluation:
+        if view is None:
+            view = (
+                self.engine.view(case)
+                if self.engine is not None
+                else RdflibView(self.catalogue, case)
+            )
+        governing = self._governing(view.rows("applicable-criteria"))
 
         data = Graph()
         bind_prefixes(data)
@@ -83,11 +113,11 @@ class CaseEvaluator:
             allow_warnings=False,
         )
         failures = _failures(report)
-        facts = CaseFacts(union)
+        facts = CaseFacts(view, case)
 
         results = [
             self._request_result(row, governing.get(row["request"], []), failures, facts)
-            for row in rows(union, "request-decisions")
+            for row in view.rows("request-decisions")
         ]
         case_node = next(case.subjects(RDF.type, IMR.Case), None)
         evaluation = Evaluation(
@@ -317,10 +347,10 @@ class Fact:
 class CaseFacts:
     """Findings and documentation gaps of one case, indexed by (concept, region)."""
 
-    def __init__(self, graph: Graph) -> None:
-        self.graph = graph
+    def __init__(self, view: CaseView, case: Graph) -> None:
+        self.graph = case
         self._findings: dict[Node, list[tuple[Node | None, Fact]]] = defaultdict(list)
-        for row in rows(graph, "case-findings"):
+        for row in view.rows("case-findings"):
             evidence = Evidence(
                 kind="finding",
                 text=str(row.get("quote", "")),
@@ -334,7 +364,7 @@ class CaseFacts:
             self._findings[row["concept"]].append((row.get("region"), fact))
         self._gaps: dict[Node, list[tuple[Node | None, Fact]]] = defaultdict(list)
         self._gaps_by_decision: dict[Node, list[Fact]] = defaultdict(list)
-        for row in rows(graph, "documentation-gaps"):
+        for row in view.rows("documentation-gaps"):
             evidence = Evidence(
                 kind="documentation_gap",
                 text=str(row.get("quote", "")),

@@ -28,3 +28,27 @@ def find_condition(conditions, iri: str):
         if found is not None:
             return found
     return None
+
+
+CASE_FILES = sorted(FIXTURES.rglob("*.ttl")) + [SEED_CASE]
+
+
+@pytest.fixture(scope="session")
+def fixture_store(tmp_path_factory):
+    """A store holding the seed case and every criterion fixture, screened (in-process)."""
+    from kg.store import Store
+
+    store = Store(tmp_path_factory.mktemp("store") / "cases")
+    summary = store.load(CASE_FILES)
+    assert summary.errors == []
+    store.evaluate(workers=1)
+    store.oxigraph.flush()
+    return store
+
+
+def copy_case(source: Path, target: Path, name: str) -> None:
+    """`source` with its case namespace renamed to `name` (fixtures use `@prefix :`)."""
+    text = source.read_text(encoding="utf-8")
+    old = f"/case/fixture/{source.stem}/"
+    assert old in text, source
+    target.write_text(text.replace(old, f"/case/generated/{name}/"), encoding="utf-8")

@@ -1,0 +1,317 @@
+"""A persistent case store on Oxigraph (pyoxigraph, RocksDB on disk).
+
+Layout (graph names under https://w3id.org/imr-kg/graph/):
+
+- ``case/<key>``: one named graph per case, exactly the triples of its case file; ``<key>`` is a
+  hash of the case IRI, so loading the same case again replaces the graph.
+- ``verdicts/<key>``: the case's verdicts, criterion and condition assessments, evidence links
+  and the pySHACL validation report, produced with the knowledge version it records.
+- ``knowledge/<version>/ontology`` and ``…/shapes``: the knowledge graph the verdicts were
+  produced with, named by its content hash (kg.knowledge.Knowledge.version).
+- ``meta``: bookkeeping in the ``store:`` namespace (which graph holds which case, the hash of
+  the file it came from, which knowledge version produced a verdict graph).
+
+Every change to one case is a single SPARQL update, which Oxigraph applies atomically: a
+failure or a kill mid-load leaves either the old case or the new one, never half of one.
+Analyst queries see the union of all graphs (``use_default_graph_as_union``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyoxigraph as ox
+from rdflib import Graph, Namespace
+from rdflib.namespace import RDF
+
+from kg.caseio import load_case
+from kg.errors import InputError
+from kg.knowledge import Knowledge, load_knowledge
+from kg.namespaces import IMR
+
+if TYPE_CHECKING:
+    from kg.batch import BatchSummary
+
+GRAPH = Namespace("https://w3id.org/imr-kg/graph/")
+STORE = Namespace("https://w3id.org/imr-kg/store#")
+META = GRAPH["meta"]
+
+RDF_SUFFIXES = {".ttl", ".turtle", ".jsonld", ".json", ".nt", ".ntriples"}
+
+Progress = Callable[[str], None]
+
+
+def case_key(case_iri: str) -> str:
+    return hashlib.sha256(case_iri.encode()).hexdigest()[:24]
+
+
+def case_graph_name(case_iri: str) -> str:
+    return str(GRAPH[f"case/{case_key(case_iri)}"])
+
+
+def verdict_graph_name(case_iri: str) -> str:
+    return str(GRAPH[f"verdicts/{case_key(case_iri)}"])
+
+
+def knowledge_graph_names(version: str) -> tuple[str, str]:
+    return (
+        str(GRAPH[f"knowledge/{version[:16]}/ontology"]),
+        str(GRAPH[f"knowledge/{version[:16]}/shapes"]),
+    )
+
+
+def ingest_letter(path: Path) -> tuple[Graph, str]:
+    """The one place letter ingestion plugs in: a letter's text becomes a case graph.
+
+    Letter ingestion is not part of this version; every non-RDF file is refused clearly."""
+    raise InputError(
+        str(path),
+        [
+            "letter ingestion not available in this version; load a case file in Turtle "
+            f"(.ttl), JSON-LD (.jsonld) or N-Triples (.nt) ({path.suffix or 'no suffix'} given)"
+        ],
+    )
+
+
+def read_case_file(path: Path) -> tuple[Graph, str]:
+    """Parse and check one case file (or ingest a letter); raises InputError for bad input."""
+    if path.suffix.lower() in RDF_SUFFIXES:
+        return load_case(path)
+    if not path.is_file():
+        raise InputError(str(path), ["no such file"])
+    return ingest_letter(path)
+
+
+def the_case(graph: Graph, source: str) -> str:
+    cases = sorted(str(c) for c in graph.subjects(RDF.type, IMR.Case))
+    if len(cases) != 1:
+        raise InputError(
+            source, [f"a case file must hold exactly one imr:Case, found {len(cases)}"]
+        )
+    return cases[0]
+
+
+def _ntriples(graph: Graph) -> str:
+    return graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
+
+
+def _lit(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+@dataclass
+class LoadSummary:
+    loaded: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StoredCase:
+    case: str
+    graph: str
+    source: str
+
+
+class Store:
+    """An on-disk store of cases, their verdicts and the knowledge they were produced with.
+
+    >>> store = Store("cases.oxigraph")
+    >>> store.load(["examples/seed-case.ttl"])
+    >>> store.evaluate(workers=2)
+    >>> store.query("SELECT (COUNT(*) AS ?n) WHERE { ?v a imr:Verdict }")
+    """
+
+    def __init__(self, path: str | Path, read_only: bool = False) -> None:
+        self.path = Path(path)
+        if read_only:
+            if not (self.path / "CURRENT").is_file():
+                raise InputError(str(self.path), ["not a case store (run imr-kg load first)"])
+            self.oxigraph = ox.Store.read_only(str(self.path))
+        else:
+            self.oxigraph = ox.Store(str(self.path))
+        self.read_only = read_only
+        self._knowledge: Knowledge | None = None
+
+    # --- knowledge ----------------------------------------------------------------------
+
+    @property
+    def knowledge(self) -> Knowledge:
+        if self._knowledge is None:
+            self._knowledge = load_knowledge()
+        return self._knowledge
+
+    @property
+    def knowledge_version(self) -> str:
+        return self.knowledge.version
+
+    def ensure_knowledge(self) -> None:
+        """Put the current knowledge graph in the store (once per version); older versions'
+        knowledge graphs are dropped in the same transaction."""
+        version = self.knowledge_version
+        ontology_graph, shapes_graph = knowledge_graph_names(version)
+        if self.oxigraph.contains_named_graph(ox.NamedNode(shapes_graph)):
+            return
+        old = [
+            str(row["g"].value)
+            for row in self.oxigraph.query(
+                f"SELECT ?g WHERE {{ GRAPH <{META}> {{ ?k a <{STORE.KnowledgeGraph}> ; "
+                f"<{STORE.graph}> ?g }} }}"
+            )
+        ]
+        hashes = " ".join(
+            f"<{ontology_graph}> <{STORE.fileHash}> {_lit(f'{path} sha256:{digest}')} ."
+            for path, digest in sorted(self.knowledge.file_hashes.items())
+        )
+        update = [f"DROP SILENT GRAPH <{g}>" for g in old]
+        update.append(
+            f"DELETE WHERE {{ GRAPH <{META}> {{ ?k a <{STORE.KnowledgeGraph}> ; ?p ?o }} }}"
+        )
+        update.append(
+            "INSERT DATA { "
+            f"GRAPH <{ontology_graph}> {{ {_ntriples(self.knowledge.ontology)} }} "
+            f"GRAPH <{shapes_graph}> {{ {_ntriples(self.knowledge.shapes)} }} "
+            f"GRAPH <{META}> {{ <{ontology_graph}> a <{STORE.KnowledgeGraph}> ; "
+            f"<{IMR.knowledgeVersion}> {_lit(version)} ; <{STORE.graph}> <{ontology_graph}> , "
+            f"<{shapes_graph}> . {hashes} }} }}"
+        )
+        self.oxigraph.update(" ;\n".join(update))
+
+    # --- loading ------------------------------------------------------------------------
+
+    def load(self, paths: Iterable[str | Path], progress: Progress | None = None) -> LoadSummary:
+        """Load case files, each into its own named graph. Loading a case again replaces it
+        (and drops its verdicts) unless the file is byte-for-byte unchanged. Bad files are
+        reported in the summary's errors; the others are loaded."""
+        self.ensure_knowledge()
+        summary = LoadSummary()
+        for path in map(Path, paths):
+            try:
+                if self.load_file(path):
+                    summary.loaded.append(str(path))
+                else:
+                    summary.unchanged.append(str(path))
+            except InputError as exc:
+                summary.errors.append(exc)
+            if progress is not None:
+                progress(str(path))
+        return summary
+
+    def load_file(self, path: Path) -> bool:
+        """Load one case file; False when the same content is already stored."""
+        if not path.is_file():
+            raise InputError(str(path), ["no such file"])
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        graph, source = read_case_file(path)
+        return self.put_case(graph, source, digest)
+
+    def put_case(self, graph: Graph, source: str, digest: str | None = None) -> bool:
+        """Store one checked case graph atomically, replacing any earlier version of it."""
+        case = the_case(graph, source)
+        digest = digest or hashlib.sha256(_ntriples(graph).encode()).hexdigest()
+        name = case_graph_name(case)
+        if self._stored_hash(name) == digest:
+            return False
+        verdicts = verdict_graph_name(case)
+        self.oxigraph.update(
+            f"DROP SILENT GRAPH <{name}> ;\n"
+            f"DROP SILENT GRAPH <{verdicts}> ;\n"
+            f"DELETE WHERE {{ GRAPH <{META}> {{ <{name}> ?p ?o }} }} ;\n"
+            f"DELETE WHERE {{ GRAPH <{META}> {{ <{verdicts}> ?p ?o }} }} ;\n"
+            f"INSERT DATA {{ GRAPH <{name}> {{ {_ntriples(graph)} }}\n"
+            f"GRAPH <{META}> {{ <{name}> a <{STORE.CaseGraph}> ; <{STORE.case}> <{case}> ; "
+            f"<{STORE.contentHash}> {_lit(digest)} ; <{STORE.source}> {_lit(source)} . }} }}"
+        )
+        return True
+
+    def _stored_hash(self, name: str) -> str | None:
+        for row in self.oxigraph.query(
+            f"SELECT ?h WHERE {{ GRAPH <{META}> {{ <{name}> <{STORE.contentHash}> ?h }} }}"
+        ):
+            return str(row["h"].value)
+        return None
+
+    # --- reading ------------------------------------------------------------------------
+
+    def cases(self, pending_for: str | None = None) -> Iterator[StoredCase]:
+        """Every stored case (ordered by case IRI); with `pending_for`, only those without a
+        verdict graph produced with that knowledge version."""
+        pending = ""
+        if pending_for is not None:
+            pending = (
+                f"FILTER NOT EXISTS {{ ?v a <{STORE.VerdictGraph}> ; <{STORE.case}> ?case ; "
+                f"<{IMR.knowledgeVersion}> {_lit(pending_for)} }}"
+            )
+        for row in self.oxigraph.query(
+            f"SELECT ?case ?g ?source WHERE {{ GRAPH <{META}> {{ ?g a <{STORE.CaseGraph}> ; "
+            f"<{STORE.case}> ?case ; <{STORE.source}> ?source . {pending} }} }} ORDER BY ?case"
+        ):
+            yield StoredCase(row["case"].value, row["g"].value, row["source"].value)
+
+    def case_ntriples(self, graph_name: str) -> bytes:
+        quads = self.oxigraph.quads_for_pattern(None, None, None, ox.NamedNode(graph_name))
+        return ox.serialize((q.triple for q in quads), format=ox.RdfFormat.N_TRIPLES) or b""
+
+    def case_graph(self, case_iri: str) -> Graph:
+        data = self.case_ntriples(case_graph_name(case_iri))
+        if not data:
+            raise InputError(case_iri, ["no such case in the store"])
+        return Graph().parse(data=data, format="nt")
+
+    def put_verdicts(self, case_iri: str, verdict_ntriples: str, version: str) -> None:
+        """Replace the case's verdict graph atomically, recording the knowledge version."""
+        name = verdict_graph_name(case_iri)
+        self.oxigraph.update(
+            f"DROP SILENT GRAPH <{name}> ;\n"
+            f"DELETE WHERE {{ GRAPH <{META}> {{ <{name}> ?p ?o }} }} ;\n"
+            f"INSERT DATA {{ GRAPH <{name}> {{ {verdict_ntriples} }}\n"
+            f"GRAPH <{META}> {{ <{name}> a <{STORE.VerdictGraph}> ; <{STORE.case}> <{case_iri}> ; "
+            f"<{IMR.knowledgeVersion}> {_lit(version)} . }} }}"
+        )
+
+    def count(self, kind: str) -> int:
+        """How many case graphs ("case") or verdict graphs ("verdicts") the store holds."""
+        cls = {"case": STORE.CaseGraph, "verdicts": STORE.VerdictGraph}[kind]
+        [row] = list(
+            self.oxigraph.query(
+                f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{META}> {{ ?g a <{cls}> }} }}"
+            )
+        )
+        return int(row["n"].value)
+
+    # --- analysis -----------------------------------------------------------------------
+
+    def evaluate(
+        self,
+        workers: int = 1,
+        progress: Progress | None = None,
+        started: Callable[[int], None] | None = None,
+    ) -> BatchSummary:
+        """Screen every case without a verdict for the current knowledge version in `workers`
+        processes (see kg.batch.evaluate_store)."""
+        from kg.batch import evaluate_store
+
+        return evaluate_store(self, workers=workers, progress=progress, started=started)
+
+    def query(self, sparql: str) -> tuple[list[str], list[list]]:
+        """Variables and rows (pyoxigraph terms, None when unbound) of a SELECT query over the
+        union of every graph in the store."""
+        from kg.storequery import select
+
+        return select(self, sparql)
+
+    def report(self, out_dir: str | Path) -> Path:
+        """Write the audit report (index page plus one page per case) into `out_dir`;
+        returns the index page's path."""
+        from kg.report import write_store_report
+
+        return write_store_report(self, Path(out_dir))
+
+    def close(self) -> None:
+        if not self.read_only:
+            self.oxigraph.flush()
+        del self.oxigraph

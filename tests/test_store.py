@@ -1,0 +1,210 @@
+"""The case store: one named graph per case, idempotent and atomic loading, batch screening
+with verdicts linked to the case and the knowledge version."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import CASE_FILES, FIXTURES, SEED_CASE, copy_case
+from rdflib import Graph, Namespace
+
+from kg.errors import InputError
+from kg.knowledge import load_knowledge
+from kg.store import META, STORE, Store, case_graph_name, verdict_graph_name
+
+TST = Namespace("https://w3id.org/imr-kg/test#")
+SEED = "https://w3id.org/imr-kg/case/seed-2014/case"
+TRIAL = FIXTURES / "manual-therapy" / "chiropractic-six-visit-trial.ttl"
+
+
+def _case_iri(path: Path) -> str:
+    return str(next(Graph().parse(path).subjects(TST.kind, None))).rsplit("/", 1)[0] + "/case"
+
+
+def _graph_size(store: Store, name: str) -> int:
+    return sum(1 for _ in store.oxigraph.quads_for_pattern(None, None, None, _node(name)))
+
+
+def _node(name: str):
+    import pyoxigraph
+
+    return pyoxigraph.NamedNode(name)
+
+
+def _verdicts(store: Store) -> dict[str, str]:
+    _, rows = store.query(
+        """PREFIX imr: <https://w3id.org/imr-kg/ontology#>
+        SELECT ?request ?value WHERE { ?v imr:verdictFor ?request ; imr:verdictValue ?value }"""
+    )
+    return {r.value: v.value.rsplit("#", 1)[1] for r, v in rows}
+
+
+def test_each_case_is_its_own_named_graph_holding_exactly_its_file(fixture_store):
+    assert fixture_store.count("case") == 19
+    for path in (SEED_CASE, TRIAL):
+        case = SEED if path == SEED_CASE else _case_iri(path)
+        assert _graph_size(fixture_store, case_graph_name(case)) == len(Graph().parse(path))
+
+
+def test_store_verdicts_are_the_fixtures_stated_verdicts(fixture_store):
+    verdicts = _verdicts(fixture_store)
+    expected = {}
+    for path in CASE_FILES[:-1]:
+        graph = Graph().parse(path)
+        [request] = list(graph.subjects(TST.kind, None))
+        expected[str(request)] = str(graph.value(request, TST.expectVerdict))
+    names = {"criteria_met": "CriteriaMet", "criteria_not_met": "CriteriaNotMet"}
+    names["not_covered"] = "NotCovered"
+    assert {r: verdicts[r] for r in expected} == {r: names[v] for r, v in expected.items()}
+    seed = {r.rsplit("/", 1)[1]: v for r, v in verdicts.items() if "/seed-2014/" in r}
+    assert seed == {
+        "request-chiropractic": "CriteriaNotMet",
+        "request-mri-cervical": "CriteriaNotMet",
+        "request-mri-lumbar": "CriteriaNotMet",
+        "request-pain-management-consultation": "NotCovered",
+    }
+
+
+def test_verdicts_and_report_are_linked_to_case_and_knowledge_version(fixture_store):
+    _, rows = fixture_store.query(
+        f"""PREFIX imr: <https://w3id.org/imr-kg/ontology#>
+        PREFIX prov: <http://www.w3.org/ns/prov#>
+        PREFIX sh: <http://www.w3.org/ns/shacl#>
+        SELECT ?version ?conforms ?meta WHERE {{
+          ?run a imr:Screening ; prov:used <{SEED}> ; imr:knowledgeVersion ?version ;
+               prov:generated ?report .
+          ?report sh:conforms ?conforms .
+          GRAPH <{META}> {{ <{verdict_graph_name(SEED)}> imr:knowledgeVersion ?meta }}
+        }}"""
+    )
+    version = load_knowledge().version
+    assert [[t.value for t in row] for row in rows] == [[version, "false", version]]
+
+
+def test_loading_again_is_idempotent_and_a_changed_case_replaces_the_old(tmp_path):
+    store = Store(tmp_path / "store")
+    case = tmp_path / "case.ttl"
+    copy_case(TRIAL, case, "one")
+    assert store.load([case]).loaded == [str(case)]
+    assert store.load([case]).unchanged == [str(case)]
+    store.evaluate()
+    iri = "https://w3id.org/imr-kg/case/generated/one/case"
+    assert store.count("verdicts") == 1
+    # The same case with a different quantity: the graph is replaced, its verdicts dropped.
+    case.write_text(case.read_text().replace("imr:quantityMax 6", "imr:quantityMax 12"))
+    assert store.load([case]).loaded == [str(case)]
+    assert (store.count("case"), store.count("verdicts")) == (1, 0)
+    assert _graph_size(store, case_graph_name(iri)) == len(Graph().parse(case))
+    summary = store.evaluate()
+    assert (summary.cases, dict(summary.verdicts)) == (1, {"criteria_not_met": 1})
+    assert store.evaluate().cases == 0
+
+
+def test_a_bad_file_is_reported_and_the_others_are_loaded(tmp_path):
+    store = Store(tmp_path / "store")
+    letter = tmp_path / "letter.txt"
+    letter.write_text("ITEM: Upheld")
+    summary = store.load([letter, ROOT_BAD / "malformed.ttl", SEED_CASE])
+    assert summary.loaded == [str(SEED_CASE)]
+    assert [str(e).split(": ", 1)[1] for e in summary.errors][:1] == [
+        "letter ingestion not available in this version; load a case file in Turtle (.ttl), "
+        "JSON-LD (.jsonld) or N-Triples (.nt) (.txt given)"
+    ]
+    assert str(summary.errors[1]).startswith(f"{ROOT_BAD / 'malformed.ttl'}:")
+
+
+ROOT_BAD = Path(__file__).parent / "bad-input"
+
+
+def test_a_file_without_exactly_one_case_is_refused(tmp_path):
+    store = Store(tmp_path / "store")
+    empty = tmp_path / "empty.ttl"
+    empty.write_text("<urn:a> <urn:b> <urn:c> .\n")
+    with pytest.raises(InputError) as caught:
+        store.load_file(empty)
+    assert str(caught.value).endswith("a case file must hold exactly one imr:Case, found 0")
+
+
+def test_killing_load_mid_run_and_rerunning_leaves_the_store_complete(tmp_path):
+    files = []
+    for i in range(120):
+        path = tmp_path / "cases" / f"case-{i:03d}.ttl"
+        path.parent.mkdir(exist_ok=True)
+        copy_case(TRIAL, path, f"c{i:03d}")
+        files.append(path)
+    store_dir = tmp_path / "store"
+    command = [sys.executable, "-m", "kg", "load", *map(str, files), "--store", str(store_dir)]
+    env = {**os.environ, "COLUMNS": "200"}
+    loader = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=env)
+    assert loader.stderr is not None
+    seen = 0
+    for line in loader.stderr:
+        if line.startswith("loading "):
+            seen += 1
+        if seen == 10:
+            break
+    loader.send_signal(signal.SIGKILL)
+    loader.wait(timeout=30)
+    assert loader.returncode == -signal.SIGKILL
+
+    store = Store(store_dir)
+    partial = store.count("case")
+    assert 10 <= partial < 120
+    size = len(Graph().parse(files[0]))
+    for stored in store.cases():
+        assert _graph_size(store, stored.graph) == size
+    store.close()
+    del store
+
+    rerun = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+    assert rerun.returncode == 0, rerun.stderr
+    assert rerun.stdout.strip() == f"loaded {120 - partial} · unchanged {partial} · errors 0"
+    store = Store(store_dir)
+    stored = list(store.cases())
+    assert sorted(s.case for s in stored) == [
+        f"https://w3id.org/imr-kg/case/generated/c{i:03d}/case" for i in range(120)
+    ]
+    assert {_graph_size(store, s.graph) for s in stored} == {size}
+    _, rows = store.query(
+        "SELECT (COUNT(*) AS ?n) WHERE { ?r a <https://w3id.org/imr-kg/ontology#TreatmentRequest> }"
+    )
+    assert int(rows[0][0].value) == 120
+    _, rows = store.query(
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{META}> {{ ?g <{STORE.contentHash}> ?h }} }}"
+    )
+    assert int(rows[0][0].value) == 120
+
+
+def test_cli_evaluates_a_store_in_worker_processes_and_prints_the_summary(tmp_path):
+    store_dir = tmp_path / "store"
+    files = [SEED_CASE, TRIAL, FIXTURES / "spine-imaging" / "lumbar-mri-declines-surgery.ttl"]
+    env = {**os.environ, "COLUMNS": "300"}
+    run = [sys.executable, "-m", "kg"]
+    loaded = subprocess.run(
+        [*run, "load", *map(str, files), "--store", str(store_dir)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert loaded.stdout.strip() == "loaded 3 · unchanged 0 · errors 0"
+    screened = subprocess.run(
+        [*run, "evaluate", "--store", str(store_dir), "--workers", "2"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert screened.returncode == 0, screened.stderr
+    summary = screened.stdout.strip()
+    assert summary.startswith(
+        "cases 3 · requests 6 · verdicts: criteria_met 1, criteria_not_met 4, not_covered 1 · "
+        "agreement with IMR 3/3 (100%) · "
+    )
+    assert summary.endswith(f"(knowledge {load_knowledge().version[:16]})")
+    assert screened.stderr.count("screening ") == 3
