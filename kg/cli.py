@@ -183,13 +183,20 @@ def query(
     file: Annotated[Path, typer.Argument(help="a SPARQL file, e.g. queries/failed-criteria.rq")],
     case: Annotated[Path | None, typer.Option(help="case file to evaluate and add")] = None,
     format: Annotated[RowFormat, typer.Option("--format", "-f")] = RowFormat.table,
+    store: Annotated[
+        Path | None, typer.Option("--store", help="query a case store instead (all its graphs)")
+    ] = None,
 ) -> None:
-    """Run a SPARQL query over the knowledge graph, plus a case and its verdicts."""
+    """Run a SPARQL query over the knowledge graph, plus a case and its verdicts (or over a
+    whole case store with --store)."""
     from kg.querying import query_graph, run_sparql_file
 
     try:
-        graph: Graph = query_graph(case)
-        variables, rows = run_sparql_file(file, graph)
+        if store is not None:
+            variables, rows = _query_store(file, store)
+        else:
+            graph: Graph = query_graph(case)
+            variables, rows = run_sparql_file(file, graph)
     except InputError as exc:
         _fail(exc)
     if format is RowFormat.json:
@@ -206,6 +213,16 @@ def query(
             table.add_row(*(value or "" for value in row))
         Console(width=max(Console().width, 160)).print(table)
         err.print(f"{len(rows)} rows")
+
+
+def _query_store(file: Path, path: Path) -> tuple[list[str], list[list[str | None]]]:
+    from kg.storequery import plain
+
+    if not file.is_file():
+        raise InputError(str(file), ["no such query file"])
+    opened = _open_store(path, read_only=True)
+    variables, rows = opened.query(file.read_text(encoding="utf-8"), source=str(file))
+    return variables, [[plain(term) for term in row] for row in rows]
 
 
 @app.command()

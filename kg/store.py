@@ -297,12 +297,12 @@ class Store:
 
         return evaluate_store(self, workers=workers, progress=progress, started=started)
 
-    def query(self, sparql: str) -> tuple[list[str], list[list]]:
+    def query(self, sparql: str, source: str = "query") -> tuple[list[str], list[list]]:
         """Variables and rows (pyoxigraph terms, None when unbound) of a SELECT query over the
-        union of every graph in the store."""
+        union of every graph in the store; bad SPARQL raises InputError naming `source`."""
         from kg.storequery import select
 
-        return select(self, sparql)
+        return select(self, sparql, source)
 
     def report(self, out_dir: str | Path) -> Path:
         """Write the audit report (index page plus one page per case) into `out_dir`;

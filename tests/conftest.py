@@ -31,15 +31,17 @@ def find_condition(conditions, iri: str):
 
 
 CASE_FILES = sorted(FIXTURES.rglob("*.ttl")) + [SEED_CASE]
+STORE_CASES = sorted((ROOT / "tests" / "store-cases").glob("*.ttl"))
 
 
 @pytest.fixture(scope="session")
 def fixture_store(tmp_path_factory):
-    """A store holding the seed case and every criterion fixture, screened (in-process)."""
+    """A store holding the seed case, every criterion fixture and tests/store-cases/,
+    screened (in-process)."""
     from kg.store import Store
 
     store = Store(tmp_path_factory.mktemp("store") / "cases")
-    summary = store.load(CASE_FILES)
+    summary = store.load(CASE_FILES + STORE_CASES)
     assert summary.errors == []
     store.evaluate(workers=1)
     store.oxigraph.flush()

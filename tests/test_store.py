@@ -45,7 +45,7 @@ def _verdicts(store: Store) -> dict[str, str]:
 
 
 def test_each_case_is_its_own_named_graph_holding_exactly_its_file(fixture_store):
-    assert fixture_store.count("case") == 19
+    assert fixture_store.count("case") == 21
     for path in (SEED_CASE, TRIAL):
         case = SEED if path == SEED_CASE else _case_iri(path)
         assert _graph_size(fixture_store, case_graph_name(case)) == len(Graph().parse(path))
