@@ -252,5 +252,45 @@ def check(
         _fail(exc)
 
 
+@app.command()
+def serve(
+    store: Annotated[Path, typer.Option("--store", help="store directory")],
+    host: Annotated[str, typer.Option(help="interface to bind (localhost by default)")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="TCP port (0: any free port)")] = 7878,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", min=0.1, help="seconds a query may run")
+    ] = 10.0,
+    result_limit: Annotated[
+        int, typer.Option("--result-limit", min=1, help="most results a query may return")
+    ] = 10_000,
+    workers: Annotated[int, typer.Option(min=1, help="query worker processes")] = 2,
+) -> None:
+    """Serve the store read-only over the SPARQL 1.1 Protocol at /sparql, with a query
+    editor at /. Updates are refused; queries stop at the time and result limits."""
+    from kg.server import Limits
+    from kg.server import serve as run_server
+
+    def ready(url: str) -> None:
+        print(f"serving {url} (SPARQL at {url}sparql); Ctrl-C stops", flush=True)
+
+    try:
+        run_server(
+            store,
+            host=host,
+            port=port,
+            limits=Limits(time_limit=time_limit, result_limit=result_limit),
+            workers=workers,
+            ready=ready,
+        )
+    except InputError as exc:
+        _fail(exc)
+    except OSError as exc:
+        _fail(InputError(f"{host}:{port}", [f"cannot listen: {exc.strerror or exc}"]))
+    except KeyboardInterrupt:
+        pass
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()

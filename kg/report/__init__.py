@@ -1,0 +1,1 @@
+"""HTML audit reports: one page per case, and an index for a store."""
