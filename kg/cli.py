@@ -253,6 +253,41 @@ def check(
 
 
 @app.command()
+def report(
+    case: Annotated[Path | None, typer.Argument(help="case file to report on")] = None,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="report.html for a case, a directory for a store")
+    ] = Path("report.html"),
+    store: Annotated[
+        Path | None, typer.Option("--store", help="report on every case of this store")
+    ] = None,
+) -> None:
+    """Write the audit report: self-contained, printable HTML with every request's screening
+    result, criteria, provisions, evidence, disagreements with IMR, consistency findings and
+    the knowledge version. With --store: one page per case plus an index with charts."""
+    from kg.report import write_case_report
+
+    try:
+        if store is not None:
+            if case is not None:
+                raise InputError(str(case), ["give either a case file or --store, not both"])
+            if output.suffix == ".html":
+                raise InputError(str(output), ["with --store, -o names a directory"])
+            opened = _open_store(store)
+            written = opened.report(output)
+            count = opened.count("case")
+            opened.close()
+            Console().print(f"wrote {written} and {count} case pages", highlight=False)
+        else:
+            if case is None:
+                raise InputError("imr-kg report", ["give a case file or --store DIR"])
+            written = write_case_report(case, output)
+            Console().print(f"wrote {written}", highlight=False)
+    except InputError as exc:
+        _fail(exc)
+
+
+@app.command()
 def serve(
     store: Annotated[Path, typer.Option("--store", help="store directory")],
     host: Annotated[str, typer.Option(help="interface to bind (localhost by default)")] = (

@@ -273,6 +273,15 @@ class Store:
             f"<{IMR.knowledgeVersion}> {_lit(version)} . }} }}"
         )
 
+    def verdict_version(self, case_iri: str) -> str | None:
+        """The knowledge version the case's stored verdicts were produced with, if any."""
+        for row in self.oxigraph.query(
+            f"SELECT ?v WHERE {{ GRAPH <{META}> {{ <{verdict_graph_name(case_iri)}> "
+            f"<{IMR.knowledgeVersion}> ?v }} }}"
+        ):
+            return str(row["v"].value)
+        return None
+
     def count(self, kind: str) -> int:
         """How many case graphs ("case") or verdict graphs ("verdicts") the store holds."""
         cls = {"case": STORE.CaseGraph, "verdicts": STORE.VerdictGraph}[kind]
