@@ -14,13 +14,15 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from rdflib import Graph
+from rdflib import Graph, URIRef
 from rdflib.namespace import PROV, RDF, SH
 
+from kg.model import Evaluation
 from kg.namespaces import IMR
 from kg.store import Progress, Store, StoredCase
 
-WINDOW_PER_WORKER = 64
+CHUNK = 50  # cases screened together by one worker (one pySHACL run)
+CHUNKS_PER_WORKER = 4  # chunks in flight per worker
 
 _worker: _Worker | None = None
 
@@ -34,6 +36,7 @@ class BatchSummary:
     agreeing_with_imr: int = 0
     seconds: float = 0.0
     knowledge_version: str = ""
+    engine: str = "pyshacl"
 
     @property
     def agreement(self) -> float | None:
@@ -54,45 +57,58 @@ class CaseResult:
 
 
 class _Worker:
-    def __init__(self) -> None:
+    def __init__(self, shacl: str = "pyshacl") -> None:
         from kg.catalogue import load_catalogue
         from kg.evaluate import CaseEvaluator
         from kg.oxquery import OxigraphEngine
 
         catalogue = load_catalogue()
         self.engine = OxigraphEngine(catalogue.knowledge)
-        self.evaluator = CaseEvaluator(catalogue, self.engine)
+        validator = None
+        if shacl == "rudof":
+            from kg.fastshacl import RudofValidator
 
-    def run(self, case: str, source: str, ntriples: bytes) -> CaseResult:
-        graph = Graph().parse(data=ntriples, format="nt")
-        evaluation = self.evaluator.run(graph, source, self.engine.view(graph, ntriples))
-        out = Graph()
-        out += evaluation.verdict_graph
-        if evaluation.report is not None:
-            out += evaluation.report
-            run = next(out.subjects(RDF.type, IMR.Screening))
-            for report in evaluation.report.subjects(RDF.type, SH.ValidationReport):
-                out.add((run, PROV.generated, report))
-        return CaseResult(
-            case=case,
-            ntriples=out.serialize(format="nt", encoding="utf-8").decode("utf-8"),
-            verdicts=[(r.verdict, r.agrees_with_imr) for r in evaluation.requests],
-        )
+            validator = RudofValidator(catalogue.shapes)
+        self.evaluator = CaseEvaluator(catalogue, self.engine, validator)
+
+    def run(self, jobs: list[tuple[str, str, bytes]]) -> list[CaseResult]:
+        """Screen a chunk of cases together (CaseEvaluator.run_many)."""
+        ntriples = b"".join(data for _, _, data in jobs)
+        graph = Graph(bind_namespaces="none").parse(data=ntriples, format="nt")
+        view = self.engine.view(graph, ntriples)
+        cases = [(URIRef(case), source) for case, source, _ in jobs]
+        return [_result(e) for e in self.evaluator.run_many(cases, graph, view)]
 
 
-def _init_worker() -> None:
+def _result(evaluation: Evaluation) -> CaseResult:
+    out = Graph(bind_namespaces="none")
+    out += evaluation.verdict_graph
+    if evaluation.report is not None:
+        out += evaluation.report
+        run = next(out.subjects(RDF.type, IMR.Screening))
+        for report in evaluation.report.subjects(RDF.type, SH.ValidationReport):
+            out.add((run, PROV.generated, report))
+    return CaseResult(
+        case=evaluation.case,
+        ntriples=out.serialize(format="nt", encoding="utf-8").decode("utf-8"),
+        verdicts=[(r.verdict, r.agrees_with_imr) for r in evaluation.requests],
+    )
+
+
+def _init_worker(shacl: str) -> None:
     global _worker
-    _worker = _Worker()
+    _worker = _Worker(shacl)
 
 
-def _run_in_worker(job: tuple[str, str, bytes]) -> CaseResult:
+def _run_in_worker(jobs: list[tuple[str, str, bytes]]) -> list[CaseResult]:
     assert _worker is not None
-    return _worker.run(*job)
+    return _worker.run(jobs)
 
 
-def _jobs(store: Store, pending: list[StoredCase]) -> Iterator[tuple[str, str, bytes]]:
-    for stored in pending:
-        yield stored.case, stored.source, store.case_ntriples(stored.graph)
+def _chunks(store: Store, pending: list[StoredCase]) -> Iterator[list[tuple[str, str, bytes]]]:
+    """Chunks of CHUNK cases, read from the store as they are needed."""
+    for window in _windows(pending, CHUNK):
+        yield [(s.case, s.source, store.case_ntriples(s.graph)) for s in window]
 
 
 def _windows(items: list, size: int) -> Iterator[list]:
@@ -105,28 +121,30 @@ def evaluate_store(
     workers: int = 1,
     progress: Progress | None = None,
     started: Callable[[int], None] | None = None,
+    shacl: str = "pyshacl",
 ) -> BatchSummary:
     """Screen every pending case with `workers` processes (1: in this process). `started`
-    is told how many cases are pending; `progress` is called once per case screened."""
+    is told how many cases are pending; `progress` is called once per case screened;
+    `shacl` names the SHACL engine ("pyshacl", the engine of record, or "rudof")."""
     start = time.perf_counter()
     store.ensure_knowledge()
     version = store.knowledge_version
-    summary = BatchSummary(knowledge_version=version)
+    summary = BatchSummary(knowledge_version=version, engine=shacl)
     pending = list(store.cases(pending_for=version))
     if started is not None:
         started(len(pending))
     if workers <= 1:
-        worker = _Worker()
-        results: Iterator[CaseResult] = (worker.run(*job) for job in _jobs(store, pending))
-        _collect(store, results, summary, version, progress)
+        worker = _Worker(shacl)
+        for chunk in _chunks(store, pending):
+            _collect(store, worker.run(chunk), summary, version, progress)
     else:
         context = multiprocessing.get_context("spawn")
-        with context.Pool(workers, initializer=_init_worker) as pool:
-            # A bounded window of cases at a time: Pool.imap would read the whole corpus
+        with context.Pool(workers, initializer=_init_worker, initargs=(shacl,)) as pool:
+            # A bounded window of chunks at a time: Pool.imap would read the whole corpus
             # into its task queue up front.
-            for window in _windows(pending, WINDOW_PER_WORKER * workers):
-                results = pool.imap(_run_in_worker, _jobs(store, window), chunksize=8)
-                _collect(store, results, summary, version, progress)
+            for window in _windows(pending, CHUNK * CHUNKS_PER_WORKER * workers):
+                for results in pool.imap(_run_in_worker, _chunks(store, window)):
+                    _collect(store, results, summary, version, progress)
     summary.seconds = time.perf_counter() - start
     return summary
 

@@ -31,6 +31,11 @@ class OutputFormat(StrEnum):
     turtle = "turtle"
 
 
+class ShaclEngine(StrEnum):
+    pyshacl = "pyshacl"
+    rudof = "rudof"
+
+
 class RowFormat(StrEnum):
     table = "table"
     csv = "csv"
@@ -54,13 +59,17 @@ def evaluate(
         typer.Option("--store", help="screen every case of this store still without a verdict"),
     ] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, help="worker processes")] = 1,
+    engine: Annotated[
+        ShaclEngine,
+        typer.Option("--engine", help="SHACL engine for --store (pyshacl is the engine of record)"),
+    ] = ShaclEngine.pyshacl,
 ) -> None:
     """Screen every request of a case (or of every pending case in a store) against the
     criteria in force on its date."""
     if store is not None:
         if path is not None:
             _fail(InputError(str(path), ["give either a case file or --store, not both"]))
-        _evaluate_store(store, workers)
+        _evaluate_store(store, workers, engine.value)
         return
     if path is None:
         _fail(InputError("imr-kg evaluate", ["give a case file or --store DIR"]))
@@ -79,10 +88,15 @@ def evaluate(
         print_table(evaluation, Console(width=max(Console().width, 110)))
 
 
-def _evaluate_store(path: Path, workers: int) -> None:
+def _evaluate_store(path: Path, workers: int, engine: str) -> None:
     store = _open_store(path)
     with _Bar("screening") as bar:
-        summary = store.evaluate(workers=workers, started=bar.set_total, progress=bar.advance)
+        try:
+            summary = store.evaluate(
+                workers=workers, started=bar.set_total, progress=bar.advance, shacl=engine
+            )
+        except InputError as exc:
+            _fail(exc)
     store.close()
     agreement = (
         f"{summary.agreeing_with_imr}/{summary.compared_with_imr} ({summary.agreement:.0%})"
@@ -93,7 +107,7 @@ def _evaluate_store(path: Path, workers: int) -> None:
     Console().print(
         f"cases {summary.cases} · requests {summary.requests} · verdicts: {kinds} · "
         f"agreement with IMR {agreement} · {summary.seconds:.1f} s "
-        f"(knowledge {summary.knowledge_version[:16]})",
+        f"(knowledge {summary.knowledge_version[:16]}; SHACL engine {summary.engine})",
         highlight=False,
         soft_wrap=True,
     )

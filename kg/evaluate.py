@@ -13,11 +13,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 from pyshacl import validate
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
@@ -81,13 +82,23 @@ class RdflibView:
         return rows(self.graph, name)
 
 
-class CaseEvaluator:
-    """Screens one case at a time. `engine` answers the queries (rdflib by default; batch
-    workers pass kg.oxquery.OxigraphEngine); pySHACL validates either way."""
+Validator = Callable[[Graph], Graph]
 
-    def __init__(self, catalogue: Catalogue, engine: QueryEngine | None = None) -> None:
+
+class CaseEvaluator:
+    """Screens cases. `engine` answers the queries (rdflib by default; batch workers pass
+    kg.oxquery.OxigraphEngine); `validator` turns a data graph into a SHACL validation report
+    (pySHACL, the engine of record, by default; kg.fastshacl.RudofValidator for speed)."""
+
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        engine: QueryEngine | None = None,
+        validator: Validator | None = None,
+    ) -> None:
         self.catalogue = catalogue
         self.engine = engine
+        self.validator = validator
 
     def run(self, case: Graph, source: str, view: CaseView | None = None) -> Evaluation:
         if view is None:
@@ -101,19 +112,9 @@ class CaseEvaluator:
         data = Graph()
         bind_prefixes(data)
         data += case
-        for request, candidates in governing.items():
-            for candidate, _tier in candidates:
-                data.add((request, RDF.type, candidate.target_class))
-        _, report, _ = validate(
-            data,
-            shacl_graph=self.catalogue.shapes,
-            inference="none",
-            # Condition shapes report at sh:Info; they must still count as failures inside the
-            # criterion shapes' sh:or / sh:and, so warnings are not allowed to conform.
-            allow_warnings=False,
-        )
+        report = self._validate(data, governing)
         failures = _failures(report)
-        facts = CaseFacts(view, case)
+        facts = CaseFacts(view.rows("case-findings"), view.rows("documentation-gaps"), case)
 
         results = [
             self._request_result(row, governing.get(row["request"], []), failures, facts)
@@ -129,6 +130,58 @@ class CaseEvaluator:
         )
         evaluation.verdict_graph = verdict_graph(evaluation)
         return evaluation
+
+    def run_many(
+        self, cases: list[tuple[URIRef, str]], graph: Graph, view: CaseView
+    ) -> list[Evaluation]:
+        """Screen several cases at once: each query once and one pySHACL validation over
+        `graph`, which holds them all (and gains the requests' target-class triples), then one
+        Evaluation per case with its own share of the validation report. Evaluation is per
+        request, so this equals run() on each case alone (tests/test_batch_parity.py)."""
+        governing = self._governing(view.rows("applicable-criteria"))
+        report = self._validate(graph, governing)
+        failures = _failures(report)
+        findings = _by_case(view.rows("case-findings"))
+        gaps = _by_case(view.rows("documentation-gaps"))
+        decisions = _by_case(view.rows("request-decisions"))
+        results_by_focus = _results_by_focus(report)
+        evaluations = []
+        for case, source in cases:
+            facts = CaseFacts(findings.get(case, []), gaps.get(case, []), graph)
+            rows_of_case = decisions.get(case, [])
+            evaluation = Evaluation(
+                case=str(case),
+                source=source,
+                knowledge_version=self.catalogue.knowledge.version,
+                requests=[
+                    self._request_result(row, governing.get(row["request"], []), failures, facts)
+                    for row in rows_of_case
+                ],
+                report=_report_share(
+                    report, results_by_focus, {row["request"] for row in rows_of_case}
+                ),
+            )
+            evaluation.verdict_graph = verdict_graph(evaluation)
+            evaluations.append(evaluation)
+        return evaluations
+
+    def _validate(self, data: Graph, governing) -> Graph:
+        """pySHACL (the engine of record) over `data`, each request typed with the target
+        class of every criterion that governs it."""
+        for request, candidates in governing.items():
+            for candidate, _tier in candidates:
+                data.add((request, RDF.type, candidate.target_class))
+        if self.validator is not None:
+            return self.validator(data)
+        _, report, _ = validate(
+            data,
+            shacl_graph=self.catalogue.shapes,
+            inference="none",
+            # Condition shapes report at sh:Info; they must still count as failures inside the
+            # criterion shapes' sh:or / sh:and, so warnings are not allowed to conform.
+            allow_warnings=False,
+        )
+        return report
 
     # --- applicability --------------------------------------------------------------------
 
@@ -347,10 +400,12 @@ class Fact:
 class CaseFacts:
     """Findings and documentation gaps of one case, indexed by (concept, region)."""
 
-    def __init__(self, view: CaseView, case: Graph) -> None:
-        self.graph = case
+    def __init__(self, finding_rows: list[dict], gap_rows: list[dict], graph: Graph) -> None:
+        """Rows of queries/case-findings.rq and documentation-gaps.rq for one case; `graph`
+        holds the case (and may hold others) for looking up request values."""
+        self.graph = graph
         self._findings: dict[Node, list[tuple[Node | None, Fact]]] = defaultdict(list)
-        for row in view.rows("case-findings"):
+        for row in finding_rows:
             evidence = Evidence(
                 kind="finding",
                 text=str(row.get("quote", "")),
@@ -364,7 +419,7 @@ class CaseFacts:
             self._findings[row["concept"]].append((row.get("region"), fact))
         self._gaps: dict[Node, list[tuple[Node | None, Fact]]] = defaultdict(list)
         self._gaps_by_decision: dict[Node, list[Fact]] = defaultdict(list)
-        for row in view.rows("documentation-gaps"):
+        for row in gap_rows:
             evidence = Evidence(
                 kind="documentation_gap",
                 text=str(row.get("quote", "")),
@@ -409,6 +464,47 @@ class CaseFacts:
             date=_text(self.graph.value(request, IMR.requestDate)),
             node=str(request),
         )
+
+
+def _by_case(rows: list[dict]) -> dict[Node, list[dict]]:
+    grouped: dict[Node, list[dict]] = defaultdict(list)
+    for row in rows:
+        grouped[row["case"]].append(row)
+    return grouped
+
+
+def _results_by_focus(report: Graph) -> dict[Node, list[Node]]:
+    by_focus: dict[Node, list[Node]] = defaultdict(list)
+    for result, focus in report.subject_objects(SH.focusNode):
+        by_focus[focus].append(result)
+    return by_focus
+
+
+def _report_share(
+    report: Graph, results_by_focus: dict[Node, list[Node]], focus_nodes: set[Node]
+) -> Graph:
+    """A validation report holding the results of `report` whose focus node is one of
+    `focus_nodes` (each result with every blank node it refers to)."""
+    share = Graph()
+    bind_prefixes(share)
+    node = BNode()
+    share.add((node, RDF.type, SH.ValidationReport))
+    conforms = True
+    for focus in focus_nodes:
+        for result in results_by_focus.get(focus, []):
+            conforms = False
+            share.add((node, SH.result, result))
+            _copy_description(report, result, share, set())
+    share.add((node, SH.conforms, Literal(conforms)))
+    return share
+
+
+def _copy_description(source: Graph, node: Node, target: Graph, seen: set[Node]) -> None:
+    for predicate, value in source.predicate_objects(node):
+        target.add((node, predicate, value))
+        if isinstance(value, BNode) and value not in seen:
+            seen.add(value)
+            _copy_description(source, value, target, seen)
 
 
 def _failures(report: Graph) -> dict[tuple[Node, Node], list[tuple[Node, Node | None]]]:

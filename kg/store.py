@@ -299,12 +299,16 @@ class Store:
         workers: int = 1,
         progress: Progress | None = None,
         started: Callable[[int], None] | None = None,
+        shacl: str = "pyshacl",
     ) -> BatchSummary:
         """Screen every case without a verdict for the current knowledge version in `workers`
-        processes (see kg.batch.evaluate_store)."""
+        processes (see kg.batch.evaluate_store); `shacl` is "pyshacl" (the engine of record)
+        or "rudof" (faster, checked against pySHACL by the test suite)."""
         from kg.batch import evaluate_store
 
-        return evaluate_store(self, workers=workers, progress=progress, started=started)
+        return evaluate_store(
+            self, workers=workers, progress=progress, started=started, shacl=shacl
+        )
 
     def query(self, sparql: str, source: str = "query") -> tuple[list[str], list[list]]:
         """Variables and rows (pyoxigraph terms, None when unbound) of a SELECT query over the

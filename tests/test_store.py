@@ -206,5 +206,5 @@ def test_cli_evaluates_a_store_in_worker_processes_and_prints_the_summary(tmp_pa
         "cases 3 · requests 6 · verdicts: criteria_met 1, criteria_not_met 4, not_covered 1 · "
         "agreement with IMR 3/3 (100%) · "
     )
-    assert summary.endswith(f"(knowledge {load_knowledge().version[:16]})")
+    assert summary.endswith(f"(knowledge {load_knowledge().version[:16]}; SHACL engine pyshacl)")
     assert screened.stderr.count("screening ") == 3

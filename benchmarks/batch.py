@@ -1,0 +1,226 @@
+"""Benchmark: screen N synthetic cases through the store, against the naive baseline.
+
+    python benchmarks/batch.py --cases 1000 [--workers 2] [--dir /tmp/imr-bench]
+
+1. generates N synthetic cases from the test suite's cases (benchmarks/synthetic.py);
+2. loads them with `imr-kg load` (input checks included) into a fresh store;
+3. runs `imr-kg evaluate --store DIR --workers W` (verdicts, explanations and validation
+   reports written to the store);
+4. runs the naive baseline: pySHACL once over one rdflib graph holding every case (requests
+   typed for their applicable criteria first; no explanations, nothing stored);
+5. times every analyst query of queries/ on the store;
+and prints requests per second and peak memory (RSS of the whole process tree, sampled every
+0.2 s) of both paths side by side. Nothing is asserted: the figures are the output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+LIBRARY = [
+    "overturn-agreement-rates",
+    "criteria-failed-most-often",
+    "imr-disagreements",
+    "non-mtus-where-mtus-applies",
+    "citation-region-mismatch",
+    "conflicting-injury-dates",
+    "requests-not-covered",
+    "failed-criteria",
+]
+
+
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        tree.setdefault(ppid, []).append(int(entry))
+    return tree
+
+
+def tree_rss(pid: int) -> int:
+    """Resident memory (bytes) of `pid` and all its descendants."""
+    tree, total, todo = _children(), 0, [pid]
+    while todo:
+        current = todo.pop()
+        todo.extend(tree.get(current, []))
+        try:
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+        except OSError:
+            pass
+    return total
+
+
+def run_measured(command: list[str], log: Path) -> tuple[float, int, str]:
+    """(seconds, peak RSS of the process tree, stdout) of a command."""
+    peak = 0
+    started = time.perf_counter()
+    with log.open("w") as err:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=err, text=True)
+        done = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak
+            while not done.is_set():
+                peak = max(peak, tree_rss(process.pid))
+                done.wait(0.2)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        out, _ = process.communicate()
+        done.set()
+        sampler.join()
+    seconds = time.perf_counter() - started
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command[:4])} failed; see {log}")
+    return seconds, peak, out
+
+
+def baseline(case_dir: Path) -> None:
+    """Subprocess entry: pySHACL over one graph holding every case; prints the figures."""
+    import pyoxigraph as ox
+    from pyshacl import validate
+    from rdflib import Graph
+    from rdflib.namespace import RDF, SH
+
+    from kg.catalogue import load_catalogue
+    from kg.namespaces import IMR
+    from kg.oxquery import graph_to_ntriples, to_rdflib
+    from kg.queries import query_text
+
+    catalogue = load_catalogue()
+    files = sorted(case_dir.glob("*.nt"))
+    started = time.perf_counter()
+    data = Graph()
+    for path in files:
+        data.parse(path, format="nt")
+    parsed = time.perf_counter()
+    # Type each request with the target class of its applicable criteria (as the evaluator
+    # does), answered by Oxigraph over all cases at once.
+    store = ox.Store()
+    store.load(graph_to_ntriples(catalogue.graph), format=ox.RdfFormat.N_TRIPLES)
+    store.load(graph_to_ntriples(catalogue.shapes), format=ox.RdfFormat.N_TRIPLES)
+    store.load(graph_to_ntriples(data), format=ox.RdfFormat.N_TRIPLES)
+    for row in store.query(query_text("applicable-criteria")):
+        if row["inForce"].value == "true":
+            data.add((to_rdflib(row["request"]), RDF.type, to_rdflib(row["targetClass"])))
+    typed = time.perf_counter()
+    _, report, _ = validate(
+        data, shacl_graph=catalogue.shapes, inference="none", allow_warnings=False
+    )
+    validated = time.perf_counter()
+    requests = len(set(data.subjects(RDF.type, IMR.TreatmentRequest)))
+    results = len(list(report.subjects(RDF.type, SH.ValidationResult)))
+    print(
+        f"requests={requests} results={results} parse={parsed - started:.2f} "
+        f"typing={typed - parsed:.2f} validate={validated - typed:.2f}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cases", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--dir", type=Path, default=Path("/tmp/imr-kg-bench"))
+    parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--baseline", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.baseline:
+        baseline(args.baseline)
+        return
+
+    from synthetic import generate
+
+    work = args.dir / str(args.cases)
+    shutil.rmtree(work, ignore_errors=True)
+    case_dir, store_dir = work / "cases", work / "store"
+    started = time.perf_counter()
+    paths, requests = [], 0
+    for path, count in generate(args.cases, case_dir):
+        paths.append(path)
+        requests += count
+    print(
+        f"generated {args.cases} cases, {requests} requests in "
+        f"{time.perf_counter() - started:.1f} s",
+        flush=True,
+    )
+
+    # Load through the CLI, in chunks so the command line stays short.
+    load_seconds, load_peak = 0.0, 0
+    chunk = 2000
+    for start in range(0, len(paths), chunk):
+        command = [sys.executable, "-m", "kg", "load", *map(str, paths[start : start + chunk])]
+        seconds, peak, _ = run_measured(command + ["--store", str(store_dir)], work / "load.log")
+        load_seconds += seconds
+        load_peak = max(load_peak, peak)
+    print(
+        f"load: {args.cases / load_seconds:,.0f} cases/s, {load_seconds:.1f} s, "
+        f"peak {load_peak / 2**20:,.0f} MiB",
+        flush=True,
+    )
+
+    command = [sys.executable, "-m", "kg", "evaluate", "--store", str(store_dir)]
+    command += ["--workers", str(args.workers)]
+    eval_seconds, eval_peak, out = run_measured(command, work / "evaluate.log")
+    print(f"evaluate --store: {out.strip()}", flush=True)
+    screened = int(re.search(r"requests (\d+)", out).group(1))
+
+    base = None
+    if not args.skip_baseline:
+        command = [sys.executable, __file__, "--baseline", str(case_dir)]
+        base_seconds, base_peak, base_out = run_measured(command, work / "baseline.log")
+        figures = dict(kv.split("=") for kv in base_out.split())
+        base = (base_seconds, base_peak, figures)
+        print(f"baseline: {base_out.strip()} (wall {base_seconds:.1f} s)", flush=True)
+
+    from kg.store import Store
+
+    store = Store(store_dir)
+    timings = []
+    for name in LIBRARY:
+        text = (ROOT / "queries" / f"{name}.rq").read_text()
+        began = time.perf_counter()
+        _, rows = store.query(text)
+        timings.append((name, time.perf_counter() - began, len(rows)))
+
+    print()
+    print(
+        f"N = {args.cases:,} cases, {screened:,} requests, {args.workers} workers, "
+        f"{os.cpu_count()} CPUs"
+    )
+    print(f"{'':34}{'evaluate --store':>20}{'naive pySHACL':>20}")
+    rate = screened / eval_seconds
+    base_rate = f"{requests / base[0]:,.0f}" if base else "skipped"
+    print(f"{'requests/s (wall, whole command)':34}{rate:>20,.0f}{base_rate:>20}")
+    if base:
+        validate_only = requests / float(base[2]["validate"])
+        print(f"{'requests/s (validation step only)':34}{'':>20}{validate_only:>20,.0f}")
+    base_mem = f"{base[1] / 2**20:,.0f} MiB" if base else "skipped"
+    print(f"{'peak memory (RSS, process tree)':34}{eval_peak / 2**20:>16,.0f} MiB{base_mem:>20}")
+    print(f"{'explanations and reports stored':34}{'yes':>20}{'no':>20}")
+    print()
+    print(f"SPARQL on the {args.cases:,}-case store:")
+    for name, seconds, count in timings:
+        print(f"  {name:34}{seconds * 1000:>10,.0f} ms  {count:>8,} rows")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+"""The batch path (Oxigraph queries, many cases per SHACL run, the report split per case)
+gives exactly what the engine of record gives case by case (rdflib queries, one pySHACL run
+per case) on every case of the test suite, with pySHACL and with the faster pyrudof."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import CASE_FILES, STORE_CASES
+from rdflib import BNode, Graph, URIRef
+from rdflib.namespace import RDF, SH
+
+from kg.caseio import load_case
+from kg.catalogue import load_catalogue
+from kg.evaluate import CaseEvaluator
+from kg.fastshacl import RudofValidator
+from kg.namespaces import IMR
+from kg.oxquery import OxigraphEngine, graph_to_ntriples
+
+
+def _results(report: Graph, full: bool) -> set[tuple]:
+    """(focus, named shape, component, severity[, value, path]) of every result."""
+    found = set()
+    for result in report.subjects(RDF.type, SH.ValidationResult):
+        shape = report.value(result, SH.sourceShape)
+        key = (
+            report.value(result, SH.focusNode),
+            shape if not isinstance(shape, BNode) else "blank",
+            report.value(result, SH.sourceConstraintComponent),
+            report.value(result, SH.resultSeverity),
+        )
+        if full:
+            key += (report.value(result, SH.value), report.value(result, SH.resultPath))
+        found.add(key)
+    return found
+
+
+def _conforms(report: Graph) -> bool:
+    [value] = list(report.objects(None, SH.conforms))
+    return value.toPython()
+
+
+TOTAL = 59  # validation results over the whole suite (every one a failed shape or condition)
+
+
+@pytest.mark.parametrize("shacl", ["pyshacl", "rudof"])
+def test_batch_evaluation_equals_the_engine_of_record_on_every_suite_case(shacl):
+    catalogue = load_catalogue()
+    reference = CaseEvaluator(catalogue)
+    expected = {}
+    combined = Graph()
+    cases = []
+    for path in CASE_FILES + STORE_CASES:
+        graph, source = load_case(path)
+        evaluation = reference.run(graph, source)
+        expected[evaluation.case] = evaluation
+        combined += graph
+        cases.append((URIRef(evaluation.case), source))
+    assert len(expected) == 21
+
+    engine = OxigraphEngine(catalogue.knowledge)
+    validator = RudofValidator(catalogue.shapes) if shacl == "rudof" else None
+    batch = CaseEvaluator(catalogue, engine, validator)
+    ntriples = graph_to_ntriples(combined)
+    evaluations = batch.run_many(cases, combined, engine.view(combined, ntriples))
+
+    assert [e.case for e in evaluations] == [str(c) for c, _ in cases]
+    failing = sum(len(_results(e.report, True)) for e in evaluations)
+    assert failing == sum(len(_results(e.report, True)) for e in expected.values()) == TOTAL
+    for evaluation in evaluations:
+        reference_evaluation = expected[evaluation.case]
+        assert evaluation.to_dict() == reference_evaluation.to_dict(), evaluation.case
+        full = shacl == "pyshacl"
+        assert _results(evaluation.report, full) == _results(reference_evaluation.report, full)
+        assert _conforms(evaluation.report) == _conforms(reference_evaluation.report)
+        verdicts = sorted(map(str, evaluation.verdict_graph.objects(None, IMR.verdictValue)))
+        assert verdicts == sorted(
+            map(str, reference_evaluation.verdict_graph.objects(None, IMR.verdictValue))
+        )
