@@ -5,7 +5,8 @@
 1. generates N synthetic cases from the test suite's cases (benchmarks/synthetic.py);
 2. loads them with `imr-kg load` (input checks included) into a fresh store;
 3. runs `imr-kg evaluate --store DIR --workers W` (verdicts, explanations and validation
-   reports written to the store);
+   reports written to the store) with pySHACL, the engine of record, and again on a copy of
+   the loaded store with `--engine rudof`;
 4. runs the naive baseline: pySHACL once over one rdflib graph holding every case (requests
    typed for their applicable criteria first; no explanations, nothing stored);
 5. times every analyst query of queries/ on the store;
@@ -177,11 +178,17 @@ def main() -> None:
         flush=True,
     )
 
-    command = [sys.executable, "-m", "kg", "evaluate", "--store", str(store_dir)]
-    command += ["--workers", str(args.workers)]
-    eval_seconds, eval_peak, out = run_measured(command, work / "evaluate.log")
-    print(f"evaluate --store: {out.strip()}", flush=True)
-    screened = int(re.search(r"requests (\d+)", out).group(1))
+    rudof_dir = work / "store-rudof"
+    shutil.copytree(store_dir, rudof_dir)
+    runs = {}
+    for engine, directory in (("pyshacl", store_dir), ("rudof", rudof_dir)):
+        command = [sys.executable, "-m", "kg", "evaluate", "--store", str(directory)]
+        command += ["--workers", str(args.workers), "--engine", engine]
+        seconds, peak, out = run_measured(command, work / f"evaluate-{engine}.log")
+        print(f"evaluate --store --engine {engine}: {out.strip()}", flush=True)
+        runs[engine] = (seconds, peak, int(re.search(r"requests (\d+)", out).group(1)))
+    shutil.rmtree(rudof_dir)
+    screened = runs["pyshacl"][2]
 
     base = None
     if not args.skip_baseline:
@@ -206,16 +213,19 @@ def main() -> None:
         f"N = {args.cases:,} cases, {screened:,} requests, {args.workers} workers, "
         f"{os.cpu_count()} CPUs"
     )
-    print(f"{'':34}{'evaluate --store':>20}{'naive pySHACL':>20}")
-    rate = screened / eval_seconds
-    base_rate = f"{requests / base[0]:,.0f}" if base else "skipped"
-    print(f"{'requests/s (wall, whole command)':34}{rate:>20,.0f}{base_rate:>20}")
+    heads = ["evaluate --store", "... --engine rudof", "naive pySHACL"]
+    print(f"{'':36}" + "".join(f"{h:>20}" for h in heads))
+    rates = [f"{runs[e][2] / runs[e][0]:,.0f}" for e in ("pyshacl", "rudof")]
+    rates.append(f"{requests / base[0]:,.0f}" if base else "skipped")
+    print(f"{'requests/s (wall, whole command)':36}" + "".join(f"{r:>20}" for r in rates))
     if base:
-        validate_only = requests / float(base[2]["validate"])
-        print(f"{'requests/s (validation step only)':34}{'':>20}{validate_only:>20,.0f}")
-    base_mem = f"{base[1] / 2**20:,.0f} MiB" if base else "skipped"
-    print(f"{'peak memory (RSS, process tree)':34}{eval_peak / 2**20:>16,.0f} MiB{base_mem:>20}")
-    print(f"{'explanations and reports stored':34}{'yes':>20}{'no':>20}")
+        validate_only = f"{requests / float(base[2]['validate']):,.0f}"
+        print(f"{'requests/s (pySHACL step only)':36}{'':>40}{validate_only:>20}")
+    peaks = [f"{runs[e][1] / 2**20:,.0f} MiB" for e in ("pyshacl", "rudof")]
+    peaks.append(f"{base[1] / 2**20:,.0f} MiB" if base else "skipped")
+    print(f"{'peak memory (RSS, process tree)':36}" + "".join(f"{m:>20}" for m in peaks))
+    stored = ["yes", "yes", "no"]
+    print(f"{'explanations and reports stored':36}" + "".join(f"{m:>20}" for m in stored))
     print()
     print(f"SPARQL on the {args.cases:,}-case store:")
     for name, seconds, count in timings:

@@ -6,6 +6,9 @@ Python API for other tools:
     >>> evaluation = kg.evaluate("examples/seed-case.ttl")
     >>> [(r.requested_as, r.verdict) for r in evaluation.requests]
 
+    >>> store = kg.Store("cases.oxigraph")         # an on-disk case store (pyoxigraph)
+    >>> store.load(["examples/seed-case.ttl"]); store.evaluate(workers=2)
+
 IMR-KG screens documented facts against guideline criteria; its verdicts are not denials.
 """
 
@@ -21,6 +24,7 @@ from kg.model import (
     Evidence,
     RequestResult,
 )
+from kg.store import Store
 
 __all__ = [
     "Citation",
@@ -32,6 +36,7 @@ __all__ = [
     "Evidence",
     "InputError",
     "RequestResult",
+    "Store",
     "evaluate",
     "load_knowledge",
 ]

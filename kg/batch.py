@@ -145,13 +145,14 @@ def evaluate_store(
             for window in _windows(pending, CHUNK * CHUNKS_PER_WORKER * workers):
                 for results in pool.imap(_run_in_worker, _chunks(store, window)):
                     _collect(store, results, summary, version, progress)
+    store.drop_stale_verdicts(version)
     summary.seconds = time.perf_counter() - start
     return summary
 
 
-def _collect(store, results, summary: BatchSummary, version: str, progress) -> None:
+def _collect(store, results: list[CaseResult], summary: BatchSummary, version, progress) -> None:
+    store.put_verdicts([(r.case, r.ntriples) for r in results], version)
     for result in results:
-        store.put_verdicts(result.case, result.ntriples, version)
         summary.cases += 1
         for verdict, agrees in result.verdicts:
             summary.requests += 1

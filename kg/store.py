@@ -4,15 +4,17 @@ Layout (graph names under https://w3id.org/imr-kg/graph/):
 
 - ``case/<key>``: one named graph per case, exactly the triples of its case file; ``<key>`` is a
   hash of the case IRI, so loading the same case again replaces the graph.
-- ``verdicts/<key>``: the case's verdicts, criterion and condition assessments, evidence links
-  and the pySHACL validation report, produced with the knowledge version it records.
+- ``verdicts/<key>/<version>``: the case's verdicts, criterion and condition assessments,
+  evidence links and the SHACL validation report, produced with that knowledge version.
+  Verdicts of an older version stay until the case is screened with the current one.
 - ``knowledge/<version>/ontology`` and ``…/shapes``: the knowledge graph the verdicts were
   produced with, named by its content hash (kg.knowledge.Knowledge.version).
 - ``meta``: bookkeeping in the ``store:`` namespace (which graph holds which case, the hash of
   the file it came from, which knowledge version produced a verdict graph).
 
-Every change to one case is a single SPARQL update, which Oxigraph applies atomically: a
-failure or a kill mid-load leaves either the old case or the new one, never half of one.
+Every change to one case is a single transaction (a SPARQL update, or one `extend` of quads
+for verdicts), which Oxigraph applies atomically: a failure or a kill mid-load leaves either
+the old case or the new one, never half of one.
 Analyst queries see the union of all graphs (``use_default_graph_as_union``).
 """
 
@@ -40,6 +42,11 @@ GRAPH = Namespace("https://w3id.org/imr-kg/graph/")
 STORE = Namespace("https://w3id.org/imr-kg/store#")
 META = GRAPH["meta"]
 
+_RDF_TYPE = ox.NamedNode(str(RDF.type))
+_VERDICT_GRAPH = ox.NamedNode(str(STORE.VerdictGraph))
+_STORE_CASE = ox.NamedNode(str(STORE.case))
+_KNOWLEDGE_VERSION = ox.NamedNode(str(IMR.knowledgeVersion))
+
 RDF_SUFFIXES = {".ttl", ".turtle", ".jsonld", ".json", ".nt", ".ntriples"}
 
 Progress = Callable[[str], None]
@@ -53,8 +60,8 @@ def case_graph_name(case_iri: str) -> str:
     return str(GRAPH[f"case/{case_key(case_iri)}"])
 
 
-def verdict_graph_name(case_iri: str) -> str:
-    return str(GRAPH[f"verdicts/{case_key(case_iri)}"])
+def verdict_graph_name(case_iri: str, version: str) -> str:
+    return str(GRAPH[f"verdicts/{case_key(case_iri)}/{version[:16]}"])
 
 
 def knowledge_graph_names(version: str) -> tuple[str, str]:
@@ -216,12 +223,14 @@ class Store:
         name = case_graph_name(case)
         if self._stored_hash(name) == digest:
             return False
-        verdicts = verdict_graph_name(case)
+        drops = "".join(
+            f"DROP SILENT GRAPH <{graph}> ;\n" for graph, _ in self.verdict_graphs(case)
+        )
         self.oxigraph.update(
-            f"DROP SILENT GRAPH <{name}> ;\n"
-            f"DROP SILENT GRAPH <{verdicts}> ;\n"
+            f"DROP SILENT GRAPH <{name}> ;\n{drops}"
             f"DELETE WHERE {{ GRAPH <{META}> {{ <{name}> ?p ?o }} }} ;\n"
-            f"DELETE WHERE {{ GRAPH <{META}> {{ <{verdicts}> ?p ?o }} }} ;\n"
+            f"DELETE WHERE {{ GRAPH <{META}> {{ ?v a <{STORE.VerdictGraph}> ; "
+            f"<{STORE.case}> <{case}> ; ?p ?o }} }} ;\n"
             f"INSERT DATA {{ GRAPH <{name}> {{ {_ntriples(graph)} }}\n"
             f"GRAPH <{META}> {{ <{name}> a <{STORE.CaseGraph}> ; <{STORE.case}> <{case}> ; "
             f"<{STORE.contentHash}> {_lit(digest)} ; <{STORE.source}> {_lit(source)} . }} }}"
@@ -262,25 +271,63 @@ class Store:
             raise InputError(case_iri, ["no such case in the store"])
         return Graph().parse(data=data, format="nt")
 
-    def put_verdicts(self, case_iri: str, verdict_ntriples: str, version: str) -> None:
-        """Replace the case's verdict graph atomically, recording the knowledge version."""
-        name = verdict_graph_name(case_iri)
-        self.oxigraph.update(
-            f"DROP SILENT GRAPH <{name}> ;\n"
-            f"DELETE WHERE {{ GRAPH <{META}> {{ <{name}> ?p ?o }} }} ;\n"
-            f"INSERT DATA {{ GRAPH <{name}> {{ {verdict_ntriples} }}\n"
-            f"GRAPH <{META}> {{ <{name}> a <{STORE.VerdictGraph}> ; <{STORE.case}> <{case_iri}> ; "
-            f"<{IMR.knowledgeVersion}> {_lit(version)} . }} }}"
-        )
+    def put_verdicts(self, results: list[tuple[str, str]], version: str) -> None:
+        """Store (case IRI, verdict N-Triples) pairs, each in its verdict graph for `version`,
+        in one atomic transaction; older versions' graphs go in drop_stale_verdicts."""
+        quads = []
+        meta = ox.NamedNode(str(META))
+        for case, ntriples in results:
+            graph = ox.NamedNode(verdict_graph_name(case, version))
+            quads.extend(
+                ox.Quad(t.subject, t.predicate, t.object, graph)
+                for t in ox.parse(ntriples.encode(), format=ox.RdfFormat.N_TRIPLES)
+            )
+            quads.append(ox.Quad(graph, _RDF_TYPE, _VERDICT_GRAPH, meta))
+            quads.append(ox.Quad(graph, _STORE_CASE, ox.NamedNode(case), meta))
+            quads.append(ox.Quad(graph, _KNOWLEDGE_VERSION, ox.Literal(version), meta))
+        self.oxigraph.extend(quads)
+
+    def verdict_graphs(self, case_iri: str) -> list[tuple[str, str]]:
+        """(verdict graph, knowledge version) of every verdict graph of the case."""
+        return [
+            (row["g"].value, row["v"].value)
+            for row in self.oxigraph.query(
+                f"SELECT ?g ?v WHERE {{ GRAPH <{META}> {{ ?g a <{STORE.VerdictGraph}> ; "
+                f"<{STORE.case}> <{case_iri}> ; <{IMR.knowledgeVersion}> ?v }} }}"
+            )
+        ]
 
     def verdict_version(self, case_iri: str) -> str | None:
-        """The knowledge version the case's stored verdicts were produced with, if any."""
-        for row in self.oxigraph.query(
-            f"SELECT ?v WHERE {{ GRAPH <{META}> {{ <{verdict_graph_name(case_iri)}> "
-            f"<{IMR.knowledgeVersion}> ?v }} }}"
-        ):
-            return str(row["v"].value)
-        return None
+        """The knowledge version of the case's newest stored verdicts: the current one if
+        it has been screened with it, else an older one, else None."""
+        versions = [v for _, v in self.verdict_graphs(case_iri)]
+        if not versions:
+            return None
+        current = self.knowledge_version
+        return current if current in versions else versions[0]
+
+    def drop_stale_verdicts(self, version: str) -> int:
+        """Drop the verdict graphs of older knowledge versions for every case that has
+        verdicts for `version`; returns how many were dropped."""
+        stale = [
+            row["g"].value
+            for row in self.oxigraph.query(
+                f"SELECT DISTINCT ?g WHERE {{ GRAPH <{META}> {{ "
+                f"?g a <{STORE.VerdictGraph}> ; <{STORE.case}> ?case ; "
+                f"<{IMR.knowledgeVersion}> ?old . FILTER (?old != {_lit(version)}) "
+                f"?current a <{STORE.VerdictGraph}> ; <{STORE.case}> ?case ; "
+                f"<{IMR.knowledgeVersion}> {_lit(version)} }} }}"
+            )
+        ]
+        for start in range(0, len(stale), 500):
+            self.oxigraph.update(
+                " ;\n".join(
+                    f"DROP SILENT GRAPH <{g}> ;\n"
+                    f"DELETE WHERE {{ GRAPH <{META}> {{ <{g}> ?p ?o }} }}"
+                    for g in stale[start : start + 500]
+                )
+            )
+        return len(stale)
 
     def count(self, kind: str) -> int:
         """How many case graphs ("case") or verdict graphs ("verdicts") the store holds."""

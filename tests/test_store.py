@@ -71,6 +71,7 @@ def test_store_verdicts_are_the_fixtures_stated_verdicts(fixture_store):
 
 
 def test_verdicts_and_report_are_linked_to_case_and_knowledge_version(fixture_store):
+    version = load_knowledge().version
     _, rows = fixture_store.query(
         f"""PREFIX imr: <https://w3id.org/imr-kg/ontology#>
         PREFIX prov: <http://www.w3.org/ns/prov#>
@@ -79,10 +80,9 @@ def test_verdicts_and_report_are_linked_to_case_and_knowledge_version(fixture_st
           ?run a imr:Screening ; prov:used <{SEED}> ; imr:knowledgeVersion ?version ;
                prov:generated ?report .
           ?report sh:conforms ?conforms .
-          GRAPH <{META}> {{ <{verdict_graph_name(SEED)}> imr:knowledgeVersion ?meta }}
+          GRAPH <{META}> {{ <{verdict_graph_name(SEED, version)}> imr:knowledgeVersion ?meta }}
         }}"""
     )
-    version = load_knowledge().version
     assert [[t.value for t in row] for row in rows] == [[version, "false", version]]
 
 
@@ -208,3 +208,18 @@ def test_cli_evaluates_a_store_in_worker_processes_and_prints_the_summary(tmp_pa
     )
     assert summary.endswith(f"(knowledge {load_knowledge().version[:16]}; SHACL engine pyshacl)")
     assert screened.stderr.count("screening ") == 3
+
+
+def test_rescreening_with_new_knowledge_replaces_the_older_verdicts(tmp_path):
+    store = Store(tmp_path / "store")
+    case = tmp_path / "case.ttl"
+    copy_case(TRIAL, case, "one")
+    store.load([case])
+    iri = "https://w3id.org/imr-kg/case/generated/one/case"
+    old = "0" * 64
+    store.put_verdicts([(iri, "<urn:old> <urn:verdict> <urn:stale> .\n")], old)
+    assert store.verdict_version(iri) == old
+    assert store.evaluate().cases == 1
+    current = load_knowledge().version
+    assert store.verdict_graphs(iri) == [(verdict_graph_name(iri, current), current)]
+    assert _graph_size(store, verdict_graph_name(iri, old)) == 0

@@ -106,13 +106,13 @@ def write_store_report(store: Store, out_dir: Path) -> Path:
 
         graph = Graph().parse(data=ntriples, format="nt")
         evaluation = evaluator.run(graph, stored.source, evaluator.engine.view(graph, ntriples))
-        verdicts = verdict_graph_name(stored.case)
         stored_version = store.verdict_version(stored.case)
+        verdicts = [verdict_graph_name(stored.case, stored_version)] if stored_version else []
         report = CaseReport(
             evaluation=evaluation,
             title=case_title(graph, evaluation),
             findings=findings(
-                store_runner(store.oxigraph, [*knowledge_graphs, stored.graph, verdicts])
+                store_runner(store.oxigraph, [*knowledge_graphs, stored.graph, *verdicts])
             ),
             knowledge_version=knowledge.version,
             knowledge_files=_knowledge_files(knowledge),
