@@ -287,16 +287,18 @@ def report(
                 raise InputError(str(case), ["give either a case file or --store, not both"])
             if output.suffix == ".html":
                 raise InputError(str(output), ["with --store, -o names a directory"])
-            opened = _open_store(store)
+            opened = _open_store(store, read_only=True)
             written = opened.report(output)
             count = opened.count("case")
             opened.close()
-            Console().print(f"wrote {written} and {count} case pages", highlight=False)
+            Console().print(
+                f"wrote {written} and {count} case pages", highlight=False, soft_wrap=True
+            )
         else:
             if case is None:
                 raise InputError("imr-kg report", ["give a case file or --store DIR"])
             written = write_case_report(case, output)
-            Console().print(f"wrote {written}", highlight=False)
+            Console().print(f"wrote {written}", highlight=False, soft_wrap=True)
     except InputError as exc:
         _fail(exc)
 

@@ -40,12 +40,14 @@ def fixture_store(tmp_path_factory):
     screened (in-process)."""
     from kg.store import Store
 
-    store = Store(tmp_path_factory.mktemp("store") / "cases")
+    path = tmp_path_factory.mktemp("store") / "cases"
+    store = Store(path)
     summary = store.load(CASE_FILES + STORE_CASES)
     assert summary.errors == []
     store.evaluate(workers=1)
-    store.oxigraph.flush()
-    return store
+    store.close()
+    # Read-only from here on, like every reader (serve, query, report) alongside it.
+    return Store(path, read_only=True)
 
 
 def copy_case(source: Path, target: Path, name: str) -> None:
