@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 
-from rdflib import Literal, URIRef
+from rdflib import URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDFS, SH, SKOS
 from rdflib.term import Node
 
-from kg.knowledge import Knowledge, load_knowledge
+from kg.knowledge import Knowledge, load_knowledge, project_root
 from kg.model import Citation
 from kg.namespaces import IMR
 from kg.queries import rows
@@ -32,9 +32,8 @@ class ConditionLogic:
     kind: str
     concept: URIRef | None = None
     region: URIRef | None = None
+    value_shape: Node | None = None
     path: URIRef | None = None
-    min_inclusive: Literal | None = None
-    max_inclusive: Literal | None = None
 
 
 @dataclass
@@ -72,9 +71,8 @@ class Catalogue:
                 kind=str(row["kind"]),
                 concept=row.get("concept"),
                 region=row.get("region"),
+                value_shape=row.get("valueShape"),
                 path=row.get("path"),
-                min_inclusive=row.get("minInclusive"),
-                max_inclusive=row.get("maxInclusive"),
             )
             for row in rows(self.shapes, "condition-logic")
         }
@@ -168,10 +166,11 @@ def _text(value: Node | None) -> str | None:
 
 
 @cache
-def _catalogue_for(version: str) -> Catalogue:
+def _catalogue_for(root: str, version: str) -> Catalogue:
     return Catalogue(load_knowledge())
 
 
 def load_catalogue() -> Catalogue:
+    """The catalogue of the knowledge graph in force (cached per root and content version)."""
     knowledge = load_knowledge()
-    return _catalogue_for(knowledge.version)
+    return _catalogue_for(str(project_root()), knowledge.version)

@@ -121,5 +121,34 @@ def check(
         _fail(exc)
 
 
+@app.command()
+def coverage() -> None:
+    """The feature matrix: criteria encoded per service category, with their provisions and
+    verification status, and what is not covered. Generated from the knowledge graph."""
+    from kg.coverage import coverage as categories
+
+    console = Console(width=max(Console().width, 140))
+    table = Table("category", "criterion", "regions", "provision", "verified", "tier", "in force")
+    uncovered = []
+    for category in categories():
+        for c in category.criteria:
+            tier = "MTUS" if c.mtus else "non-MTUS"
+            table.add_row(
+                category.name,
+                c.criterion,
+                c.regions,
+                c.citation,
+                c.verification or "",
+                tier,
+                c.effective,
+            )
+        if not category.covered:
+            uncovered.append(category.name)
+        elif category.uncovered_services:
+            uncovered.append(f"{category.name}: {', '.join(category.uncovered_services)}")
+    console.print(table)
+    console.print("[bold]not covered:[/bold] " + ("; ".join(uncovered) or "nothing"))
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()

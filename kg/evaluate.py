@@ -1,5 +1,6 @@
 """Evaluate one case: a pure function of (case graph, knowledge in force on the request date).
 
+0. The CONSTRUCT queries of queries/derive/ add derived facts (e.g. visit totals).
 1. queries/applicable-criteria.rq finds the criteria that address each request and whether
    their provisions are in force on its date; the search sequence keeps MTUS criteria where
    any apply and lets a non-MTUS criterion govern only where MTUS is silent.
@@ -22,6 +23,7 @@ from rdflib.term import Node
 
 from kg.caseio import CaseSource, load_case
 from kg.catalogue import Catalogue, ConditionLogic, CriterionInfo, LogicNode, load_catalogue
+from kg.derive import derive
 from kg.model import (
     ConditionResult,
     CriterionResult,
@@ -32,6 +34,7 @@ from kg.model import (
 )
 from kg.namespaces import IMR, bind_prefixes
 from kg.queries import rows
+from kg.shape_text import describe
 from kg.verdicts import verdict_graph
 
 MTUS_TIER = "MTUS"
@@ -66,11 +69,13 @@ class CaseEvaluator:
         union += self.catalogue.graph
         union += self.catalogue.shapes
         union += case
+        derived = derive(union)
         governing = self._governing(rows(union, "applicable-criteria"))
 
         data = Graph()
         bind_prefixes(data)
         data += case
+        data += derived
         for request, candidates in governing.items():
             for candidate, _tier in candidates:
                 data.add((request, RDF.type, candidate.target_class))
@@ -251,11 +256,12 @@ class CaseEvaluator:
     def _assess_leaf(self, request, logic: ConditionLogic, failures, facts: CaseFacts):
         failed = (request, logic.shape) in failures
         label = self.catalogue.label(logic.condition)
-        if logic.kind == "value-limit":
-            return self._assess_value(request, logic, label, failed, failures, facts)
+        if logic.kind == "value":
+            return self._assess_value(request, logic, label, failed, facts)
 
         concept = self.catalogue.label(logic.concept)
         where = f" ({self.catalogue.label(logic.region)})" if logic.region is not None else ""
+        extra = self._finding_constraints(logic)
         matching = facts.findings(logic.concept, logic.region)
         present = [f for f in matching if f.status == IMR.DocumentedPresent]
         absent = [f for f in matching if f.status == IMR.DocumentedAbsent]
@@ -263,15 +269,16 @@ class CaseEvaluator:
             "documented_present" if present else "documented_absent" if absent else "not_documented"
         )
         if logic.kind == "finding-excluded":
-            requirement = f"{concept}{where} not documented as present"
+            requirement = f"{concept}{where}{extra} not documented as present"
             status = "not_met" if failed else "met"
             evidence = present if failed else absent
         else:
-            requirement = f"{concept}{where} documented as present"
+            requirement = f"{concept}{where} documented as present{extra}"
             if not failed:
                 status, evidence = "met", present
-            elif absent:
-                status, evidence = "not_met", absent
+            elif matching:
+                # Documented, but absent or outside the shape's limits (e.g. too little relief).
+                status, evidence = "not_met", absent or present
             else:
                 status, evidence = "not_documented", facts.gaps(logic.concept, logic.region)
         return ConditionResult(
@@ -283,20 +290,29 @@ class CaseEvaluator:
             iri=str(logic.condition),
         )
 
-    def _assess_value(self, request, logic: ConditionLogic, label, failed, failures, facts):
-        value = facts.graph.value(request, logic.path)
-        bounds = []
-        if logic.min_inclusive is not None:
-            bounds.append(f"at least {logic.min_inclusive}")
-        if logic.max_inclusive is not None:
-            bounds.append(f"at most {logic.max_inclusive}")
-        requirement = f"{self.catalogue.label(logic.path)} {' and '.join(bounds)}"
-        if value is None:
+    def _finding_constraints(self, logic: ConditionLogic) -> str:
+        """Constraints of the finding's value shape beyond concept, region and status."""
+        shapes = self.catalogue.shapes
+        parts = []
+        for prop in shapes.objects(logic.value_shape, SH.property):
+            path = shapes.value(prop, SH.path)
+            if path in (IMR.findingConcept, IMR.bodyRegion, IMR.status):
+                continue
+            words = describe(shapes, prop, self.catalogue.label)
+            if words:
+                parts.append(f"{self.catalogue.label(path)} {words}")
+        return f", with {' and '.join(parts)}" if parts else ""
+
+    def _assess_value(self, request, logic: ConditionLogic, label, failed, facts: CaseFacts):
+        values = sorted(facts.graph.objects(request, logic.path), key=str)
+        words = describe(self.catalogue.shapes, logic.shape, self.catalogue.label)
+        requirement = f"{self.catalogue.label(logic.path)} {words}".strip()
+        if not values:
             status, fact_status, evidence = "not_documented", "not_documented", []
         else:
             status = "not_met" if failed else "met"
             fact_status = "documented"
-            evidence = [facts.request_evidence(request, logic.path, value, self.catalogue)]
+            evidence = [facts.request_evidence(request, logic.path, values, self.catalogue)]
         return ConditionResult(
             label=label,
             status=status,
@@ -361,10 +377,11 @@ class CaseFacts:
             return []
         return [fact.evidence for fact in self._gaps_by_decision.get(decision, [])]
 
-    def request_evidence(self, request, path, value, catalogue: Catalogue) -> Evidence:
+    def request_evidence(self, request, path, values, catalogue: Catalogue) -> Evidence:
         requested_as = self.graph.value(request, IMR.requestedAs)
         document = self.graph.value(request, IMR.requestedIn)
-        text = f"{catalogue.label(path)}: {value}"
+        shown = ", ".join(str(v) if isinstance(v, Literal) else catalogue.label(v) for v in values)
+        text = f"{catalogue.label(path)}: {shown}"
         if requested_as is not None:
             text += f' (requested as "{requested_as}")'
         return Evidence(

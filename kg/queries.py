@@ -19,9 +19,13 @@ def query_path(name: str) -> Path:
     return path
 
 
-@cache
 def query_text(name: str) -> str:
-    return query_path(name).read_text(encoding="utf-8")
+    return _query_text(query_path(name))
+
+
+@cache
+def _query_text(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
 
 
 def run_query(graph: Graph, name: str) -> Result:
