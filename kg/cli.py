@@ -19,8 +19,8 @@ from kg.errors import ConsistencyError, InputError
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
-    help="IMR-KG: screen California workers' compensation treatment requests against MTUS, "
-    "ACOEM and ODG criteria and explain every verdict. A screen, not a denial.",
+    help="IMR-KG: screen California workers' compensation treatment requests against MTUS "
+    "and other guideline criteria and explain every verdict. A screen, not a denial.",
 )
 err = Console(stderr=True)
 
