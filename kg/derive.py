@@ -6,25 +6,23 @@ queries see earlier results."""
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
 from rdflib import Graph
 
 from kg.knowledge import project_root
+from kg.queries import prepared
 
 
-@cache
-def _derivations(root: Path) -> tuple[tuple[str, str], ...]:
-    folder = root / "queries" / "derive"
-    return tuple((p.name, p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.rq")))
+def _derivations() -> list[Path]:
+    return sorted((project_root() / "queries" / "derive").glob("*.rq"))
 
 
 def derive(graph: Graph) -> Graph:
     """Triples derived from `graph` (which is extended with them as it goes)."""
     derived = Graph()
-    for _name, text in _derivations(project_root().resolve()):
-        for triple in graph.query(text):
+    for path in _derivations():
+        for triple in graph.query(prepared(path)):
             derived.add(triple)
             graph.add(triple)
     return derived
