@@ -12,6 +12,7 @@ from pathlib import Path
 from rdflib import Graph
 
 from kg.knowledge import project_root
+from kg.queries import prepared
 
 
 @cache
@@ -20,11 +21,16 @@ def _derivations(root: Path) -> tuple[tuple[str, str], ...]:
     return tuple((p.name, p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.rq")))
 
 
-def derive(graph: Graph) -> Graph:
-    """Triples derived from `graph` (which is extended with them as it goes)."""
+def derive(graph: Graph, added: list | None = None) -> Graph:
+    """Triples derived from `graph` (which is extended with them as it goes). Triples that
+    `graph` did not hold before are also appended to `added`, so that a caller evaluating in a
+    shared graph can take them out again."""
     derived = Graph()
     for _name, text in _derivations(project_root().resolve()):
-        for triple in graph.query(text):
+        for triple in list(graph.query(prepared(text))):
             derived.add(triple)
-            graph.add(triple)
+            if triple not in graph:
+                graph.add(triple)
+                if added is not None:
+                    added.append(triple)
     return derived
