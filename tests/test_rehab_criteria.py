@@ -5,6 +5,7 @@ improvement."""
 
 from __future__ import annotations
 
+import pytest
 from conftest import FIXTURES, find_condition
 from rdflib import Graph
 from rdflib.namespace import SH
@@ -155,3 +156,16 @@ def test_a_request_before_the_provision_is_not_covered_with_the_reason():
         "No criterion for massage therapy (lumbar spine) is in force on 2009-03-02 "
         "(Massage is an adjunct limited to 4-6 visits: in force 2009-07-18 to 2016-07-28)."
     )
+
+
+def test_evaluating_leaves_the_shared_knowledge_graph_unchanged():
+    from pathlib import Path
+
+    catalogue = load_catalogue()
+    with catalogue.with_case(Graph()) as (union, _added):
+        before = set(union)
+    kg.evaluate(FIXTURES / "visit-cap/chiropractic-twenty-four-visits-used-injury-2010.ttl")
+    with pytest.raises(kg.InputError):
+        kg.evaluate(Path(__file__).parent / "bad-input" / "prior-visits-negative.ttl")
+    with catalogue.with_case(Graph()) as (union, _added):
+        assert set(union) == before
