@@ -169,3 +169,18 @@ def test_evaluating_leaves_the_shared_knowledge_graph_unchanged():
         kg.evaluate(Path(__file__).parent / "bad-input" / "prior-visits-negative.ttl")
     with catalogue.with_case(Graph()) as (union, _added):
         assert set(union) == before
+
+
+def test_the_aquatic_therapy_overturn_is_reproduced_with_the_physical_medicine_criteria():
+    request = _request("massage-and-aquatic/aquatic-therapy-eight-visits-knee-imr-overturned.ttl")
+    assert (request.verdict, request.imr_outcome, request.agrees_with_imr) == (
+        "criteria_met",
+        "overturned",
+        True,
+    )
+    assert {c.iri.removeprefix(CR) for c in request.criteria} == {
+        "cpmtg-2009-aquatic-therapy",
+        "cpmtg-2009-physical-medicine-visits",
+        "cpmtg-2009-physical-medicine-fading",
+        "lc-4604-5-visit-cap",
+    }
