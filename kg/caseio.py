@@ -16,7 +16,7 @@ from rdflib.plugins.parsers.notation3 import BadSyntax
 from rdflib.util import guess_format
 
 from kg.errors import InputError
-from kg.knowledge import load_knowledge, project_root
+from kg.knowledge import project_root
 from kg.namespaces import bind_prefixes
 from kg.naming import short_name
 
@@ -48,16 +48,17 @@ def _input_shapes() -> Graph:
 
 def check_case(graph: Graph, source: str) -> None:
     """Validate case data against shapes/input/case-data.ttl; raise InputError on violations."""
-    # Vocabulary and catalogue terms must be visible for the sh:class checks.
-    data = Graph()
-    data += load_knowledge().ontology
-    data += graph
-    conforms, report, _ = validate(
-        data,
-        shacl_graph=_input_shapes(),
-        inference="none",
-        allow_warnings=True,
-    )
+    # Vocabulary and catalogue terms must be visible for the sh:class checks: the case is
+    # validated inside the shared knowledge graph (added for the check, removed after it).
+    from kg.catalogue import load_catalogue
+
+    with load_catalogue().with_case(graph) as (data, _added):
+        conforms, report, _ = validate(
+            data,
+            shacl_graph=_input_shapes(),
+            inference="none",
+            allow_warnings=True,
+        )
     if conforms:
         return
     problems = []

@@ -7,10 +7,13 @@ and citations from queries/criterion-citations.rq. No criterion is written in Py
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 
-from rdflib import URIRef
+from rdflib import Graph, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDFS, SH, SKOS
 from rdflib.term import Node
@@ -64,6 +67,10 @@ class Catalogue:
         self.knowledge = knowledge
         self.graph = knowledge.ontology
         self.shapes = knowledge.shapes
+        self._union = Graph()
+        self._union += self.graph
+        self._union += self.shapes
+        self._lock = threading.Lock()
         self.logic = {
             row["shape"]: ConditionLogic(
                 shape=row["shape"],
@@ -77,6 +84,24 @@ class Catalogue:
             for row in rows(self.shapes, "condition-logic")
         }
         self.criteria = self._criteria()
+
+    @contextmanager
+    def with_case(self, case: Graph) -> Iterator[tuple[Graph, list]]:
+        """Ontology + catalogue + shapes + `case` as one graph, and the list of triples added
+        to it; a caller appends what it adds during the run (derivations), and every listed
+        triple is removed again on exit, so the shared graph is unchanged afterwards."""
+        with self._lock:
+            before = len(self._union)
+            added = [triple for triple in case if triple not in self._union]
+            for triple in added:
+                self._union.add(triple)
+            try:
+                yield self._union, added
+            finally:
+                for triple in added:
+                    self._union.remove(triple)
+                if len(self._union) != before:
+                    raise RuntimeError("an evaluation left triples in the shared knowledge graph")
 
     def label(self, node: Node | None) -> str:
         if node is None:

@@ -132,7 +132,7 @@ def coverage() -> None:
     uncovered = []
     for category in categories():
         for c in category.criteria:
-            tier = "MTUS" if c.mtus else "non-MTUS"
+            tier = "statute" if c.statutory else "MTUS" if c.mtus else "non-MTUS"
             table.add_row(
                 category.name,
                 c.criterion,

@@ -19,6 +19,7 @@ class CoveredCriterion:
     verification: str | None
     mtus: bool
     effective: str
+    statutory: bool = False
 
 
 @dataclass
@@ -55,6 +56,7 @@ def coverage() -> list[Category]:
             verification=str(row["verification"]) if "verification" in row else None,
             mtus=bool(row["mtus"].toPython()),
             effective=f"{row.get('effectiveFrom', '?')} to {row.get('effectiveThrough', 'open')}",
+            statutory=bool(row["statutory"].toPython()) if "statutory" in row else False,
         )
         if entry not in category.criteria:
             category.criteria.append(entry)

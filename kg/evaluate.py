@@ -39,6 +39,7 @@ from kg.verdicts import verdict_graph
 
 MTUS_TIER = "MTUS"
 NON_MTUS_TIER = "non-MTUS (MTUS has no criterion in force for this request)"
+STATUTE_TIER = "statute (applies whichever guideline tier governs)"
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class Candidate:
     target_class: URIRef
     mtus: bool
     in_force: bool
+    statutory: bool
     date: str | None
     effective_from: str | None
     effective_through: str | None
@@ -65,11 +67,14 @@ class CaseEvaluator:
         self.catalogue = catalogue
 
     def run(self, case: Graph, source: str) -> Evaluation:
-        union = Graph()
-        union += self.catalogue.graph
-        union += self.catalogue.shapes
-        union += case
-        derived = derive(union)
+        # The case is added to the shared knowledge graph for the run and removed afterwards
+        # (copying the whole knowledge graph per case dominated the run time); triples the
+        # knowledge graph already held are left in place.
+        with self.catalogue.with_case(case) as (union, added):
+            return self._run(union, added, case, source)
+
+    def _run(self, union: Graph, added: list, case: Graph, source: str) -> Evaluation:
+        derived = derive(union, added)
         governing = self._governing(rows(union, "applicable-criteria"))
 
         data = Graph()
@@ -117,6 +122,7 @@ class CaseEvaluator:
                     target_class=row["targetClass"],
                     mtus=bool(row["mtus"].toPython()),
                     in_force=bool(row["inForce"].toPython()),
+                    statutory=bool(row["statutory"].toPython()),
                     date=_text(row.get("date")),
                     effective_from=_text(row.get("effectiveFrom")),
                     effective_through=_text(row.get("effectiveThrough")),
@@ -124,11 +130,13 @@ class CaseEvaluator:
             )
         governing = {}
         for request, candidates in self._candidates.items():
-            in_force = [c for c in candidates if c.in_force]
+            in_force = [c for c in candidates if c.in_force and not c.statutory]
             mtus = [c for c in in_force if c.mtus]
             # Medical Evidence Search Sequence (8 CCR 9792.21.1): MTUS first; other
             # guidelines only where MTUS does not address the request.
             chosen = [(c, MTUS_TIER) for c in mtus] or [(c, NON_MTUS_TIER) for c in in_force]
+            # A statute's limits (imr:statutory documents) bind whichever tier governs.
+            chosen += [(c, STATUTE_TIER) for c in candidates if c.in_force and c.statutory]
             if chosen:
                 governing[request] = chosen
         return governing
