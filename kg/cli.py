@@ -45,15 +45,29 @@ def _fail(exc: Exception) -> None:
 
 @app.command()
 def evaluate(
-    path: Annotated[Path, typer.Argument(help="case file: Turtle, JSON-LD or N-Triples")],
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="case file (Turtle, JSON-LD or N-Triples) or an IMR determination letter "
+            "(text; recognised by its content)"
+        ),
+    ],
     format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
 ) -> None:
     """Screen every request of a case against the criteria in force on its date."""
     from kg.evaluate import evaluate as run_evaluation
+    from kg.ingest import ingest as ingest_one
+    from kg.ingest import looks_like_letter
     from kg.render import print_table, to_json, to_turtle
 
     try:
-        evaluation = run_evaluation(path)
+        if path.is_file() and looks_like_letter(path):
+            result = ingest_one(path)
+            _warn_unresolved(result.source, result.unresolved_citations)
+            evaluation = run_evaluation(result.graph)
+            evaluation.source = str(path)
+        else:
+            evaluation = run_evaluation(path)
     except InputError as exc:
         _fail(exc)
     if format is OutputFormat.json:
@@ -119,6 +133,51 @@ def check(
         )
     except (InputError, ConsistencyError) as exc:
         _fail(exc)
+
+
+def _warn_unresolved(source: str, citations: list[str]) -> None:
+    for citation in citations:
+        err.print(
+            f"[yellow]warning:[/yellow] {source}: citation not in the catalogue, kept as "
+            f"text: {citation}",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+@app.command()
+def ingest(
+    path: Annotated[
+        Path, typer.Argument(help="a determination letter (text), or a folder of them")
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="case Turtle file (a folder when PATH is a folder)"),
+    ] = None,
+    allow_partial: Annotated[
+        bool,
+        typer.Option(
+            "--allow-partial", help="write what could be read, marked imr:partial in the graph"
+        ),
+    ] = False,
+) -> None:
+    """Read IMR Final Determination Letters into case graphs (Turtle) the evaluator reads."""
+    from kg.ingest.batch import ingest_folder, ingest_to_file
+
+    try:
+        if path.is_dir():
+            failed = ingest_folder(path, output, allow_partial, err)
+            if failed:
+                raise typer.Exit(code=2)
+            return
+        result = ingest_to_file(path, output, allow_partial)
+    except InputError as exc:
+        _fail(exc)
+    _warn_unresolved(result.source, result.unresolved_citations)
+    for problem in result.problems:
+        err.print(f"[yellow]partial:[/yellow] {result.source}: {problem}", highlight=False)
+    if output is None:
+        sys.stdout.write(result.graph.serialize(format="turtle"))
 
 
 def main() -> None:  # pragma: no cover - console entry point
