@@ -80,8 +80,10 @@ NON_MTUS = re.compile(r"(?i)\bnon-?\s*MTUS\b")
 
 def split_citation(text: str) -> list[str]:
     """One segment per "Decision based on ..." (or the whole text when it has none)."""
-    # Words before the first "based on" only say who decided ("The Claims Administrator").
+    # Words before the first "based on" say who decided ("The Claims Administrator"): they
+    # stay with the first segment.
     starts = [m.start() for m in SEGMENT.finditer(text)] or [0]
+    starts[0] = 0
     bounds = [*starts[1:], len(text)]
     return [
         text[s:e].strip(" .;") for s, e in zip(starts, bounds, strict=True) if text[s:e].strip()

@@ -136,12 +136,13 @@ def differences(expected: Facts, actual: Facts) -> list[str]:
     return lines
 
 
-def facts_to_json(facts: Facts) -> dict[str, list[list[str]]]:
-    return {name: sorted(list(f) for f in facts[name]) for name in ALL_FIELDS}
+def facts_to_json(facts: Facts) -> dict[str, list[str]]:
+    """Each fact as one readable line: "MRI | CervicalSpine | imr | Upheld | -"."""
+    return {name: sorted(" | ".join(f) for f in facts[name]) for name in ALL_FIELDS}
 
 
 def facts_from_json(data: dict) -> Facts:
-    return {name: {tuple(f) for f in data.get(name, [])} for name in ALL_FIELDS}
+    return {name: {tuple(line.split(" | ")) for line in data.get(name, [])} for name in ALL_FIELDS}
 
 
 def score(expected: Facts, actual: Facts) -> dict[str, tuple[int, int, int]]:

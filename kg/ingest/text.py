@@ -24,7 +24,7 @@ _REPAIRS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(?<=\w-)[ \t]*\r?\n\s*"), ""),  # hyphenated line end: keep the hyphen
     (re.compile(r"\s+"), " "),
     (re.compile(r" (?=[,.;:)])"), ""),  # stray space before punctuation
-    (re.compile(r"(?<=[a-z)]\.)(?=[A-Z][a-z])"), " "),  # "references.In an"
+    (re.compile(r"(?<=[a-z0-9)]\.)(?=[A-Z][a-z])"), " "),  # "references.In an"
 ]
 
 
