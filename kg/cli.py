@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from rdflib import Graph
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from kg.errors import ConsistencyError, InputError
@@ -39,7 +40,7 @@ class RowFormat(StrEnum):
 
 def _fail(exc: Exception) -> None:
     for line in str(exc).splitlines():
-        err.print(f"[red]error:[/red] {line}", highlight=False, soft_wrap=True)
+        err.print(f"[red]error:[/red] {escape(line)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code=2)
 
 
@@ -138,8 +139,8 @@ def check(
 def _warn_unresolved(source: str, citations: list[str]) -> None:
     for citation in citations:
         err.print(
-            f"[yellow]warning:[/yellow] {source}: citation not in the catalogue, kept as "
-            f"text: {citation}",
+            f"[yellow]warning:[/yellow] {escape(source)}: citation not in the catalogue, kept "
+            f"as text: {escape(citation)}",
             highlight=False,
             soft_wrap=True,
         )
@@ -175,7 +176,11 @@ def ingest(
         _fail(exc)
     _warn_unresolved(result.source, result.unresolved_citations)
     for problem in result.problems:
-        err.print(f"[yellow]partial:[/yellow] {result.source}: {problem}", highlight=False)
+        err.print(
+            f"[yellow]partial:[/yellow] {escape(result.source)}: {escape(problem)}",
+            highlight=False,
+            soft_wrap=True,
+        )
     if output is None:
         sys.stdout.write(result.graph.serialize(format="turtle"))
 

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from kg.errors import InputError
@@ -21,6 +22,7 @@ def write_atomically(path: Path, data: str) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(data)
+        os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -60,7 +62,9 @@ def ingest_folder(folder: Path, output: Path | None, allow_partial: bool, consol
             except InputError as exc:
                 failed += 1
                 for line in str(exc).splitlines():
-                    progress.console.print(f"[red]error:[/red] {line}", highlight=False)
+                    progress.console.print(
+                        f"[red]error:[/red] {escape(line)}", highlight=False, soft_wrap=True
+                    )
             progress.advance(task)
     elapsed = time.perf_counter() - started
     done = len(letters) - failed

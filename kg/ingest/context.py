@@ -9,6 +9,7 @@ lexicon.ttl) adds cues as lx:ContextCue. Everything runs offline on a blank Engl
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass
 from functools import cache
 from typing import Literal
@@ -58,7 +59,11 @@ def read_findings(sentences: list[str]) -> list[list[ContextFinding]]:
     """For each sentence, its findings with status from ConText."""
     nlp = _pipeline()
     results = []
-    for doc in nlp.pipe(sentences):
+    with warnings.catch_warnings():
+        # W036: medspaCy's rule matcher has no token patterns (the lexicon is all phrases).
+        warnings.filterwarnings("ignore", message=r"\[W036\]")
+        docs = list(nlp.pipe(sentences))
+    for doc in docs:
         found = []
         for ent in doc.ents:
             label = ent.label_

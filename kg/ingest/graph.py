@@ -222,9 +222,10 @@ class Builder:
         item = request.item
         assert item is not None
         if item.outcome is None:
+            found = f" (found {item.outcome_text!r})" if item.outcome_text else ""
             self.problems.append(
-                f"item {item.name!r}: the IMR outcome (Upheld / Overturned, or medically "
-                "necessary or not) cannot be read"
+                f"item {item.name!r}: the IMR outcome (Upheld or Overturned; medically "
+                f"necessary or not) cannot be read{found}"
             )
             return
         node = self.ns[f"imr-{request.key}"]

@@ -63,6 +63,7 @@ class Item:
     name: str
     heading: Span  # the words stating the IMR decision on the item (its provenance)
     outcome: URIRef | None
+    outcome_text: str = ""
     ca_citation: Span | None = None
     imr_citation: Span | None = None
     rationale: Span | None = None
@@ -127,7 +128,7 @@ def _split_2014(clean: CleanText, lexicon: Lexicon) -> Layout:
         imr = IMR_2014.search(text, marker.end(), block_end)
         rationale = RATIONALE_2014.search(text, marker.end(), block_end)
         heading_text = text[heading[0] : heading[1]].strip()
-        match = re.match(r"(?P<name>.+?)\s*:\s*(?P<outcome>[A-Za-z ]*)$", heading_text)
+        match = re.match(r"(?P<name>.+?)\s*:\s*(?P<outcome>[^:]*)$", heading_text)
         name = (match.group("name") if match else heading_text).strip()
         outcome = (
             lexicon.imr_outcomes.phrases.get(match.group("outcome").strip().lower())
@@ -135,6 +136,7 @@ def _split_2014(clean: CleanText, lexicon: Lexicon) -> Layout:
             else None
         )
         item = Item(name=name, heading=_strip(text, *heading), outcome=outcome)
+        item.outcome_text = match.group("outcome").strip() if match else ""
         ca_end = imr.start() if imr else (rationale.start() if rationale else block_end)
         item.ca_citation = _strip(text, marker.end(), ca_end)
         if imr:
