@@ -66,7 +66,7 @@ def evaluate(
             result = ingest_one(path)
             _warn_unresolved(result.source, result.unresolved_citations)
             evaluation = run_evaluation(result.graph)
-            evaluation.source = str(path)
+            evaluation.source = str(path)  # name the letter, not "<graph>", in reports
         else:
             evaluation = run_evaluation(path)
     except InputError as exc:
