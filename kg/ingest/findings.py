@@ -14,6 +14,13 @@ from kg.ingest.regions import region_set
 CLAUSE_END = re.compile(r"[,;]\s|\.$|\.\s")
 
 
+def _clause_start(text: str, sentence_start: int, position: int) -> int:
+    cut = max(
+        text.rfind(", ", sentence_start, position), text.rfind("; ", sentence_start, position)
+    )
+    return cut + 2 if cut >= 0 else sentence_start
+
+
 def _clause_end(text: str, start: int, sentence_end: int) -> int:
     match = CLAUSE_END.search(text, start, sentence_end)
     end = match.start() if match else sentence_end
@@ -45,7 +52,11 @@ def read_context(
                 if not findings_wanted:
                     continue
             neurologic = hit.concept in lexicon.via_neurologic_level
-            regions = region_set(text, lexicon, start, end, neurologic=neurologic) or [None]
+            # Regions named anywhere in the clause: "Lumbar range of motion was limited".
+            region_from = (
+                start if hit.status == "not_documented" else _clause_start(text, s_start, start)
+            )
+            regions = region_set(text, lexicon, region_from, end, neurologic=neurologic) or [None]
             document = document_of(s_start)
             for region in regions:
                 gap_at = s_start if hit.status == "not_documented" else None

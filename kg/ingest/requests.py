@@ -98,7 +98,7 @@ def build_requests(
                 s
                 for s in summary.sought
                 if s.service == request.service
-                and (not request.regions or set(request.regions) <= set(s.regions))
+                and (not request.regions or not s.regions or set(request.regions) <= set(s.regions))
             ),
             None,
         )
