@@ -121,3 +121,24 @@ def test_folder_ingest_writes_one_case_per_letter_and_reports_the_rate(tmp_path)
     assert f"error: {folder / 'empty.txt'}: empty letter: no text to read" in text
     assert f"2 of 3 letters ingested into {out} in " in text
     assert "letters/second" in text
+
+
+def test_a_letter_is_recognised_by_content_not_by_its_name(tmp_path):
+    from conftest import SEED_LETTER
+
+    from kg.ingest import looks_like_letter
+
+    disguised = tmp_path / "determination.dat"
+    disguised.write_bytes(SEED_LETTER.read_bytes())
+    turtle_named_txt = tmp_path / "case.txt"
+    turtle_named_txt.write_text("@prefix imr: <https://w3id.org/imr-kg/ontology#> .\n")
+    assert looks_like_letter(disguised) is True
+    assert looks_like_letter(turtle_named_txt) is False
+    assert looks_like_letter(BAD / "scanned-letter.pdf") is True
+    evaluation = kg.evaluate(disguised)
+    assert [r.verdict for r in evaluation.requests] == [
+        "criteria_not_met",
+        "criteria_not_met",
+        "criteria_not_met",
+        "not_covered",
+    ]

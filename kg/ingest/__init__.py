@@ -97,21 +97,27 @@ def ingest_letter(source: str | Path, *, allow_partial: bool = False) -> Graph:
 
 
 def looks_like_letter(path: Path) -> bool:
-    """Decided by content: a determination letter's headings, or something that is plainly
-    not RDF (a PDF, binary data, a .txt file)."""
+    """Decided by content: a determination letter's headings make a letter whatever the file
+    is called; a PDF or binary file is taken as a letter (to be refused with a clear message);
+    RDF syntax makes a case file; otherwise a .txt file is a letter."""
     try:
         head = path.read_bytes()[:20000]
     except OSError:
         return False
-    if path.suffix.lower() in {".txt", ".pdf"} or head.startswith(b"%PDF") or b"\x00" in head:
+    if head.startswith(b"%PDF") or b"\x00" in head:
         return True
     try:
         text = decode_letter(head, str(path))
     except InputError:
+        return path.suffix.lower() == ".txt"
+    if LAYOUT_2014.search(text) or LAYOUT_2013.search(text):
         return True
-    return bool(LAYOUT_2014.search(text) or LAYOUT_2013.search(text)) and not re.search(
-        r"(?m)^\s*@prefix\s", text
-    )
+    if RDF_SYNTAX.search(text):
+        return False
+    return path.suffix.lower() in {".txt", ".pdf"}
+
+
+RDF_SYNTAX = re.compile(r"(?im)^\s*(?:@prefix|@base|prefix\s+\w*:|\{|\[|<[^>]+>\s+<)")
 
 
 __all__ = ["IngestResult", "ingest", "ingest_letter", "looks_like_letter"]
