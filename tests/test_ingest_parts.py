@@ -130,3 +130,49 @@ def test_context_reads_negation_and_not_documented():
         [("ImagingEffectOnTreatmentPlan", "not_documented", "influence the treatment plant")],
         [("LimitedRangeOfMotion", "present", "Limited range of motion")],
     ]
+
+
+def test_hyphenated_line_end_is_joined_when_the_letter_uses_the_whole_word():
+    clean = CleanText.of("the Guide-\nlines say; other Guidelines. red-\n\nflag, 303-\n304.")
+    assert clean.text == "the Guidelines say; other Guidelines. red-flag, 303-304."
+
+
+LATER_UR_SENTENCE = """HOW THE IMR FINAL DETERMINATION WAS MADE
+
+CLINICAL CASE SUMMARY
+
+The applicant is a represented employee who has filed a claim for low back pain reportedly
+associated with an industrial injury of March 3, 2014. In a Utilization Review Report dated
+June 10, 2014, the claims administrator denied a request for a lumbar MRI. The claims
+administrator also approved 6 sessions of physical therapy, which was approved by the adjuster.
+
+IMR ISSUES, DECISIONS AND RATIONALES
+
+MRI Lumbar Spine:  Upheld
+
+Claims Administrator guideline: Decision based on MTUS ACOEM Page(s): 303-304.
+
+MAXIMUS guideline: Decision based on MTUS ACOEM Chapter 12 Low Back Complaints Page(s): 304.
+
+Decision rationale: Therefore, the request is not medically necessary.
+"""
+
+
+def test_ur_decisions_in_a_later_sentence_of_the_ur_paragraph_are_read():
+    import kg
+    from kg.namespaces import IMR
+
+    graph = kg.ingest_letter(LATER_UR_SENTENCE)
+    decided = sorted(
+        (
+            str(graph.value(graph.value(d, IMR.decides), IMR.requestedAs)),
+            str(graph.value(d, IMR.outcome)).rsplit("#")[-1],
+            str(graph.value(d, IMR.quote)),
+        )
+        for d in graph.subjects(IMR.decides, None)
+    )
+    assert decided == [
+        ("6 sessions of physical therapy", "Approved", "approved 6 sessions of physical therapy"),
+        ("MRI Lumbar Spine", "Denied", "denied a request for a lumbar MRI"),
+        ("MRI Lumbar Spine", "Upheld", "MRI Lumbar Spine: Upheld"),
+    ]

@@ -33,6 +33,10 @@ SOUGHT = re.compile(
     r"(?i)\b(?:was|were)\s+(?:sought|requested|ordered|recommended)\b|\brequested\b"
 )
 REQUEST_FOR = re.compile(r"(?i)\ba\s+request\s+for\s+")
+CLAIMS_ADMINISTRATOR = re.compile(r"(?i)\bclaims administrator\b")
+# An outcome verb decides an item when its object follows ("denied a lumbar MRI", "approved a
+# request for ..."), not in "was approved by ..." or "approved in part".
+SERVICE_AFTER = re.compile(r"\s+(?!by\b|in\b|on\b|of\b|for\b|as\b)\w", re.IGNORECASE)
 CONNECTOR = re.compile(r"(?:,?\s*\band\b|,)\s*$")
 
 
@@ -159,18 +163,36 @@ class SummaryReader:
         sentence = getattr(self, "_ur_sentence", None)
         if sentence is None:
             return
-        start, end = sentence
+        # The sentence that introduces the UR report, and later sentences of its paragraph
+        # in which the claims administrator decides more items.
+        report = self.summary.ur_report
+        for start, end in self.spans:
+            if start < sentence[0] or self.document_at(start) is not report:
+                continue
+            if start != sentence[0] and not CLAIMS_ADMINISTRATOR.search(self.text, start, end):
+                continue
+            self._ur_sentence_clauses(start, end)
+
+    def _ur_sentence_clauses(self, start: int, end: int) -> None:
         if self.text[end - 1] == ".":
             end -= 1
-        verbs = [v for v in self.lexicon.ur_outcomes.find(self.text, start, end)]
+        verbs = [
+            v
+            for v in self.lexicon.ur_outcomes.find(self.text, start, end)
+            if SERVICE_AFTER.match(self.text, v.end)
+        ]
         for index, verb in enumerate(verbs):
             clause_end = verbs[index + 1].start if index + 1 < len(verbs) else end
+            comma = re.compile(r"[,;]\s").search(self.text, verb.end, clause_end)
+            if comma:
+                clause_end = comma.start()
             tail = CONNECTOR.search(self.text, verb.start, clause_end)
             if tail:
                 clause_end = tail.start()
-            self.summary.ur_clauses.append(
-                self._clause(verb.concept, verb.start, verb.end, clause_end)
-            )
+            if self.lexicon.services.find(self.text, verb.end, clause_end):
+                self.summary.ur_clauses.append(
+                    self._clause(verb.concept, verb.start, verb.end, clause_end)
+                )
 
     def _clause(self, outcome: URIRef, start: int, verb_end: int, end: int) -> URClause:
         text = self.text

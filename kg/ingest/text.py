@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,10 +19,12 @@ from kg.provenance import normalise_space
 
 # Each repair: a pattern and what its match becomes. Offsets of replacement characters point
 # at the first character of the match, so spans stay inside the original text.
-_REPAIRS: list[tuple[re.Pattern[str], str]] = [
+Replacement = str | Callable[[re.Match[str]], str]
+LINE_END_HYPHEN = re.compile(r"(?<=[A-Za-z])-[ \t]*\r?\n\s*(?=[a-z])")
+_REPAIRS: list[tuple[re.Pattern[str], Replacement]] = [
     (re.compile(r"[\u2018\u2019\u02bc]"), "'"),
     (re.compile(r"[\u201c\u201d]"), '"'),
-    (re.compile(r"(?<=\w-)[ \t]*\r?\n\s*"), ""),  # hyphenated line end: keep the hyphen
+    (re.compile(r"(?<=\w-)[ \t]*\r?\n\s*"), ""),  # other hyphenated line ends: keep the hyphen
     (re.compile(r"\s+"), " "),
     (re.compile(r" (?=[,.;:)])"), ""),  # stray space before punctuation
     (re.compile(r"(?<=[a-z0-9)]\.)(?=[A-Z][a-z])"), " "),  # "references.In an"
@@ -39,6 +42,17 @@ class CleanText:
     @classmethod
     def of(cls, original: str) -> CleanText:
         text, offsets = original, list(range(len(original)))
+        # A word hyphenated at a line end ("Guide-\nlines") is joined when the letter uses the
+        # whole word elsewhere; otherwise the hyphen is kept ("303-\n304", "red-\nflag").
+        words = {w.lower() for w in re.findall(r"[A-Za-z]+", original)}
+
+        def join(match: re.Match[str]) -> str:
+            before = re.search(r"[A-Za-z]+$", text[: match.start()])
+            after = re.match(r"[a-z]+", text[match.end() :])
+            whole = (before.group(0) if before else "") + (after.group(0) if after else "")
+            return "" if whole.lower() in words else "-"
+
+        text, offsets = _apply(text, offsets, LINE_END_HYPHEN, join)
         for pattern, replacement in _REPAIRS:
             text, offsets = _apply(text, offsets, pattern, replacement)
         return cls(original, text, tuple(offsets))
@@ -59,7 +73,7 @@ class CleanText:
 
 
 def _apply(
-    text: str, offsets: list[int], pattern: re.Pattern[str], replacement: str
+    text: str, offsets: list[int], pattern: re.Pattern[str], replacement: Replacement
 ) -> tuple[str, list[int]]:
     parts: list[str] = []
     new_offsets: list[int] = []
@@ -67,9 +81,10 @@ def _apply(
     for match in pattern.finditer(text):
         parts.append(text[last : match.start()])
         new_offsets.extend(offsets[last : match.start()])
-        parts.append(replacement)
+        replaced = replacement if isinstance(replacement, str) else replacement(match)
+        parts.append(replaced)
         anchor = offsets[match.start()] if match.start() < len(offsets) else len(offsets)
-        new_offsets.extend([anchor] * len(replacement))
+        new_offsets.extend([anchor] * len(replaced))
         last = match.end()
     parts.append(text[last:])
     new_offsets.extend(offsets[last:])
