@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
 from kg.ingest.citations import resolve_citation
@@ -253,4 +253,4 @@ def _local(concept: URIRef) -> str:
     return str(concept).rsplit("#", 1)[-1]
 
 
-__all__ = ["BNode", "Builder", "content_hash"]
+__all__ = ["Builder", "content_hash"]

@@ -14,7 +14,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, SKOS
 
 from kg.knowledge import load_knowledge
-from kg.namespaces import GL, IMR, VC
+from kg.namespaces import IMR, VC
 
 LX = Namespace("https://w3id.org/imr-kg/lexicon#")
 LABELS = (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel)
@@ -142,4 +142,4 @@ def load_lexicon() -> Lexicon:
     return build_lexicon(load_knowledge().ontology)
 
 
-__all__ = ["GL", "LX", "Cue", "Lexicon", "Mention", "PhraseIndex", "load_lexicon"]
+__all__ = ["LX", "Cue", "Lexicon", "Mention", "PhraseIndex", "load_lexicon"]

@@ -4,6 +4,7 @@ service, regions, quantity, the document that sought it, and the rationale's gap
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from rdflib import URIRef
@@ -33,8 +34,6 @@ class Request:
 
 
 def _slug(concept: URIRef | None) -> str:
-    import re
-
     name = str(concept).rsplit("#", 1)[-1] if concept is not None else "item"
     return re.sub(r"(?<=[a-z])(?=[A-Z])", "-", name).lower()
 
