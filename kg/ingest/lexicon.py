@@ -77,6 +77,7 @@ class Lexicon:
     default_quantity: dict[URIRef, int]
     neurologic_level: dict[URIRef, URIRef]
     via_neurologic_level: set[URIRef]
+    with_claim_region: set[URIRef]
 
 
 def _labels(graph: Graph, members: set[URIRef], *properties: URIRef) -> dict[str, URIRef]:
@@ -134,6 +135,7 @@ def build_lexicon(graph: Graph) -> Lexicon:
         default_quantity=literal_map(LX.defaultQuantity),  # type: ignore[arg-type]
         neurologic_level=literal_map(LX.neurologicLevel),  # type: ignore[arg-type]
         via_neurologic_level=set(literal_map(LX.readViaNeurologicLevel)),
+        with_claim_region=set(literal_map(LX.readWithClaimRegion)),
     )
 
 

@@ -242,6 +242,11 @@ class SummaryReader:
             if f.document is None or f.document.doc_type != VC.UtilizationReviewReport
         ]
         self.summary.gaps = gaps
+        if len(self.summary.claim_regions) == 1:
+            [region] = self.summary.claim_regions
+            for fact in [*self.summary.findings, *self.summary.gaps]:
+                if fact.region is None and fact.concept in self.lexicon.with_claim_region:
+                    fact.region = region
 
 
 def read_summary(
