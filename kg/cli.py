@@ -137,7 +137,7 @@ def check(
 
 
 def _warn_unresolved(source: str, citations: list[str]) -> None:
-    for citation in citations:
+    for citation in dict.fromkeys(citations):
         err.print(
             f"[yellow]warning:[/yellow] {escape(source)}: citation not in the catalogue, kept "
             f"as text: {escape(citation)}",

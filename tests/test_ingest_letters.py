@@ -75,6 +75,7 @@ def test_2013_layout_outcomes_quantities_and_the_modified_quantity():
         if graph.value(d, IMR.outcome) in (IMR.Upheld, IMR.Overturned)
     )
     assert graph.value(imr, IMR.outcome) == IMR.Overturned
+    assert str(graph.value(imr, IMR.decisionDate)) == "2013-10-29"  # "Dated: 10/29/2013"
     assert str(graph.value(imr, IMR.quote)) == (
         "MAXIMUS Federal Services, Inc. has determined the request for physical therapy x6 for "
         "the right knee is medically necessary and appropriate"

@@ -22,7 +22,7 @@ from kg.ingest.graph import Builder
 from kg.ingest.layout import LAYOUT_2013, LAYOUT_2014, split
 from kg.ingest.lexicon import load_lexicon
 from kg.ingest.requests import build_requests
-from kg.ingest.summary import header_ur_date, read_summary
+from kg.ingest.summary import header_ur_date, letter_date, read_summary
 from kg.ingest.text import CleanText, decode_letter, read_letter
 from kg.namespaces import IMR
 
@@ -74,7 +74,7 @@ def ingest(
     summary = read_summary(clean, lexicon, layout.summary, ur_date, ur_span)
     requests = build_requests(clean, layout, summary, lexicon)
     source_name = Path(source).name if label != "<letter>" else None
-    builder = Builder(clean, lexicon, source_name)
+    builder = Builder(clean, lexicon, source_name, letter_date=letter_date(clean))
     builder.case_node(layout, summary)
     builder.documents(summary)
     builder.injury(summary)

@@ -35,6 +35,7 @@ class Builder:
     graph: Graph = field(default_factory=Graph)
     problems: list[str] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
+    letter_date: str | None = None
 
     def __post_init__(self) -> None:
         self.hash = content_hash(self.clean.original)
@@ -234,6 +235,8 @@ class Builder:
         self.add(node, IMR.decides, request_node)
         self.add(node, IMR.outcome, item.outcome)
         self.add(node, IMR.decidedIn, self.letter)
+        if self.letter_date is not None:
+            self.add(node, IMR.decisionDate, self.date(self.letter_date))
         self._citations(node, item.imr_citation)
         if item.rationale is not None:
             self.add(node, IMR.rationale, Literal(self.text(item.rationale)))

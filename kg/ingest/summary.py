@@ -25,6 +25,7 @@ INJURY = re.compile(
 )
 HEADER_INJURY = re.compile(r"(?i)Date of Injury\s*:\s*")
 HEADER_UR = re.compile(r"(?i)Date of UR Decision\s*:\s*")
+HEADER_DATED = re.compile(r"(?im)^\s*Dated\s*:\s*")
 PAIN = re.compile(r"(?i)\bpain\b(?!\s+management)")
 CLAIM = re.compile(r"(?i)\bclaim\s+for\b")
 REPRESENTED = re.compile(r"(?i)\b(un)?represented\b")
@@ -273,3 +274,12 @@ def header_ur_date(clean: CleanText) -> tuple[str | None, Span | None]:
     if not dates:
         return None, None
     return dates[0].value, (match.start(), dates[0].end)
+
+
+def letter_date(clean: CleanText) -> str | None:
+    """The date of the determination ("Dated: 11/20/2013" in the 2013 layout), if stated."""
+    match = HEADER_DATED.search(clean.original)
+    if not match:
+        return None
+    dates = find_dates(clean.original, match.end(), match.end() + 20)
+    return dates[0].value if dates and len(dates[0].value) == 10 else None
