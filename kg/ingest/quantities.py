@@ -113,5 +113,9 @@ def parse_quantity(text: str, lexicon: Lexicon, service: URIRef | None) -> Quant
 
 def approved_quantity(text: str, lexicon: Lexicon) -> int | None:
     """The quantity a modification approved: "as six sessions of the same", "to 6 visits"."""
-    match = re.search(r"\b(?:as|to)\s+(?P<n>" + _NUM + r")\b", text, re.IGNORECASE)
+    match = re.search(
+        r"\b(?:as|to|approving|certifying|authorizing)\s+(?P<n>" + _NUM + r")\b",
+        text,
+        re.IGNORECASE,
+    )
     return number(match.group("n")) if match else None

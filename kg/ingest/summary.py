@@ -31,13 +31,16 @@ CLAIM = re.compile(r"(?i)\bclaim\s+for\b")
 REPRESENTED = re.compile(r"(?i)\b(un)?represented\b")
 INVOKED = re.compile(r"(?i)\b(?:invoked|cited|referenced|relied (?:up)?on)\b")
 SOUGHT = re.compile(
-    r"(?i)\b(?:was|were)\s+(?:sought|requested|ordered|recommended)\b|\brequested\b"
+    r"(?i)\b(?:was|were)\s+(?:sought|requested|ordered|recommended)\b|\b(?:requested|sought)\b"
 )
 REQUEST_FOR = re.compile(r"(?i)\ba\s+request\s+for\s+")
 CLAIMS_ADMINISTRATOR = re.compile(r"(?i)\bclaims administrator\b")
 # An outcome verb decides an item when its object follows ("denied a lumbar MRI", "approved a
 # request for ..."), not in "was approved by ..." or "approved in part".
 SERVICE_AFTER = re.compile(r"\s+(?!by\b|in\b|on\b|of\b|for\b|as\b)\w", re.IGNORECASE)
+# A clause of the UR sentence ends at a comma, unless the comma introduces what was approved.
+CLAUSE_BREAK = re.compile(r"[,;]\s(?!\s*(?:approving|certifying|authorizing)\b)", re.IGNORECASE)
+MODIFICATION = re.compile(r",?\s+(?:as|to|approving|certifying|authorizing)\s+\w+\s", re.IGNORECASE)
 CONNECTOR = re.compile(r"(?:,?\s*\band\b|,)\s*$")
 
 
@@ -71,7 +74,7 @@ class SummaryReader:
     def _intro(self, start: int, end: int) -> Document | None:
         sentence = self.text[start:end]
         if not INTRO.match(sentence):
-            return None
+            return self._ur_intro(start, end)
         stop = INTRO_END.search(sentence)
         limit = start + (stop.start() if stop else min(len(sentence), 160))
         types = self.lexicon.document_types.find(self.text, start, limit)
@@ -80,6 +83,17 @@ class SummaryReader:
             return None
         quote_end = max(types[0].end, dates[0].end)
         return self._document(types[0].concept, dates[0].value, (start, quote_end))
+
+    def _ur_intro(self, start: int, end: int) -> Document | None:
+        """ "The claims administrator's Utilization Review Report of January 8, 2015
+        non-certified ...": a UR report named with its date and, after it, its decisions."""
+        for mention in self.lexicon.document_types.find(self.text, start, end):
+            if mention.concept != VC.UtilizationReviewReport:
+                continue
+            dates = find_dates(self.text, mention.end, min(end, mention.end + 30))
+            if dates and self.lexicon.ur_outcomes.find(self.text, dates[0].end, end):
+                return self._document(mention.concept, dates[0].value, (start, dates[0].end))
+        return None
 
     def documents(self) -> None:
         for start, end in self.spans:
@@ -184,7 +198,7 @@ class SummaryReader:
         ]
         for index, verb in enumerate(verbs):
             clause_end = verbs[index + 1].start if index + 1 < len(verbs) else end
-            comma = re.compile(r"[,;]\s").search(self.text, verb.end, clause_end)
+            comma = CLAUSE_BREAK.search(self.text, verb.end, clause_end)
             if comma:
                 clause_end = comma.start()
             tail = CONNECTOR.search(self.text, verb.start, clause_end)
@@ -199,7 +213,7 @@ class SummaryReader:
         text = self.text
         request = REQUEST_FOR.search(text, verb_end, end)
         body_start = request.end() if request else verb_end
-        modification = re.search(r"\s+(?:as|to)\s+\w+\s", text[body_start:end] + " ")
+        modification = MODIFICATION.search(text[body_start:end] + " ")
         body_end = body_start + modification.start() if modification else end
         words = text[body_start:body_end].strip()
         words = re.sub(r"(?i)^(?:an?|the)\s+", "", words)
@@ -220,19 +234,14 @@ class SummaryReader:
 
     def sought(self) -> None:
         for start, end in self.spans:
-            if not SOUGHT.search(self.text, start, end):
+            document = self.document_at(start)
+            if not SOUGHT.search(self.text, start, end) or document is self.summary.ur_report:
                 continue
-            services = self.lexicon.services.find(self.text, start, end)
-            if services:
-                stop = end - 1 if self.text[end - 1] == "." else end
-                self.summary.sought.append(
-                    Sought(
-                        services[0].concept,
-                        region_set(self.text, self.lexicon, start, end),
-                        self.document_at(start),
-                        (start, stop),
-                    )
-                )
+            stop = end - 1 if self.text[end - 1] == "." else end
+            regions = region_set(self.text, self.lexicon, start, end)
+            services = {m.concept: None for m in self.lexicon.services.find(self.text, start, end)}
+            for service in services:
+                self.summary.sought.append(Sought(service, regions, document, (start, stop)))
 
     def findings(self) -> None:
         findings, gaps = read_context(self.text, self.spans, self.lexicon, self.document_at)
