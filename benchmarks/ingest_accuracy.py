@@ -110,11 +110,16 @@ def main() -> int:
         metavar="N",
         help="also generate N letters and ingest them",
     )
+    parser.add_argument(
+        "--match", help="score only letters whose file name contains this, e.g. held-out"
+    )
     parser.add_argument("--keep", type=Path, help="folder to keep the generated letters in")
     args = parser.parse_args()
     console = Console()
 
     letters = known_letters()
+    if args.match:
+        letters = [(p, e) for p, e in letters if args.match in p.name]
     totals: dict = {}
     layouts = {"2014": 0, "2013": 0}
     for path, expected in letters:
