@@ -57,6 +57,7 @@ class SummaryReader:
         self.span = span or (0, 0)
         self.summary = Summary()
         self.spans = sentences(self.text, *self.span) if span else []
+        self._ur_sentence: Span | None = None
         self._context_starts: list[int] = []
         self._context_docs: list[Document | None] = []
 
@@ -175,7 +176,7 @@ class SummaryReader:
             self.summary.ur_report = self._document(
                 VC.UtilizationReviewReport, header_ur_date, header_span
             )
-        sentence = getattr(self, "_ur_sentence", None)
+        sentence = self._ur_sentence
         if sentence is None:
             return
         # The sentence that introduces the UR report, and later sentences of its paragraph
