@@ -5,12 +5,15 @@ Python API for other tools:
     >>> import kg
     >>> evaluation = kg.evaluate("examples/seed-case.ttl")
     >>> [(r.requested_as, r.verdict) for r in evaluation.requests]
+    >>> case = kg.ingest_letter("../shared/seed/imr-final-determination-2014.txt")
+    >>> kg.evaluate(case)  # a letter nobody modelled by hand
 
 IMR-KG screens documented facts against guideline criteria; its verdicts are not denials.
 """
 
 from kg.errors import ConsistencyError, InputError
 from kg.evaluate import evaluate
+from kg.ingest import ingest_letter
 from kg.knowledge import load_knowledge
 from kg.model import (
     Citation,
@@ -33,5 +36,6 @@ __all__ = [
     "InputError",
     "RequestResult",
     "evaluate",
+    "ingest_letter",
     "load_knowledge",
 ]

@@ -75,11 +75,17 @@ def check_case(graph: Graph, source: str) -> None:
 
 
 def load_case(source: CaseSource) -> tuple[Graph, str]:
-    """The case graph and a name for messages; raises InputError for bad input."""
+    """The case graph and a name for messages; raises InputError for bad input. A path to an
+    IMR determination letter (recognised by its content) is ingested first."""
+    from kg.ingest import ingest_letter, looks_like_letter
+
     if isinstance(source, Graph):
         graph, name = source, "<graph>"
     else:
         path = Path(source)
-        graph, name = read_graph(path), str(path)
+        if path.is_file() and looks_like_letter(path):
+            graph, name = ingest_letter(path), str(path)
+        else:
+            graph, name = read_graph(path), str(path)
     check_case(graph, name)
     return graph, name
