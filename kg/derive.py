@@ -12,6 +12,7 @@ from pathlib import Path
 from rdflib import Graph
 
 from kg.knowledge import project_root
+from kg.queries import prepared
 
 
 @cache
@@ -24,7 +25,7 @@ def derive(graph: Graph) -> Graph:
     """Triples derived from `graph` (which is extended with them as it goes)."""
     derived = Graph()
     for _name, text in _derivations(project_root().resolve()):
-        for triple in graph.query(text):
+        for triple in graph.query(prepared(text)):
             derived.add(triple)
             graph.add(triple)
     return derived

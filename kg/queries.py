@@ -6,6 +6,8 @@ from functools import cache
 from pathlib import Path
 
 from rdflib import Graph
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.sparql import Query
 from rdflib.query import Result
 
 from kg.errors import InputError
@@ -28,9 +30,16 @@ def _query_text(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
+@cache
+def prepared(text: str) -> Query:
+    """The parsed form of a query text, parsed once per process (parsing costs far more than
+    running these queries over one case)."""
+    return prepareQuery(text)
+
+
 def run_query(graph: Graph, name: str) -> Result:
     """Run queries/<name>.rq over `graph`."""
-    return graph.query(query_text(name))
+    return graph.query(prepared(query_text(name)))
 
 
 def rows(graph: Graph, name: str) -> list[dict]:
