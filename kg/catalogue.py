@@ -16,7 +16,7 @@ from rdflib.namespace import RDFS, SH, SKOS
 from rdflib.term import Node
 
 from kg.knowledge import Knowledge, load_knowledge, project_root
-from kg.model import Citation
+from kg.model import Caveat, Citation
 from kg.namespaces import IMR
 from kg.queries import rows
 
@@ -90,15 +90,33 @@ class Catalogue:
             return self.graph.namespace_manager.normalizeUri(node)
         return str(node)
 
+    def caveats(self, node: Node | None) -> list[Caveat]:
+        """The legal caveats (imr:legalCaveat) recorded on a provision, criterion or condition."""
+        if node is None:
+            return []
+        found = []
+        for caveat in sorted(self.graph.objects(node, IMR.legalCaveat), key=str):
+            status = self.graph.value(caveat, IMR.verificationStatus)
+            notation = self.graph.value(status, SKOS.notation) if status is not None else None
+            found.append(
+                Caveat(
+                    label=self.label(caveat),
+                    note=str(self.graph.value(caveat, SKOS.note) or ""),
+                    verification=str(notation) if notation is not None else None,
+                    iri=str(caveat),
+                )
+            )
+        return found
+
     def _criteria(self) -> dict[URIRef, CriterionInfo]:
         citations: dict[URIRef, dict[str, list[Citation]]] = {}
         texts: dict[URIRef, tuple[str, str]] = {}
         for row in rows(self.graph, "criterion-citations"):
             criterion = row["criterion"]
             texts[criterion] = (str(row["criterionLabel"]), str(row.get("definition", "")))
-            citations.setdefault(criterion, {}).setdefault(str(row["role"]), []).append(
-                _citation(row)
-            )
+            citation = _citation(row)
+            citation.caveats = self.caveats(row["provision"])
+            citations.setdefault(criterion, {}).setdefault(str(row["role"]), []).append(citation)
         result = {}
         for shape, criterion in self.shapes.subject_objects(IMR.enforces):
             label, definition = texts.get(criterion, (self.label(criterion), ""))

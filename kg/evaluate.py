@@ -71,6 +71,9 @@ class CaseEvaluator:
         union += case
         derived = derive(union)
         governing = self._governing(rows(union, "applicable-criteria"))
+        self._uncovered: dict[URIRef, list[dict]] = defaultdict(list)
+        for row in rows(union, "uncovered-provisions"):
+            self._uncovered[row["request"]].append(row)
 
         data = Graph()
         bind_prefixes(data)
@@ -134,6 +137,21 @@ class CaseEvaluator:
         return governing
 
     def _not_covered_reason(self, request: URIRef, service: str, regions: list[str]) -> str:
+        reason = self._no_criterion_reason(request, service, regions)
+        uncovered = self._uncovered.get(request, [])
+        if uncovered:
+            provisions = "; ".join(
+                f"{row['citation']} (in force from {row['effectiveFrom']}"
+                + (f" to {row['effectiveThrough']})" if "effectiveThrough" in row else ")")
+                for row in uncovered
+            )
+            reason += (
+                f" On {uncovered[0]['date']} the request is governed by provisions that have no "
+                f"criteria encoded yet: {provisions}."
+            )
+        return reason
+
+    def _no_criterion_reason(self, request: URIRef, service: str, regions: list[str]) -> str:
         candidates = self._candidates.get(request, [])
         where = f"{service} ({', '.join(regions)})" if regions else service
         if not candidates:
@@ -288,6 +306,7 @@ class CaseEvaluator:
             evidence=[e.evidence for e in evidence],
             fact_status=fact_status,
             iri=str(logic.condition),
+            caveats=self.catalogue.caveats(logic.condition),
         )
 
     def _finding_constraints(self, logic: ConditionLogic) -> str:
@@ -320,6 +339,7 @@ class CaseEvaluator:
             evidence=evidence,
             fact_status=fact_status,
             iri=str(logic.condition),
+            caveats=self.catalogue.caveats(logic.condition),
         )
 
 
