@@ -15,10 +15,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 
 from pyshacl import validate
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, SH
+from rdflib.namespace import RDF, SH, XSD
 from rdflib.term import Node
 
 from kg.caseio import CaseSource, load_case
@@ -400,7 +401,9 @@ class CaseFacts:
     def request_evidence(self, request, path, values, catalogue: Catalogue) -> Evidence:
         requested_as = self.graph.value(request, IMR.requestedAs)
         document = self.graph.value(request, IMR.requestedIn)
-        shown = ", ".join(str(v) if isinstance(v, Literal) else catalogue.label(v) for v in values)
+        shown = ", ".join(
+            _shown(v) if isinstance(v, Literal) else catalogue.label(v) for v in values
+        )
         text = f"{catalogue.label(path)}: {shown}"
         if requested_as is not None:
             text += f' (requested as "{requested_as}")'
@@ -451,6 +454,16 @@ def _quantity(row: dict) -> str | None:
         return None
     amount = str(high if low is None else low if high is None or low == high else f"{low}-{high}")
     return f"{amount} {unit}" if unit is not None else amount
+
+
+def _shown(value: Literal) -> str:
+    """A literal as an explanation shows it: decimals without trailing zeros (a derived dose of
+    40.00 mg reads 40)."""
+    if value.datatype == XSD.decimal:
+        number = value.toPython()
+        if isinstance(number, Decimal):
+            return format(number.normalize(), "f")
+    return str(value)
 
 
 def _span(row: dict) -> tuple[int, int] | None:
