@@ -7,10 +7,13 @@ and citations from queries/criterion-citations.rq. No criterion is written in Py
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 
-from rdflib import URIRef
+from rdflib import Graph, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDFS, SH, SKOS
 from rdflib.term import Node
@@ -77,6 +80,9 @@ class Catalogue:
             for row in rows(self.shapes, "condition-logic")
         }
         self.criteria = self._criteria()
+        self._union: Graph | None = None
+        self._base: frozenset = frozenset()
+        self._union_lock = threading.Lock()
 
     def label(self, node: Node | None) -> str:
         if node is None:
@@ -89,6 +95,26 @@ class Catalogue:
         if isinstance(node, URIRef):
             return self.graph.namespace_manager.normalizeUri(node)
         return str(node)
+
+    @contextmanager
+    def union_with(self, case: Graph) -> Iterator[Graph]:
+        """The knowledge graph (ontology, catalogue and shapes) with `case` added, for queries.
+        Copying the knowledge for every case cost more than evaluating it, so one union is kept
+        and every triple a caller adds (the case, then derivations) is removed again on exit;
+        a lock keeps concurrent evaluations in one process apart."""
+        with self._union_lock:
+            if self._union is None:
+                self._union = Graph()
+                self._union += self.graph
+                self._union += self.shapes
+                self._base = frozenset(self._union)
+            union = self._union
+            union += case
+            try:
+                yield union
+            finally:
+                for triple in [t for t in union if t not in self._base]:
+                    union.remove(triple)
 
     def caveats(self, node: Node | None) -> list[Caveat]:
         """The legal caveats (imr:legalCaveat) recorded on a provision, criterion or condition."""

@@ -66,15 +66,17 @@ class CaseEvaluator:
         self.catalogue = catalogue
 
     def run(self, case: Graph, source: str) -> Evaluation:
-        union = Graph()
-        union += self.catalogue.graph
-        union += self.catalogue.shapes
-        union += case
+        with self.catalogue.union_with(case) as union:
+            return self._run(case, source, union)
+
+    def _run(self, case: Graph, source: str, union: Graph) -> Evaluation:
         derived = derive(union)
         governing = self._governing(rows(union, "applicable-criteria"))
         self._uncovered: dict[URIRef, list[dict]] = defaultdict(list)
-        for row in rows(union, "uncovered-provisions"):
-            self._uncovered[row["request"]].append(row)
+        if any(request not in governing for request in case.subjects(IMR.service, None)):
+            # Only a request no criterion governs needs the provisions without criteria.
+            for row in rows(union, "uncovered-provisions"):
+                self._uncovered[row["request"]].append(row)
 
         data = Graph()
         bind_prefixes(data)
