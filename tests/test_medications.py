@@ -163,3 +163,15 @@ def test_uncovered_provisions_are_found_only_for_requests_they_address():
 
 def _number(value: Literal) -> str:
     return format(value.toPython().normalize(), "f")
+
+
+def test_a_strength_or_days_supply_that_is_not_a_number_is_an_input_error():
+    path = FIXTURES.parent / "bad-input" / "strength-not-a-number.ttl"
+    with pytest.raises(kg.InputError) as caught:
+        kg.evaluate(path)
+    assert str(caught.value).splitlines() == [
+        f"{path}: <https://w3id.org/imr-kg/case/bad/strength/hydrocodone>: "
+        "a dose strength needs exactly one numeric imr:strengthValue (found 10 mg)",
+        f"{path}: <https://w3id.org/imr-kg/case/bad/strength/request>: "
+        "imr:daysSupply must be one positive xsd:integer (found a month)",
+    ]
