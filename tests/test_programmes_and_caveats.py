@@ -94,7 +94,7 @@ def test_coverage_lists_the_new_categories():
         )
     }
     assert counts == {
-        "medications": 11,
+        "medications": 12,
         "laboratory testing": 1,
         "durable medical equipment": 1,
         "chronic pain programmes": 3,
