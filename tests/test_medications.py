@@ -175,3 +175,16 @@ def test_a_strength_or_days_supply_that_is_not_a_number_is_an_input_error():
         f"{path}: <https://w3id.org/imr-kg/case/bad/strength/request>: "
         "imr:daysSupply must be one positive xsd:integer (found a month)",
     ]
+
+
+def test_ontology_catalogue_and_new_fixtures_are_consistent():
+    from kg.consistency import check_consistency
+
+    check_consistency(
+        [
+            OPIOIDS / "oxycontin-and-norco-within-ceiling.ttl",
+            FIXTURES / "topical-analgesics" / "compound-with-gabapentin-and-cyclobenzaprine.ttl",
+            FIXTURES / "home-health" / "stevens-home-health-aide.ttl",
+            FIXTURES / "tens" / "tens-unit-purchase.ttl",
+        ]
+    )
