@@ -249,6 +249,7 @@ class CaseEvaluator:
             search_tier=tier,
             conditions=root.conditions if root.combination else [root],
             iri=str(info.iri),
+            caveats=self.catalogue.caveats(info.iri),
         )
 
     def _assess(self, request, node: LogicNode, failures, facts: CaseFacts) -> ConditionResult:

@@ -93,6 +93,7 @@ class CriterionResult:
     search_tier: str
     conditions: list[ConditionResult]
     iri: str
+    caveats: list[Caveat] = field(default_factory=list)
 
 
 @dataclass

@@ -110,13 +110,14 @@ def _criterion_branch(tree: Tree, criterion: CriterionResult) -> None:
     branch.add(Text(f"provision: {citation_text(criterion.provision)}", style="dim"))
     for citation in criterion.supporting_provisions:
         branch.add(Text(f"also: {citation_text(citation)}", style="dim"))
-    # A provision's caveat is shown once: at the conditions that carry it, else here.
+    # A caveat is shown once: at the conditions that carry it, else here (criterion,
+    # provision or supporting provision).
     shown = {c.iri for c in _condition_caveats(criterion.conditions)}
-    for citation in [criterion.provision, *criterion.supporting_provisions]:
-        for caveat in citation.caveats:
-            if caveat.iri not in shown:
-                branch.add(Text(caveat_text(caveat), style="magenta"))
-                shown.add(caveat.iri)
+    sources = [criterion, criterion.provision, *criterion.supporting_provisions]
+    for caveat in [c for source in sources for c in source.caveats]:
+        if caveat.iri not in shown:
+            branch.add(Text(caveat_text(caveat), style="magenta"))
+            shown.add(caveat.iri)
     for condition in criterion.conditions:
         _condition_branch(branch, condition)
 

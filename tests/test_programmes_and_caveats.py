@@ -69,6 +69,8 @@ def test_a_caveat_on_any_provision_reaches_its_explanations(tmp_path, monkeypatc
         "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
         "gl:test-ruling a imr:LegalCaveat ; rdfs:label 'A test ruling' ; skos:note 'Read with care.' .\n"
         "gl:mtus-acoem-2004-ch8-table-8-8-p182 imr:legalCaveat gl:test-ruling .\n"
+        "gl:other-ruling a imr:LegalCaveat ; rdfs:label 'Another ruling' ; skos:note 'Also.' .\n"
+        "<https://w3id.org/imr-kg/criterion/acoem-2004-low-back-imaging> imr:legalCaveat gl:other-ruling .\n"
     )
     monkeypatch.setenv("IMR_KG_HOME", str(tmp_path))
     mri = kg.evaluate(SEED_CASE).request("request-mri-cervical")
@@ -76,7 +78,11 @@ def test_a_caveat_on_any_provision_reaches_its_explanations(tmp_path, monkeypatc
     assert [(c.label, c.note, c.verification) for c in criterion.provision.caveats] == [
         ("A test ruling", "Read with care.", None)
     ]
-    assert "legal caveat: A test ruling: Read with care." in _text("evaluate", str(SEED_CASE))
+    lumbar = kg.evaluate(SEED_CASE).request("request-mri-lumbar")
+    assert [c.label for c in lumbar.criteria[0].caveats] == ["Another ruling"]
+    text = _text("evaluate", str(SEED_CASE))
+    assert "legal caveat: A test ruling: Read with care." in text
+    assert "legal caveat: Another ruling: Also." in text
 
 
 def test_coverage_lists_the_new_categories():
