@@ -11,12 +11,12 @@ from pathlib import Path
 
 from pyshacl import validate
 from rdflib import Graph, Literal
-from rdflib.namespace import SH
+from rdflib.namespace import RDF, RDFS, SH
 from rdflib.plugins.parsers.notation3 import BadSyntax
 from rdflib.util import guess_format
 
 from kg.errors import InputError
-from kg.knowledge import project_root
+from kg.knowledge import load_knowledge, project_root
 from kg.namespaces import bind_prefixes
 from kg.naming import short_name
 
@@ -46,19 +46,30 @@ def _input_shapes() -> Graph:
     return Graph().parse(project_root() / "shapes" / "input" / "case-data.ttl", format="turtle")
 
 
+@cache
+def _class_statements(version: str) -> Graph:
+    """The rdf:type and rdfs:subClassOf statements of the knowledge graph (per version)."""
+    ontology = load_knowledge().ontology
+    statements = Graph()
+    for predicate in (RDF.type, RDFS.subClassOf):
+        for triple in ontology.triples((None, predicate, None)):
+            statements.add(triple)
+    return statements
+
+
 def check_case(graph: Graph, source: str) -> None:
     """Validate case data against shapes/input/case-data.ttl; raise InputError on violations."""
-    # Vocabulary and catalogue terms must be visible for the sh:class checks: the case is
-    # validated inside the shared knowledge graph (added for the check, removed after it).
-    from kg.catalogue import load_catalogue
-
-    with load_catalogue().with_case(graph) as (data, _added):
-        conforms, report, _ = validate(
-            data,
-            shacl_graph=_input_shapes(),
-            inference="none",
-            allow_warnings=True,
-        )
+    # Vocabulary and catalogue terms must be visible for the sh:class checks, which read only
+    # rdf:type and rdfs:subClassOf (copying the whole knowledge graph per case cost more).
+    data = Graph()
+    data += _class_statements(load_knowledge().version)
+    data += graph
+    conforms, report, _ = validate(
+        data,
+        shacl_graph=_input_shapes(),
+        inference="none",
+        allow_warnings=True,
+    )
     if conforms:
         return
     problems = []

@@ -19,7 +19,7 @@ from rdflib.namespace import RDFS, SH, SKOS
 from rdflib.term import Node
 
 from kg.knowledge import Knowledge, load_knowledge, project_root
-from kg.model import Citation
+from kg.model import Caveat, Citation
 from kg.namespaces import IMR
 from kg.queries import rows
 
@@ -67,10 +67,6 @@ class Catalogue:
         self.knowledge = knowledge
         self.graph = knowledge.ontology
         self.shapes = knowledge.shapes
-        self._union = Graph()
-        self._union += self.graph
-        self._union += self.shapes
-        self._lock = threading.Lock()
         self.logic = {
             row["shape"]: ConditionLogic(
                 shape=row["shape"],
@@ -84,24 +80,9 @@ class Catalogue:
             for row in rows(self.shapes, "condition-logic")
         }
         self.criteria = self._criteria()
-
-    @contextmanager
-    def with_case(self, case: Graph) -> Iterator[tuple[Graph, list]]:
-        """Ontology + catalogue + shapes + `case` as one graph, and the list of triples added
-        to it; a caller appends what it adds during the run (derivations), and every listed
-        triple is removed again on exit, so the shared graph is unchanged afterwards."""
-        with self._lock:
-            before = len(self._union)
-            added = [triple for triple in case if triple not in self._union]
-            for triple in added:
-                self._union.add(triple)
-            try:
-                yield self._union, added
-            finally:
-                for triple in added:
-                    self._union.remove(triple)
-                if len(self._union) != before:
-                    raise RuntimeError("an evaluation left triples in the shared knowledge graph")
+        self._union: Graph | None = None
+        self._base: frozenset = frozenset()
+        self._union_lock = threading.Lock()
 
     def label(self, node: Node | None) -> str:
         if node is None:
@@ -115,15 +96,53 @@ class Catalogue:
             return self.graph.namespace_manager.normalizeUri(node)
         return str(node)
 
+    @contextmanager
+    def union_with(self, case: Graph) -> Iterator[Graph]:
+        """The knowledge graph (ontology, catalogue and shapes) with `case` added, for queries.
+        Copying the knowledge for every case cost more than evaluating it, so one union is kept
+        and every triple a caller adds (the case, then derivations) is removed again on exit;
+        a lock keeps concurrent evaluations in one process apart."""
+        with self._union_lock:
+            if self._union is None:
+                self._union = Graph()
+                self._union += self.graph
+                self._union += self.shapes
+                self._base = frozenset(self._union)
+            union = self._union
+            union += case
+            try:
+                yield union
+            finally:
+                for triple in [t for t in union if t not in self._base]:
+                    union.remove(triple)
+
+    def caveats(self, node: Node | None) -> list[Caveat]:
+        """The legal caveats (imr:legalCaveat) recorded on a provision, criterion or condition."""
+        if node is None:
+            return []
+        found = []
+        for caveat in sorted(self.graph.objects(node, IMR.legalCaveat), key=str):
+            status = self.graph.value(caveat, IMR.verificationStatus)
+            notation = self.graph.value(status, SKOS.notation) if status is not None else None
+            found.append(
+                Caveat(
+                    label=self.label(caveat),
+                    note=str(self.graph.value(caveat, SKOS.note) or ""),
+                    verification=str(notation) if notation is not None else None,
+                    iri=str(caveat),
+                )
+            )
+        return found
+
     def _criteria(self) -> dict[URIRef, CriterionInfo]:
         citations: dict[URIRef, dict[str, list[Citation]]] = {}
         texts: dict[URIRef, tuple[str, str]] = {}
         for row in rows(self.graph, "criterion-citations"):
             criterion = row["criterion"]
             texts[criterion] = (str(row["criterionLabel"]), str(row.get("definition", "")))
-            citations.setdefault(criterion, {}).setdefault(str(row["role"]), []).append(
-                _citation(row)
-            )
+            citation = _citation(row)
+            citation.caveats = self.caveats(row["provision"])
+            citations.setdefault(criterion, {}).setdefault(str(row["role"]), []).append(citation)
         result = {}
         for shape, criterion in self.shapes.subject_objects(IMR.enforces):
             label, definition = texts.get(criterion, (self.label(criterion), ""))

@@ -18,16 +18,11 @@ def _derivations() -> list[Path]:
     return sorted((project_root() / "queries" / "derive").glob("*.rq"))
 
 
-def derive(graph: Graph, added: list | None = None) -> Graph:
-    """Triples derived from `graph` (which is extended with them as it goes). Triples that
-    `graph` did not hold before are also appended to `added`, so that a caller evaluating in a
-    shared graph can take them out again."""
+def derive(graph: Graph) -> Graph:
+    """Triples derived from `graph` (which is extended with them as it goes)."""
     derived = Graph()
     for path in _derivations():
         for triple in list(graph.query(prepared(path))):
             derived.add(triple)
-            if triple not in graph:
-                graph.add(triple)
-                if added is not None:
-                    added.append(triple)
+            graph.add(triple)
     return derived

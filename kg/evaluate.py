@@ -15,10 +15,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 
 from pyshacl import validate
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, SH
+from rdflib.namespace import RDF, SH, XSD
 from rdflib.term import Node
 
 from kg.caseio import CaseSource, load_case
@@ -67,15 +68,17 @@ class CaseEvaluator:
         self.catalogue = catalogue
 
     def run(self, case: Graph, source: str) -> Evaluation:
-        # The case is added to the shared knowledge graph for the run and removed afterwards
-        # (copying the whole knowledge graph per case dominated the run time); triples the
-        # knowledge graph already held are left in place.
-        with self.catalogue.with_case(case) as (union, added):
-            return self._run(union, added, case, source)
+        with self.catalogue.union_with(case) as union:
+            return self._run(case, source, union)
 
-    def _run(self, union: Graph, added: list, case: Graph, source: str) -> Evaluation:
-        derived = derive(union, added)
+    def _run(self, case: Graph, source: str, union: Graph) -> Evaluation:
+        derived = derive(union)
         governing = self._governing(rows(union, "applicable-criteria"))
+        self._uncovered: dict[URIRef, list[dict]] = defaultdict(list)
+        if any(request not in governing for request in case.subjects(IMR.service, None)):
+            # Only a request no criterion governs needs the provisions without criteria.
+            for row in rows(union, "uncovered-provisions"):
+                self._uncovered[row["request"]].append(row)
 
         data = Graph()
         bind_prefixes(data)
@@ -142,6 +145,21 @@ class CaseEvaluator:
         return governing
 
     def _not_covered_reason(self, request: URIRef, service: str, regions: list[str]) -> str:
+        reason = self._no_criterion_reason(request, service, regions)
+        uncovered = self._uncovered.get(request, [])
+        if uncovered:
+            provisions = "; ".join(
+                f"{row['citation']} (in force from {row['effectiveFrom']}"
+                + (f" to {row['effectiveThrough']})" if "effectiveThrough" in row else ")")
+                for row in uncovered
+            )
+            reason += (
+                f" On {uncovered[0]['date']} the request is governed by provisions that have no "
+                f"criteria encoded yet: {provisions}."
+            )
+        return reason
+
+    def _no_criterion_reason(self, request: URIRef, service: str, regions: list[str]) -> str:
         candidates = self._candidates.get(request, [])
         where = f"{service} ({', '.join(regions)})" if regions else service
         if not candidates:
@@ -236,6 +254,7 @@ class CaseEvaluator:
             search_tier=tier,
             conditions=root.conditions if root.combination else [root],
             iri=str(info.iri),
+            caveats=self.catalogue.caveats(info.iri),
         )
 
     def _assess(self, request, node: LogicNode, failures, facts: CaseFacts) -> ConditionResult:
@@ -296,6 +315,7 @@ class CaseEvaluator:
             evidence=[e.evidence for e in evidence],
             fact_status=fact_status,
             iri=str(logic.condition),
+            caveats=self.catalogue.caveats(logic.condition),
         )
 
     def _finding_constraints(self, logic: ConditionLogic) -> str:
@@ -328,6 +348,7 @@ class CaseEvaluator:
             evidence=evidence,
             fact_status=fact_status,
             iri=str(logic.condition),
+            caveats=self.catalogue.caveats(logic.condition),
         )
 
 
@@ -388,7 +409,9 @@ class CaseFacts:
     def request_evidence(self, request, path, values, catalogue: Catalogue) -> Evidence:
         requested_as = self.graph.value(request, IMR.requestedAs)
         document = self.graph.value(request, IMR.requestedIn)
-        shown = ", ".join(str(v) if isinstance(v, Literal) else catalogue.label(v) for v in values)
+        shown = ", ".join(
+            _shown(v) if isinstance(v, Literal) else catalogue.label(v) for v in values
+        )
         text = f"{catalogue.label(path)}: {shown}"
         if requested_as is not None:
             text += f' (requested as "{requested_as}")'
@@ -439,6 +462,16 @@ def _quantity(row: dict) -> str | None:
         return None
     amount = str(high if low is None else low if high is None or low == high else f"{low}-{high}")
     return f"{amount} {unit}" if unit is not None else amount
+
+
+def _shown(value: Literal) -> str:
+    """A literal as an explanation shows it: decimals without trailing zeros (a derived dose of
+    40.00 mg reads 40)."""
+    if value.datatype == XSD.decimal:
+        number = value.toPython()
+        if isinstance(number, Decimal):
+            return format(number.normalize(), "f")
+    return str(value)
 
 
 def _span(row: dict) -> tuple[int, int] | None:

@@ -162,12 +162,12 @@ def test_evaluating_leaves_the_shared_knowledge_graph_unchanged():
     from pathlib import Path
 
     catalogue = load_catalogue()
-    with catalogue.with_case(Graph()) as (union, _added):
+    with catalogue.union_with(Graph()) as union:
         before = set(union)
     kg.evaluate(FIXTURES / "visit-cap/chiropractic-twenty-four-visits-used-injury-2010.ttl")
     with pytest.raises(kg.InputError):
         kg.evaluate(Path(__file__).parent / "bad-input" / "prior-visits-negative.ttl")
-    with catalogue.with_case(Graph()) as (union, _added):
+    with catalogue.union_with(Graph()) as union:
         assert set(union) == before
 
 
