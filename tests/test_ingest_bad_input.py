@@ -95,12 +95,13 @@ def test_allow_partial_writes_the_readable_part_marked_partial(tmp_path):
 
 
 def test_unresolved_citation_is_kept_and_reported(tmp_path):
-    letter = LETTERS / "2014-04-norco-denied.txt"
+    letter = LETTERS / "2013-10-lumbar-mri-overturned.txt"
     result = CliRunner().invoke(app, ["ingest", str(letter), "-o", str(tmp_path / "c.ttl")])
     assert result.exit_code == 0
     assert (
-        f"warning: {letter}: citation not in the catalogue, kept as text: Decision based on MTUS "
-        "Chronic Pain Medical Treatment Guidelines Opioids topic Page(s): 80"
+        f"warning: {letter}: citation not in the catalogue, kept as text: The Claims "
+        "Administrator based its decision on the Official Disability Guidelines (ODG), Low Back "
+        "chapter, MRI"
     ) in " ".join(result.stderr.split())
 
 

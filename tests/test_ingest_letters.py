@@ -160,8 +160,8 @@ SCREENED = {
         ("MRI of the cervical spine", "criteria_met", "overturned")
     ],
     "2014-10-held-out-three-items": [
-        ("8 sessions of physical therapy", "not_covered", None),
-        ("Acupuncture x6", "not_covered", "upheld"),
+        ("8 sessions of physical therapy", "criteria_not_met", None),
+        ("Acupuncture x6", "criteria_not_met", "upheld"),
         ("MRI of the Cervical Spine", "criteria_met", "overturned"),
     ],
 }

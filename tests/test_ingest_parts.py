@@ -33,14 +33,14 @@ def test_clean_text_repairs_layout_and_keeps_original_offsets():
             (8, 12, VC.Visit, None, None, None, None),
         ),
         ("physical therapy x6", VC.PhysicalTherapy, (6, 6, VC.Visit, None, None, None, None)),
-        ("Norco 10/325 mg #60", VC.Hydrocodone, (60, 60, VC.Tablet, None, None, None, None)),
+        ("Norco 10/325 mg #60", VC.OpioidAnalgesics, (60, 60, VC.Tablet, None, None, None, None)),
         ("acupuncture twice weekly for six weeks", VC.Acupuncture, (12, 12, VC.Visit, 2, 2, 6, 6)),
         (
             "12 sessions of physical therapy",
             VC.PhysicalTherapy,
             (12, 12, VC.Visit, None, None, None, None),
         ),
-        ("TENS unit 1 month supply", VC.TENSUnit, (1, 1, VC.MonthSupply, None, None, None, None)),
+        ("TENS unit 1 month supply", VC.TENS, (1, 1, VC.MonthSupply, None, None, None, None)),
         ("MRI Lumbar Spine", VC.MRI, (1, 1, VC.Study, None, None, None, None)),
         (
             "chiropractic 3 times a week for 4 weeks",
@@ -93,7 +93,8 @@ def test_dates_full_month_only_and_numeric():
         (
             "The Expert Reviewer based his/her decision on the MTUS Chronic Pain Medical Treatment "
             "Guidelines, Manual Therapy & Manipulation, pages 58-59.",
-            ["mtus-cpmtg-2009-manual-therapy-p58-59"],
+            # Both provisions the catalogue keeps on pp. 58-59.
+            ["mtus-cpmtg-2009-manual-therapy-p58-59", "mtus-cpmtg-2009-manual-therapy-regions"],
             [],
         ),
         (

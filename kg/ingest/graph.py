@@ -162,6 +162,9 @@ class Builder:
         self.add(node, IMR.requestedAs, Literal(request.requested_as))
         if request.service is not None:
             self.add(node, IMR.service, request.service)
+            kept_as = self.lexicon.keeps_name.get(request.service)
+            if kept_as is not None and request.named_as:
+                self.add(node, kept_as, Literal(request.named_as))
         else:
             self.problems.append(f"item {request.requested_as!r}: no known service in its name")
         for region in request.regions:

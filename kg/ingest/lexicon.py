@@ -78,6 +78,7 @@ class Lexicon:
     neurologic_level: dict[URIRef, URIRef]
     via_neurologic_level: set[URIRef]
     with_claim_region: set[URIRef]
+    keeps_name: dict[URIRef, URIRef]
 
 
 def _labels(graph: Graph, members: set[URIRef], *properties: URIRef) -> dict[str, URIRef]:
@@ -125,7 +126,14 @@ def build_lexicon(graph: Graph) -> Lexicon:
         findings=index(IMR.FindingConcept),
         gap_phrases=PhraseIndex(_labels(graph, _members(graph, IMR.FindingConcept), LX.gapLabel)),
         document_types=index(IMR.DocumentType),
-        units=PhraseIndex(_labels(graph, _members(graph, IMR.Unit), *LABELS, IMR.pluralLabel)),
+        units=PhraseIndex(
+            _labels(
+                graph,
+                _members(graph, IMR.Unit) - set(literal_map(LX.strengthUnit)),
+                *LABELS,
+                IMR.pluralLabel,
+            )
+        ),
         mechanisms=PhraseIndex(_labels(graph, mechanisms, *LABELS)),
         ur_outcomes=PhraseIndex(_labels(graph, _members(graph, IMR.UROutcome), LX.outcomePhrase)),
         imr_outcomes=PhraseIndex(_labels(graph, _members(graph, IMR.IMROutcome), LX.outcomePhrase)),
@@ -136,7 +144,20 @@ def build_lexicon(graph: Graph) -> Lexicon:
         neurologic_level=literal_map(LX.neurologicLevel),  # type: ignore[arg-type]
         via_neurologic_level=set(literal_map(LX.readViaNeurologicLevel)),
         with_claim_region=set(literal_map(LX.readWithClaimRegion)),
+        keeps_name=_keeps_name(graph),
     )
+
+
+def _keeps_name(graph: Graph) -> dict[URIRef, URIRef]:
+    """Service -> property keeping the name it was written with, inherited down skos:broader."""
+    kept = {}
+    for service in _members(graph, IMR.Service):
+        for broader in graph.transitive_objects(service, SKOS.broader):
+            prop = graph.value(broader, LX.keepsNameAs)
+            if isinstance(prop, URIRef):
+                kept[service] = prop
+                break
+    return kept
 
 
 @cache

@@ -31,11 +31,16 @@ class Request:
     item_index: int | None = None
     ur: URClause | None = None
     gaps: list[Gap] = field(default_factory=list)
+    named_as: str | None = None
 
 
 def _slug(concept: URIRef | None) -> str:
     name = str(concept).rsplit("#", 1)[-1] if concept is not None else "item"
     return re.sub(r"(?<=[a-z])(?=[A-Z])", "-", name).lower()
+
+
+def _word_slug(text: str | None) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", (text or "").lower()).strip("-")
 
 
 def _matches(service, regions, clause: URClause) -> bool:
@@ -53,6 +58,7 @@ def build_requests(
     for index, item in enumerate(layout.items):
         services = lexicon.services.find(item.name)
         service = services[0].concept if services else None
+        named_as = services[0].text if services else None
         regions = region_set(item.name, lexicon)
         clause = next(
             (
@@ -70,7 +76,17 @@ def build_requests(
             quantity = clause.quantity
         requests.append(
             Request(
-                "", item.name, service, regions, quantity, item.heading, None, item, index, clause
+                "",
+                item.name,
+                service,
+                regions,
+                quantity,
+                item.heading,
+                None,
+                item,
+                index,
+                clause,
+                named_as=named_as,
             )
         )
     for index, clause in enumerate(summary.ur_clauses):
@@ -110,7 +126,10 @@ def build_requests(
             request.document = summary.request_document
             if request.ur is not None:
                 request.span = request.ur.request_span
-        key = "-".join([_slug(request.service), *(_slug(r) for r in request.regions)])
+        named = [request.named_as] if request.service in lexicon.keeps_name else []
+        key = "-".join(
+            [_slug(request.service), *(_slug(r) for r in request.regions), *map(_word_slug, named)]
+        )
         while key in keys:
             key += "-x"
         keys.add(key)
