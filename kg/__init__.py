@@ -5,6 +5,8 @@ Python API for other tools:
     >>> import kg
     >>> evaluation = kg.evaluate("examples/seed-case.ttl")
     >>> [(r.requested_as, r.verdict) for r in evaluation.requests]
+    >>> case = kg.ingest_letter("../shared/seed/imr-final-determination-2014.txt")
+    >>> kg.evaluate(case)  # a letter nobody modelled by hand
 
     >>> store = kg.Store("cases.oxigraph")         # an on-disk case store (pyoxigraph)
     >>> store.load(["examples/seed-case.ttl"]); store.evaluate(workers=2)
@@ -14,6 +16,7 @@ IMR-KG screens documented facts against guideline criteria; its verdicts are not
 
 from kg.errors import ConsistencyError, InputError
 from kg.evaluate import evaluate
+from kg.ingest import ingest_letter
 from kg.knowledge import load_knowledge
 from kg.model import (
     Citation,
@@ -38,5 +41,6 @@ __all__ = [
     "RequestResult",
     "Store",
     "evaluate",
+    "ingest_letter",
     "load_knowledge",
 ]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pyshacl import validate
 from rdflib import Graph, Literal
-from rdflib.namespace import SH
+from rdflib.namespace import RDF, RDFS, SH
 from rdflib.plugins.parsers.notation3 import BadSyntax
 from rdflib.util import guess_format
 
@@ -46,11 +46,23 @@ def _input_shapes() -> Graph:
     return Graph().parse(project_root() / "shapes" / "input" / "case-data.ttl", format="turtle")
 
 
+@cache
+def _class_statements(version: str) -> Graph:
+    """The rdf:type and rdfs:subClassOf statements of the knowledge graph (per version)."""
+    ontology = load_knowledge().ontology
+    statements = Graph()
+    for predicate in (RDF.type, RDFS.subClassOf):
+        for triple in ontology.triples((None, predicate, None)):
+            statements.add(triple)
+    return statements
+
+
 def check_case(graph: Graph, source: str) -> None:
     """Validate case data against shapes/input/case-data.ttl; raise InputError on violations."""
-    # Vocabulary and catalogue terms must be visible for the sh:class checks.
+    # Vocabulary and catalogue terms must be visible for the sh:class checks, which read only
+    # rdf:type and rdfs:subClassOf (copying the whole knowledge graph per case cost more).
     data = Graph()
-    data += load_knowledge().ontology
+    data += _class_statements(load_knowledge().version)
     data += graph
     conforms, report, _ = validate(
         data,
@@ -74,11 +86,17 @@ def check_case(graph: Graph, source: str) -> None:
 
 
 def load_case(source: CaseSource) -> tuple[Graph, str]:
-    """The case graph and a name for messages; raises InputError for bad input."""
+    """The case graph and a name for messages; raises InputError for bad input. A path to an
+    IMR determination letter (recognised by its content) is ingested first."""
+    from kg.ingest import ingest_letter, looks_like_letter
+
     if isinstance(source, Graph):
         graph, name = source, "<graph>"
     else:
         path = Path(source)
-        graph, name = read_graph(path), str(path)
+        if path.is_file() and looks_like_letter(path):
+            graph, name = ingest_letter(path), str(path)
+        else:
+            graph, name = read_graph(path), str(path)
     check_case(graph, name)
     return graph, name

@@ -7,16 +7,19 @@ and citations from queries/criterion-citations.rq. No criterion is written in Py
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 
-from rdflib import Literal, URIRef
+from rdflib import Graph, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDFS, SH, SKOS
 from rdflib.term import Node
 
-from kg.knowledge import Knowledge, load_knowledge
-from kg.model import Citation
+from kg.knowledge import Knowledge, load_knowledge, project_root
+from kg.model import Caveat, Citation
 from kg.namespaces import IMR
 from kg.queries import rows
 
@@ -32,9 +35,8 @@ class ConditionLogic:
     kind: str
     concept: URIRef | None = None
     region: URIRef | None = None
+    value_shape: Node | None = None
     path: URIRef | None = None
-    min_inclusive: Literal | None = None
-    max_inclusive: Literal | None = None
 
 
 @dataclass
@@ -72,13 +74,15 @@ class Catalogue:
                 kind=str(row["kind"]),
                 concept=row.get("concept"),
                 region=row.get("region"),
+                value_shape=row.get("valueShape"),
                 path=row.get("path"),
-                min_inclusive=row.get("minInclusive"),
-                max_inclusive=row.get("maxInclusive"),
             )
             for row in rows(self.shapes, "condition-logic")
         }
         self.criteria = self._criteria()
+        self._union: Graph | None = None
+        self._base: frozenset = frozenset()
+        self._union_lock = threading.Lock()
 
     def label(self, node: Node | None) -> str:
         if node is None:
@@ -92,15 +96,53 @@ class Catalogue:
             return self.graph.namespace_manager.normalizeUri(node)
         return str(node)
 
+    @contextmanager
+    def union_with(self, case: Graph) -> Iterator[Graph]:
+        """The knowledge graph (ontology, catalogue and shapes) with `case` added, for queries.
+        Copying the knowledge for every case cost more than evaluating it, so one union is kept
+        and every triple a caller adds (the case, then derivations) is removed again on exit;
+        a lock keeps concurrent evaluations in one process apart."""
+        with self._union_lock:
+            if self._union is None:
+                self._union = Graph()
+                self._union += self.graph
+                self._union += self.shapes
+                self._base = frozenset(self._union)
+            union = self._union
+            union += case
+            try:
+                yield union
+            finally:
+                for triple in [t for t in union if t not in self._base]:
+                    union.remove(triple)
+
+    def caveats(self, node: Node | None) -> list[Caveat]:
+        """The legal caveats (imr:legalCaveat) recorded on a provision, criterion or condition."""
+        if node is None:
+            return []
+        found = []
+        for caveat in sorted(self.graph.objects(node, IMR.legalCaveat), key=str):
+            status = self.graph.value(caveat, IMR.verificationStatus)
+            notation = self.graph.value(status, SKOS.notation) if status is not None else None
+            found.append(
+                Caveat(
+                    label=self.label(caveat),
+                    note=str(self.graph.value(caveat, SKOS.note) or ""),
+                    verification=str(notation) if notation is not None else None,
+                    iri=str(caveat),
+                )
+            )
+        return found
+
     def _criteria(self) -> dict[URIRef, CriterionInfo]:
         citations: dict[URIRef, dict[str, list[Citation]]] = {}
         texts: dict[URIRef, tuple[str, str]] = {}
         for row in rows(self.graph, "criterion-citations"):
             criterion = row["criterion"]
             texts[criterion] = (str(row["criterionLabel"]), str(row.get("definition", "")))
-            citations.setdefault(criterion, {}).setdefault(str(row["role"]), []).append(
-                _citation(row)
-            )
+            citation = _citation(row)
+            citation.caveats = self.caveats(row["provision"])
+            citations.setdefault(criterion, {}).setdefault(str(row["role"]), []).append(citation)
         result = {}
         for shape, criterion in self.shapes.subject_objects(IMR.enforces):
             label, definition = texts.get(criterion, (self.label(criterion), ""))
@@ -168,10 +210,11 @@ def _text(value: Node | None) -> str | None:
 
 
 @cache
-def _catalogue_for(version: str) -> Catalogue:
+def _catalogue_for(root: str, version: str) -> Catalogue:
     return Catalogue(load_knowledge())
 
 
 def load_catalogue() -> Catalogue:
+    """The catalogue of the knowledge graph in force (cached per root and content version)."""
     knowledge = load_knowledge()
-    return _catalogue_for(knowledge.version)
+    return _catalogue_for(str(project_root()), knowledge.version)

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from rdflib import Graph
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from kg.errors import ConsistencyError, InputError
@@ -19,8 +20,8 @@ from kg.errors import ConsistencyError, InputError
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
-    help="IMR-KG: screen California workers' compensation treatment requests against MTUS, "
-    "ACOEM and ODG criteria and explain every verdict. A screen, not a denial.",
+    help="IMR-KG: screen California workers' compensation treatment requests against MTUS "
+    "and other guideline criteria and explain every verdict. A screen, not a denial.",
 )
 err = Console(stderr=True)
 
@@ -44,14 +45,18 @@ class RowFormat(StrEnum):
 
 def _fail(exc: Exception) -> None:
     for line in str(exc).splitlines():
-        err.print(f"[red]error:[/red] {line}", highlight=False, soft_wrap=True)
+        err.print(f"[red]error:[/red] {escape(line)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code=2)
 
 
 @app.command()
 def evaluate(
     path: Annotated[
-        Path | None, typer.Argument(help="case file: Turtle, JSON-LD or N-Triples")
+        Path | None,
+        typer.Argument(
+            help="case file (Turtle, JSON-LD or N-Triples) or an IMR determination letter "
+            "(text; recognised by its content)"
+        ),
     ] = None,
     format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
     store: Annotated[
@@ -74,10 +79,18 @@ def evaluate(
     if path is None:
         _fail(InputError("imr-kg evaluate", ["give a case file or --store DIR"]))
     from kg.evaluate import evaluate as run_evaluation
+    from kg.ingest import ingest as ingest_one
+    from kg.ingest import looks_like_letter
     from kg.render import print_table, to_json, to_turtle
 
     try:
-        evaluation = run_evaluation(path)
+        if path.is_file() and looks_like_letter(path):
+            result = ingest_one(path)
+            _warn_unresolved(result.source, result.unresolved_citations)
+            evaluation = run_evaluation(result.graph)
+            evaluation.source = str(path)  # name the letter, not "<graph>", in reports
+        else:
+            evaluation = run_evaluation(path)
     except InputError as exc:
         _fail(exc)
     if format is OutputFormat.json:
@@ -341,6 +354,84 @@ def serve(
         _fail(InputError(f"{host}:{port}", [f"cannot listen: {exc.strerror or exc}"]))
     except KeyboardInterrupt:
         pass
+
+
+@app.command()
+def coverage() -> None:
+    """The feature matrix: criteria encoded per service category, with their provisions and
+    verification status, and what is not covered. Generated from the knowledge graph."""
+    from kg.coverage import coverage as categories
+
+    console = Console(width=max(Console().width, 140))
+    table = Table("category", "criterion", "regions", "provision", "verified", "tier", "in force")
+    uncovered = []
+    for category in categories():
+        for c in category.criteria:
+            tier = "statute" if c.statutory else "MTUS" if c.mtus else "non-MTUS"
+            table.add_row(
+                category.name,
+                c.criterion,
+                c.regions,
+                c.citation,
+                c.verification or "",
+                tier,
+                c.effective,
+            )
+        if not category.covered:
+            uncovered.append(category.name)
+        elif category.uncovered_services:
+            uncovered.append(f"{category.name}: {', '.join(category.uncovered_services)}")
+    console.print(table)
+    console.print("[bold]not covered:[/bold] " + ("; ".join(uncovered) or "nothing"))
+
+
+def _warn_unresolved(source: str, citations: list[str]) -> None:
+    for citation in dict.fromkeys(citations):
+        err.print(
+            f"[yellow]warning:[/yellow] {escape(source)}: citation not in the catalogue, kept "
+            f"as text: {escape(citation)}",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+@app.command()
+def ingest(
+    path: Annotated[
+        Path, typer.Argument(help="a determination letter (text), or a folder of them")
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="case Turtle file (a folder when PATH is a folder)"),
+    ] = None,
+    allow_partial: Annotated[
+        bool,
+        typer.Option(
+            "--allow-partial", help="write what could be read, marked imr:partial in the graph"
+        ),
+    ] = False,
+) -> None:
+    """Read IMR Final Determination Letters into case graphs (Turtle) the evaluator reads."""
+    from kg.ingest.batch import ingest_folder, ingest_to_file
+
+    try:
+        if path.is_dir():
+            failed = ingest_folder(path, output, allow_partial, err)
+            if failed:
+                raise typer.Exit(code=2)
+            return
+        result = ingest_to_file(path, output, allow_partial)
+    except InputError as exc:
+        _fail(exc)
+    _warn_unresolved(result.source, result.unresolved_citations)
+    for problem in result.problems:
+        err.print(
+            f"[yellow]partial:[/yellow] {escape(result.source)}: {escape(problem)}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if output is None:
+        sys.stdout.write(result.graph.serialize(format="turtle"))
 
 
 def main() -> None:  # pragma: no cover - console entry point

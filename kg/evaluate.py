@@ -1,5 +1,6 @@
 """Evaluate one case: a pure function of (case graph, knowledge in force on the request date).
 
+0. The CONSTRUCT queries of queries/derive/ add derived facts (e.g. visit totals).
 1. queries/applicable-criteria.rq finds the criteria that address each request and whether
    their provisions are in force on its date; the search sequence keeps MTUS criteria where
    any apply and lets a non-MTUS criterion govern only where MTUS is silent.
@@ -15,15 +16,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Protocol
 
 from pyshacl import validate
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF, SH
+from rdflib.namespace import RDF, SH, XSD
 from rdflib.term import Node
 
 from kg.caseio import CaseSource, load_case
 from kg.catalogue import Catalogue, ConditionLogic, CriterionInfo, LogicNode, load_catalogue
+from kg.derive import derive
 from kg.model import (
     ConditionResult,
     CriterionResult,
@@ -34,10 +37,12 @@ from kg.model import (
 )
 from kg.namespaces import IMR, bind_prefixes
 from kg.queries import rows
+from kg.shape_text import describe
 from kg.verdicts import verdict_graph
 
 MTUS_TIER = "MTUS"
 NON_MTUS_TIER = "non-MTUS (MTUS has no criterion in force for this request)"
+STATUTE_TIER = "statute (applies whichever guideline tier governs)"
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,7 @@ class Candidate:
     target_class: URIRef
     mtus: bool
     in_force: bool
+    statutory: bool
     date: str | None
     effective_from: str | None
     effective_through: str | None
@@ -64,6 +70,10 @@ class CaseView(Protocol):
 
     def rows(self, name: str) -> list[dict]: ...
 
+    def derive(self) -> Graph:
+        """Run the derivations of queries/derive/ and keep their triples in the view."""
+        ...
+
 
 class QueryEngine(Protocol):
     def view(self, case: Graph) -> CaseView: ...
@@ -72,14 +82,14 @@ class QueryEngine(Protocol):
 class RdflibView:
     """The case and the knowledge in one rdflib graph, queried with rdflib's SPARQL engine."""
 
-    def __init__(self, catalogue: Catalogue, case: Graph) -> None:
-        self.graph = Graph()
-        self.graph += catalogue.graph
-        self.graph += catalogue.shapes
-        self.graph += case
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
 
     def rows(self, name: str) -> list[dict]:
         return rows(self.graph, name)
+
+    def derive(self) -> Graph:
+        return derive(self.graph)
 
 
 Validator = Callable[[Graph], Graph]
@@ -101,20 +111,25 @@ class CaseEvaluator:
         self.validator = validator
 
     def run(self, case: Graph, source: str, view: CaseView | None = None) -> Evaluation:
-        if view is None:
-            view = (
-                self.engine.view(case)
-                if self.engine is not None
-                else RdflibView(self.catalogue, case)
-            )
+        if view is None and self.engine is not None:
+            view = self.engine.view(case)
+        if view is not None:
+            return self._run(case, source, view)
+        with self.catalogue.union_with(case) as union:
+            return self._run(case, source, RdflibView(union))
+
+    def _run(self, case: Graph, source: str, view: CaseView) -> Evaluation:
+        derived = view.derive()
         governing = self._governing(view.rows("applicable-criteria"))
+        self._note_uncovered(view, governing, case)
 
         data = Graph()
         bind_prefixes(data)
         data += case
+        data += derived
         report = self._validate(data, governing)
         failures = _failures(report)
-        facts = CaseFacts(view.rows("case-findings"), view.rows("documentation-gaps"), case)
+        facts = CaseFacts(view.rows("case-findings"), view.rows("documentation-gaps"), data)
 
         results = [
             self._request_result(row, governing.get(row["request"], []), failures, facts)
@@ -131,6 +146,14 @@ class CaseEvaluator:
         evaluation.verdict_graph = verdict_graph(evaluation)
         return evaluation
 
+    def _note_uncovered(self, view: CaseView, governing, cases: Graph) -> None:
+        """Provisions in force without encoded criteria, for requests no criterion governs
+        (their not_covered reason names them)."""
+        self._uncovered: dict[URIRef, list[dict]] = defaultdict(list)
+        if any(request not in governing for request in cases.subjects(IMR.service, None)):
+            for row in view.rows("uncovered-provisions"):
+                self._uncovered[row["request"]].append(row)
+
     def run_many(
         self, cases: list[tuple[URIRef, str]], graph: Graph, view: CaseView
     ) -> list[Evaluation]:
@@ -138,7 +161,9 @@ class CaseEvaluator:
         `graph`, which holds them all (and gains the requests' target-class triples), then one
         Evaluation per case with its own share of the validation report. Evaluation is per
         request, so this equals run() on each case alone (tests/test_batch_parity.py)."""
+        graph += view.derive()
         governing = self._governing(view.rows("applicable-criteria"))
+        self._note_uncovered(view, governing, graph)
         report = self._validate(graph, governing)
         failures = _failures(report)
         findings = _by_case(view.rows("case-findings"))
@@ -195,6 +220,7 @@ class CaseEvaluator:
                     target_class=row["targetClass"],
                     mtus=bool(row["mtus"].toPython()),
                     in_force=bool(row["inForce"].toPython()),
+                    statutory=bool(row["statutory"].toPython()),
                     date=_text(row.get("date")),
                     effective_from=_text(row.get("effectiveFrom")),
                     effective_through=_text(row.get("effectiveThrough")),
@@ -202,16 +228,33 @@ class CaseEvaluator:
             )
         governing = {}
         for request, candidates in self._candidates.items():
-            in_force = [c for c in candidates if c.in_force]
+            in_force = [c for c in candidates if c.in_force and not c.statutory]
             mtus = [c for c in in_force if c.mtus]
             # Medical Evidence Search Sequence (8 CCR 9792.21.1): MTUS first; other
             # guidelines only where MTUS does not address the request.
             chosen = [(c, MTUS_TIER) for c in mtus] or [(c, NON_MTUS_TIER) for c in in_force]
+            # A statute's limits (imr:statutory documents) bind whichever tier governs.
+            chosen += [(c, STATUTE_TIER) for c in candidates if c.in_force and c.statutory]
             if chosen:
                 governing[request] = chosen
         return governing
 
     def _not_covered_reason(self, request: URIRef, service: str, regions: list[str]) -> str:
+        reason = self._no_criterion_reason(request, service, regions)
+        uncovered = self._uncovered.get(request, [])
+        if uncovered:
+            provisions = "; ".join(
+                f"{row['citation']} (in force from {row['effectiveFrom']}"
+                + (f" to {row['effectiveThrough']})" if "effectiveThrough" in row else ")")
+                for row in uncovered
+            )
+            reason += (
+                f" On {uncovered[0]['date']} the request is governed by provisions that have no "
+                f"criteria encoded yet: {provisions}."
+            )
+        return reason
+
+    def _no_criterion_reason(self, request: URIRef, service: str, regions: list[str]) -> str:
         candidates = self._candidates.get(request, [])
         where = f"{service} ({', '.join(regions)})" if regions else service
         if not candidates:
@@ -306,6 +349,7 @@ class CaseEvaluator:
             search_tier=tier,
             conditions=root.conditions if root.combination else [root],
             iri=str(info.iri),
+            caveats=self.catalogue.caveats(info.iri),
         )
 
     def _assess(self, request, node: LogicNode, failures, facts: CaseFacts) -> ConditionResult:
@@ -334,11 +378,12 @@ class CaseEvaluator:
     def _assess_leaf(self, request, logic: ConditionLogic, failures, facts: CaseFacts):
         failed = (request, logic.shape) in failures
         label = self.catalogue.label(logic.condition)
-        if logic.kind == "value-limit":
-            return self._assess_value(request, logic, label, failed, failures, facts)
+        if logic.kind == "value":
+            return self._assess_value(request, logic, label, failed, facts)
 
         concept = self.catalogue.label(logic.concept)
         where = f" ({self.catalogue.label(logic.region)})" if logic.region is not None else ""
+        extra = self._finding_constraints(logic)
         matching = facts.findings(logic.concept, logic.region)
         present = [f for f in matching if f.status == IMR.DocumentedPresent]
         absent = [f for f in matching if f.status == IMR.DocumentedAbsent]
@@ -346,15 +391,16 @@ class CaseEvaluator:
             "documented_present" if present else "documented_absent" if absent else "not_documented"
         )
         if logic.kind == "finding-excluded":
-            requirement = f"{concept}{where} not documented as present"
+            requirement = f"{concept}{where}{extra} not documented as present"
             status = "not_met" if failed else "met"
             evidence = present if failed else absent
         else:
-            requirement = f"{concept}{where} documented as present"
+            requirement = f"{concept}{where} documented as present{extra}"
             if not failed:
                 status, evidence = "met", present
-            elif absent:
-                status, evidence = "not_met", absent
+            elif matching:
+                # Documented, but absent or outside the shape's limits (e.g. too little relief).
+                status, evidence = "not_met", absent or present
             else:
                 status, evidence = "not_documented", facts.gaps(logic.concept, logic.region)
         return ConditionResult(
@@ -364,22 +410,32 @@ class CaseEvaluator:
             evidence=[e.evidence for e in evidence],
             fact_status=fact_status,
             iri=str(logic.condition),
+            caveats=self.catalogue.caveats(logic.condition),
         )
 
-    def _assess_value(self, request, logic: ConditionLogic, label, failed, failures, facts):
-        value = facts.graph.value(request, logic.path)
-        bounds = []
-        if logic.min_inclusive is not None:
-            bounds.append(f"at least {logic.min_inclusive}")
-        if logic.max_inclusive is not None:
-            bounds.append(f"at most {logic.max_inclusive}")
-        requirement = f"{self.catalogue.label(logic.path)} {' and '.join(bounds)}"
-        if value is None:
+    def _finding_constraints(self, logic: ConditionLogic) -> str:
+        """Constraints of the finding's value shape beyond concept, region and status."""
+        shapes = self.catalogue.shapes
+        parts = []
+        for prop in shapes.objects(logic.value_shape, SH.property):
+            path = shapes.value(prop, SH.path)
+            if path in (IMR.findingConcept, IMR.bodyRegion, IMR.status):
+                continue
+            words = describe(shapes, prop, self.catalogue.label)
+            if words:
+                parts.append(f"{self.catalogue.label(path)} {words}")
+        return f", with {' and '.join(parts)}" if parts else ""
+
+    def _assess_value(self, request, logic: ConditionLogic, label, failed, facts: CaseFacts):
+        values = sorted(facts.graph.objects(request, logic.path), key=str)
+        words = describe(self.catalogue.shapes, logic.shape, self.catalogue.label)
+        requirement = f"{self.catalogue.label(logic.path)} {words}".strip()
+        if not values:
             status, fact_status, evidence = "not_documented", "not_documented", []
         else:
             status = "not_met" if failed else "met"
             fact_status = "documented"
-            evidence = [facts.request_evidence(request, logic.path, value, self.catalogue)]
+            evidence = [facts.request_evidence(request, logic.path, values, self.catalogue)]
         return ConditionResult(
             label=label,
             status=status,
@@ -387,6 +443,7 @@ class CaseEvaluator:
             evidence=evidence,
             fact_status=fact_status,
             iri=str(logic.condition),
+            caveats=self.catalogue.caveats(logic.condition),
         )
 
 
@@ -446,10 +503,13 @@ class CaseFacts:
             return []
         return [fact.evidence for fact in self._gaps_by_decision.get(decision, [])]
 
-    def request_evidence(self, request, path, value, catalogue: Catalogue) -> Evidence:
+    def request_evidence(self, request, path, values, catalogue: Catalogue) -> Evidence:
         requested_as = self.graph.value(request, IMR.requestedAs)
         document = self.graph.value(request, IMR.requestedIn)
-        text = f"{catalogue.label(path)}: {value}"
+        shown = ", ".join(
+            _shown(v) if isinstance(v, Literal) else catalogue.label(v) for v in values
+        )
+        text = f"{catalogue.label(path)}: {shown}"
         if requested_as is not None:
             text += f' (requested as "{requested_as}")'
         return Evidence(
@@ -540,6 +600,16 @@ def _quantity(row: dict) -> str | None:
         return None
     amount = str(high if low is None else low if high is None or low == high else f"{low}-{high}")
     return f"{amount} {unit}" if unit is not None else amount
+
+
+def _shown(value: Literal) -> str:
+    """A literal as an explanation shows it: decimals without trailing zeros (a derived dose of
+    40.00 mg reads 40)."""
+    if value.datatype == XSD.decimal:
+        number = value.toPython()
+        if isinstance(number, Decimal):
+            return format(number.normalize(), "f")
+    return str(value)
 
 
 def _span(row: dict) -> tuple[int, int] | None:

@@ -55,22 +55,30 @@ def _parse_turtle_files(paths: list[Path], root: Path, hashes: dict[str, str]) -
 
 
 def knowledge_files(root: Path) -> tuple[list[Path], list[Path], list[Path]]:
-    """(ontology and catalogue files, criterion shape files, query files)."""
+    """(ontology and catalogue files, criterion shape files, every other file that shapes a
+    verdict: input and meta shapes, queries and derivations)."""
     ontology = sorted((root / "ontology").rglob("*.ttl"))
-    shapes = sorted(p for p in (root / "shapes").glob("*.ttl"))
-    queries = sorted((root / "queries").glob("*.rq"))
-    return ontology, shapes, queries
+    shapes = sorted((root / "shapes").glob("*.ttl"))
+    others = sorted(
+        [p for p in (root / "shapes").rglob("*.ttl") if p not in shapes]
+        + list((root / "queries").rglob("*.rq"))
+    )
+    return ontology, shapes, others
+
+
+def load_knowledge(root: Path | None = None) -> Knowledge:
+    """The knowledge graph under `root` (default: project_root()), loaded once per root."""
+    return _load_knowledge((root or project_root()).resolve())
 
 
 @cache
-def load_knowledge(root: Path | None = None) -> Knowledge:
-    root = root or project_root()
-    ontology_files, shape_files, query_files = knowledge_files(root)
+def _load_knowledge(root: Path) -> Knowledge:
+    ontology_files, shape_files, other_files = knowledge_files(root)
     if not ontology_files or not shape_files:
         raise InputError(str(root), ["no ontology/ or shapes/ Turtle files found; set IMR_KG_HOME"])
     hashes: dict[str, str] = {}
     ontology = _parse_turtle_files(ontology_files, root, hashes)
     shapes = _parse_turtle_files(shape_files, root, hashes)
-    for query in query_files:
-        hashes[str(query.relative_to(root))] = hashlib.sha256(query.read_bytes()).hexdigest()
+    for path in other_files:
+        hashes[str(path.relative_to(root))] = hashlib.sha256(path.read_bytes()).hexdigest()
     return Knowledge(ontology=ontology, shapes=shapes, file_hashes=hashes)

@@ -38,6 +38,17 @@ class Evidence:
 
 
 @dataclass
+class Caveat:
+    """A ruling or legal development recorded on a provision or condition (imr:legalCaveat)
+    that any explanation relying on it must show."""
+
+    label: str
+    note: str
+    verification: str | None = None
+    iri: str | None = None
+
+
+@dataclass
 class Citation:
     guideline: str
     document: str
@@ -53,6 +64,7 @@ class Citation:
     verification: str | None = None
     verification_note: str | None = None
     iri: str | None = None
+    caveats: list[Caveat] = field(default_factory=list)
 
 
 @dataclass
@@ -67,6 +79,7 @@ class ConditionResult:
     combination: Literal["all_of", "any_of", "none_of"] | None = None
     conditions: list[ConditionResult] = field(default_factory=list)
     iri: str | None = None
+    caveats: list[Caveat] = field(default_factory=list)
 
 
 @dataclass
@@ -80,6 +93,7 @@ class CriterionResult:
     search_tier: str
     conditions: list[ConditionResult]
     iri: str
+    caveats: list[Caveat] = field(default_factory=list)
 
 
 @dataclass

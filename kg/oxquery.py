@@ -12,6 +12,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
+from kg.derive import derivation_texts
 from kg.knowledge import Knowledge
 from kg.queries import query_text
 
@@ -59,6 +60,23 @@ class OxigraphEngine:
 class OxigraphCaseView:
     def __init__(self, store: ox.Store) -> None:
         self.store = store
+
+    def derive(self) -> Graph:
+        """The derivations of queries/derive/, in order, each seeing the earlier ones' triples
+        (kept in the case graph of the store)."""
+        derived = Graph()
+        for text in derivation_texts():
+            triples = list(self.store.query(text, default_graph=[KNOWLEDGE_GRAPH, CASE_GRAPH]))
+            for triple in triples:
+                self.store.add(ox.Quad(triple.subject, triple.predicate, triple.object, CASE_GRAPH))
+                derived.add(
+                    (
+                        to_rdflib(triple.subject),
+                        to_rdflib(triple.predicate),
+                        to_rdflib(triple.object),
+                    )
+                )
+        return derived
 
     def rows(self, name: str) -> list[dict]:
         solutions = self.store.query(query_text(name), default_graph=[KNOWLEDGE_GRAPH, CASE_GRAPH])

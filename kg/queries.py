@@ -6,6 +6,8 @@ from functools import cache
 from pathlib import Path
 
 from rdflib import Graph
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.sparql import Query
 from rdflib.query import Result
 
 from kg.errors import InputError
@@ -19,14 +21,19 @@ def query_path(name: str) -> Path:
     return path
 
 
-@cache
 def query_text(name: str) -> str:
     return query_path(name).read_text(encoding="utf-8")
 
 
+@cache
+def prepared(path: Path) -> Query:
+    """The parsed query (parsing costs far more than running these queries on one case)."""
+    return prepareQuery(path.read_text(encoding="utf-8"))
+
+
 def run_query(graph: Graph, name: str) -> Result:
     """Run queries/<name>.rq over `graph`."""
-    return graph.query(query_text(name))
+    return graph.query(prepared(query_path(name)))
 
 
 def rows(graph: Graph, name: str) -> list[dict]:

@@ -10,7 +10,15 @@ from rich.panel import Panel
 from rich.text import Text
 from rich.tree import Tree
 
-from kg.model import Citation, ConditionResult, CriterionResult, Evaluation, Evidence, RequestResult
+from kg.model import (
+    Caveat,
+    Citation,
+    ConditionResult,
+    CriterionResult,
+    Evaluation,
+    Evidence,
+    RequestResult,
+)
 from kg.namespaces import bind_prefixes
 
 MARKS = {"met": ("✓", "green"), "not_met": ("✗", "red"), "not_documented": ("?", "yellow")}
@@ -102,8 +110,29 @@ def _criterion_branch(tree: Tree, criterion: CriterionResult) -> None:
     branch.add(Text(f"provision: {citation_text(criterion.provision)}", style="dim"))
     for citation in criterion.supporting_provisions:
         branch.add(Text(f"also: {citation_text(citation)}", style="dim"))
+    # A caveat is shown once: at the conditions that carry it, else here (criterion,
+    # provision or supporting provision).
+    shown = {c.iri for c in _condition_caveats(criterion.conditions)}
+    sources = [criterion, criterion.provision, *criterion.supporting_provisions]
+    for caveat in [c for source in sources for c in source.caveats]:
+        if caveat.iri not in shown:
+            branch.add(Text(caveat_text(caveat), style="magenta"))
+            shown.add(caveat.iri)
     for condition in criterion.conditions:
         _condition_branch(branch, condition)
+
+
+def caveat_text(caveat: Caveat) -> str:
+    mark = f" [{caveat.verification}]" if caveat.verification else ""
+    return f"legal caveat: {caveat.label}{mark}: {caveat.note}"
+
+
+def _condition_caveats(conditions: list[ConditionResult]) -> list[Caveat]:
+    found = []
+    for condition in conditions:
+        found.extend(condition.caveats)
+        found.extend(_condition_caveats(condition.conditions))
+    return found
 
 
 def _condition_branch(tree: Tree, condition: ConditionResult) -> None:
@@ -114,6 +143,8 @@ def _condition_branch(tree: Tree, condition: ConditionResult) -> None:
     branch = tree.add(label)
     if not condition.combination:
         branch.add(Text(f"needs: {condition.requirement}", style="dim"))
+    for caveat in condition.caveats:
+        branch.add(Text(caveat_text(caveat), style="magenta"))
     for evidence in condition.evidence:
         branch.add(Text(_evidence_text(evidence), style="italic"))
     for member in condition.conditions:

@@ -71,26 +71,22 @@ def knowledge_graph_names(version: str) -> tuple[str, str]:
     )
 
 
-def ingest_letter(path: Path) -> tuple[Graph, str]:
-    """The one place letter ingestion plugs in: a letter's text becomes a case graph.
+def read_case_file(path: Path) -> tuple[Graph, str]:
+    """Parse and check one case file, or ingest an IMR determination letter (recognised by its
+    content, as `imr-kg evaluate` does); raises InputError for bad input."""
+    from kg.ingest import looks_like_letter
 
-    Letter ingestion is not part of this version; every non-RDF file is refused clearly."""
+    if not path.is_file():
+        raise InputError(str(path), ["no such file"])
+    if path.suffix.lower() in RDF_SUFFIXES or looks_like_letter(path):
+        return load_case(path)
     raise InputError(
         str(path),
         [
-            "letter ingestion not available in this version; load a case file in Turtle "
-            f"(.ttl), JSON-LD (.jsonld) or N-Triples (.nt) ({path.suffix or 'no suffix'} given)"
+            "neither an RDF case file (Turtle .ttl, JSON-LD .jsonld, N-Triples .nt) nor an IMR "
+            "determination letter"
         ],
     )
-
-
-def read_case_file(path: Path) -> tuple[Graph, str]:
-    """Parse and check one case file (or ingest a letter); raises InputError for bad input."""
-    if path.suffix.lower() in RDF_SUFFIXES:
-        return load_case(path)
-    if not path.is_file():
-        raise InputError(str(path), ["no such file"])
-    return ingest_letter(path)
 
 
 def the_case(graph: Graph, source: str) -> str:

@@ -63,3 +63,10 @@ def test_cli_exits_2_with_the_message_and_no_traceback(name):
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("error: ")
     assert str(BAD / name) in result.stderr
+
+
+def test_a_negative_count_of_visits_already_completed_is_named():
+    assert _problems("prior-visits-negative.ttl") == [
+        f"{BAD / 'prior-visits-negative.ttl'}: <https://w3id.org/imr-kg/case/bad/prior-visits/request>: "
+        "imr:priorCompleted must be one non-negative xsd:integer (found -3)"
+    ]

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import CASE_FILES, FIXTURES, SEED_CASE, copy_case
+from conftest import CASE_FILES, FIXTURES, SEED_CASE, SEED_LETTER, copy_case
 from rdflib import Graph, Namespace
 
 from kg.errors import InputError
@@ -107,13 +107,13 @@ def test_loading_again_is_idempotent_and_a_changed_case_replaces_the_old(tmp_pat
 
 def test_a_bad_file_is_reported_and_the_others_are_loaded(tmp_path):
     store = Store(tmp_path / "store")
-    letter = tmp_path / "letter.txt"
-    letter.write_text("ITEM: Upheld")
-    summary = store.load([letter, ROOT_BAD / "malformed.ttl", SEED_CASE])
-    assert summary.loaded == [str(SEED_CASE)]
-    assert [str(e).split(": ", 1)[1] for e in summary.errors][:1] == [
-        "letter ingestion not available in this version; load a case file in Turtle (.ttl), "
-        "JSON-LD (.jsonld) or N-Triples (.nt) (.txt given)"
+    notes = tmp_path / "notes.txt"
+    notes.write_text("ITEM: Upheld")
+    summary = store.load([notes, ROOT_BAD / "malformed.ttl", SEED_CASE, SEED_LETTER])
+    assert summary.loaded == [str(SEED_CASE), str(SEED_LETTER)]
+    assert [str(e) for e in summary.errors][:1] == [
+        f"{notes}: neither an RDF case file (Turtle .ttl, JSON-LD .jsonld, N-Triples .nt) nor "
+        "an IMR determination letter"
     ]
     assert str(summary.errors[1]).startswith(f"{ROOT_BAD / 'malformed.ttl'}:")
 

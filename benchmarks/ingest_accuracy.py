@@ -1,0 +1,163 @@
+"""Ingestion accuracy and speed.
+
+    python benchmarks/ingest_accuracy.py                 # precision / recall per field
+    python benchmarks/ingest_accuracy.py --generate 1000 # + 1,000 generated letters, letters/s
+
+Accuracy: every letter with known facts is ingested and its facts (kg.ingest.compare) scored
+against the expected ones, per field: dates, items, quantities, outcomes, citations, findings.
+Letters: the seed letter (expected = the hand-modelled examples/seed-case.ttl), the synthetic
+test letters of tests/letters/ (expected = NAME.expected.json), and any other *.txt letter in
+../shared/ that has an expected file beside it.
+
+Speed: --generate N writes N letters made from the test letters by the kinds of noise real
+letters carry (page-break blank runs, lines broken mid-sentence, trailing spaces, a different
+header line), ingests the folder exactly as `imr-kg ingest FOLDER` does (progress bar, one case
+graph per letter) and prints letters per second; it also scores the generated letters against
+their source letter's expected facts, since the noise must not change what is read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from rdflib import Graph
+from rich.console import Console
+from rich.table import Table
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kg.ingest import ingest  # noqa: E402
+from kg.ingest.batch import ingest_folder  # noqa: E402
+from kg.ingest.compare import FIELDS, Facts, case_facts, facts_from_json, score  # noqa: E402
+
+SHARED = ROOT.parent / "shared"
+SEED_LETTER = SHARED / "seed" / "imr-final-determination-2014.txt"
+LETTERS = ROOT / "tests" / "letters"
+
+
+def known_letters() -> list[tuple[Path, Facts]]:
+    letters = [(SEED_LETTER, case_facts(Graph().parse(ROOT / "examples" / "seed-case.ttl")))]
+    for path in sorted(LETTERS.glob("*.txt")):
+        letters.append(
+            (path, facts_from_json(json.loads(path.with_suffix(".expected.json").read_text())))
+        )
+    for path in sorted(SHARED.rglob("*.txt")):
+        expected = path.with_suffix(".expected.json")
+        if path != SEED_LETTER and expected.exists():
+            letters.append((path, facts_from_json(json.loads(expected.read_text()))))
+    return letters
+
+
+def accumulate(totals: dict, expected: Facts, actual: Facts) -> None:
+    for name, (hits, found, wanted) in score(expected, actual).items():
+        t = totals.setdefault(name, [0, 0, 0])
+        t[0] += hits
+        t[1] += found
+        t[2] += wanted
+
+
+def table(title: str, totals: dict) -> Table:
+    out = Table("field", "precision", "recall", "correct", "ingested", "expected", title=title)
+    for name in FIELDS:
+        hits, found, wanted = totals.get(name, [0, 0, 0])
+        precision = hits / found if found else 1.0
+        recall = hits / wanted if wanted else 1.0
+        out.add_row(name, f"{precision:.3f}", f"{recall:.3f}", str(hits), str(found), str(wanted))
+    return out
+
+
+def noisy(text: str, rng: random.Random, number: int) -> str:
+    """The same letter as a different scan would give it: facts must not change."""
+    lines = [f"Generated benchmark copy {number} (synthetic; not a real decision)", ""]
+    for line in text.splitlines():
+        if len(line) > 60 and ":" not in line and rng.random() < 0.3:
+            cut = line.rfind(" ", 20, len(line) - 20)
+            if cut > 0:
+                lines += [line[:cut] + " ", "", " " * rng.randint(0, 2), line[cut + 1 :]]
+                continue
+        lines.append(line + (" " * rng.randint(0, 2)))
+        if rng.random() < 0.05:
+            lines += [""] * rng.randint(2, 5)  # a page break
+    return "\n".join(lines) + "\n"
+
+
+def generate(count: int, folder: Path, sources: list[tuple[Path, Facts]], seed: int = 7) -> dict:
+    rng = random.Random(seed)
+    origin = {}
+    for number in range(count):
+        source, _ = sources[number % len(sources)]
+        name = f"letter-{number:05d}.txt"
+        (folder / name).write_text(noisy(source.read_text(encoding="utf-8"), rng, number))
+        origin[name] = source
+    return origin
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument(
+        "--generate",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also generate N letters and ingest them",
+    )
+    parser.add_argument(
+        "--match", help="score only letters whose file name contains this, e.g. held-out"
+    )
+    parser.add_argument("--keep", type=Path, help="folder to keep the generated letters in")
+    args = parser.parse_args()
+    console = Console()
+
+    letters = known_letters()
+    if args.match:
+        letters = [(p, e) for p, e in letters if args.match in p.name]
+    totals: dict = {}
+    layouts = {"2014": 0, "2013": 0}
+    for path, expected in letters:
+        result = ingest(path)
+        actual = case_facts(result.graph)
+        accumulate(totals, expected, actual)
+        layouts["2013" if "Notice of Independent" in path.read_text() else "2014"] += 1
+    console.print(
+        table(
+            f"Ingestion accuracy: {len(letters)} letters ({layouts['2014']} of the 2014 layout, "
+            f"{layouts['2013']} of the 2013 layout)",
+            totals,
+        )
+    )
+
+    if args.generate:
+        with tempfile.TemporaryDirectory() as scratch:
+            base = args.keep or Path(scratch)
+            folder, cases = base / "letters", base / "cases"
+            folder.mkdir(parents=True, exist_ok=True)
+            origin = generate(args.generate, folder, letters)
+            expected_of = dict(letters)
+            started = time.perf_counter()
+            failed = ingest_folder(folder, cases, False, console)
+            elapsed = time.perf_counter() - started
+            console.print(
+                f"{args.generate} generated letters: {args.generate / elapsed:.1f} letters/second "
+                f"(ingest and write Turtle, one process), {failed} failed"
+            )
+            noisy_totals: dict = {}
+            for name, source in sorted(origin.items())[:200]:
+                graph = Graph().parse(cases / (Path(name).stem + ".ttl"))
+                accumulate(noisy_totals, expected_of[source], case_facts(graph))
+            console.print(
+                table("Accuracy on the first 200 generated (noisy) letters", noisy_totals)
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,123 @@
+"""Ingest IMR Final Determination Letters into case graphs the evaluator understands.
+
+    >>> import kg
+    >>> graph = kg.ingest_letter("../shared/seed/imr-final-determination-2014.txt")
+
+Modules, one job each: text (reading, repair with offsets), layout (sections and items of the
+2014 and 2013 layouts), lexicon (words to concepts, from RDF), dates, quantities, regions,
+citations (resolved against the catalogue), context and findings (medspaCy ConText),
+summary (facts of the case summary), requests (items merged with UR decisions), graph (RDF).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Graph, Literal
+
+from kg.errors import InputError
+from kg.ingest.graph import Builder
+from kg.ingest.layout import LAYOUT_2013, LAYOUT_2014, split
+from kg.ingest.lexicon import load_lexicon
+from kg.ingest.requests import build_requests
+from kg.ingest.summary import header_ur_date, letter_date, read_summary
+from kg.ingest.text import CleanText, decode_letter, read_letter
+from kg.namespaces import IMR
+
+
+@dataclass
+class IngestResult:
+    graph: Graph
+    source: str
+    problems: list[str] = field(default_factory=list)
+    unresolved_citations: list[str] = field(default_factory=list)
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.problems)
+
+
+def ingest(
+    source: str | Path, *, allow_partial: bool = False, name: str | None = None
+) -> IngestResult:
+    """Read a letter (a path, or the letter's text) into a case graph. Raises InputError
+    naming the letter and what is missing, unless `allow_partial`, in which case the graph is
+    marked imr:partial and lists each problem as imr:ingestProblem."""
+    text, label = read_letter(source, name)
+    lexicon = load_lexicon()
+    clean = CleanText.of(text)
+    layout = split(clean, lexicon)
+    if layout is None:
+        raise InputError(
+            label,
+            [
+                "not an IMR determination letter: neither 'HOW THE IMR FINAL DETERMINATION WAS "
+                "MADE' / 'IMR ISSUES, DECISIONS AND RATIONALES' (2014 layout) nor 'Notice of "
+                "Independent Medical Review Determination' (2013 layout) was found"
+            ],
+        )
+    if not layout.items:
+        problem = (
+            "no decision section: no item with 'Claims Administrator guideline:' after 'IMR "
+            "ISSUES, DECISIONS AND RATIONALES'"
+            if layout.kind == "2014"
+            else "no decision section: no numbered 'MAXIMUS Federal Services, Inc. has "
+            "determined the request for ...' line"
+        )
+        raise InputError(label, [problem])
+    problems = list(layout.problems)
+    if layout.summary is None:
+        problems.append("no clinical case summary section: no dates, documents or findings read")
+    ur_date, ur_span = header_ur_date(clean)
+    summary = read_summary(clean, lexicon, layout.summary, ur_date, ur_span)
+    requests = build_requests(clean, layout, summary, lexicon)
+    source_name = Path(source).name if label != "<letter>" else None
+    builder = Builder(clean, lexicon, source_name, letter_date=letter_date(clean))
+    builder.case_node(layout, summary)
+    builder.documents(summary)
+    builder.injury(summary)
+    builder.findings(summary)
+    for request in requests:
+        builder.request(request, summary)
+    problems += builder.problems
+    if problems:
+        if not allow_partial:
+            raise InputError(label, problems)
+        builder.add(builder.case, IMR.partial, Literal(True))
+        for problem in problems:
+            builder.add(builder.case, IMR.ingestProblem, Literal(problem))
+    return IngestResult(builder.graph, label, problems, builder.unresolved)
+
+
+def ingest_letter(source: str | Path, *, allow_partial: bool = False) -> Graph:
+    """The case graph of a letter (a path or its text); see `ingest`."""
+    return ingest(source, allow_partial=allow_partial).graph
+
+
+def looks_like_letter(path: Path) -> bool:
+    """Decided by content: a determination letter's headings make a letter whatever the file
+    is called; a PDF or binary file is taken as a letter (to be refused with a clear message);
+    RDF syntax makes a case file; otherwise a .txt file is a letter."""
+    try:
+        head = path.read_bytes()[:20000]
+    except OSError:
+        return False
+    if head.startswith(b"%PDF") or b"\x00" in head:
+        return True
+    try:
+        text = decode_letter(head, str(path))
+    except InputError:
+        return path.suffix.lower() == ".txt"
+    if LAYOUT_2014.search(text) or LAYOUT_2013.search(text):
+        return True
+    if RDF_SYNTAX.search(text):
+        return False
+    return path.suffix.lower() in {".txt", ".pdf"}
+
+
+RDF_SYNTAX = re.compile(r"(?im)^\s*(?:@prefix|@base|prefix\s+\w*:|\{|\[|<[^>]+>\s+<)")
+
+
+__all__ = ["IngestResult", "ingest", "ingest_letter", "looks_like_letter"]

@@ -1,0 +1,168 @@
+"""The words letters use for concepts, read from the vocabularies (ontology/vocabularies/).
+
+Every phrase-to-concept mapping is RDF (skos:prefLabel, skos:altLabel, skos:hiddenLabel and
+the lx: properties of lexicon.ttl); this module only indexes them for fast matching.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import RDF, SKOS
+
+from kg.knowledge import load_knowledge
+from kg.namespaces import IMR, VC
+
+LX = Namespace("https://w3id.org/imr-kg/lexicon#")
+LABELS = (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel)
+
+
+@dataclass(frozen=True)
+class Mention:
+    concept: URIRef
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class PhraseIndex:
+    """Case-insensitive, longest-first matcher of phrases to concepts."""
+
+    phrases: dict[str, URIRef]
+    pattern: re.Pattern[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        ordered = sorted(self.phrases, key=len, reverse=True)
+        body = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in ordered) or "(?!)"
+        self.pattern = re.compile(rf"(?<![\w-])(?:{body})(?![\w-])", re.IGNORECASE)
+
+    def find(self, text: str, start: int = 0, end: int | None = None) -> list[Mention]:
+        stop = len(text) if end is None else end
+        found = []
+        for match in self.pattern.finditer(text, start, stop):
+            key = re.sub(r"\s+", " ", match.group(0)).lower()
+            found.append(Mention(self.phrases[key], match.start(), match.end(), match.group(0)))
+        return found
+
+    def first(self, text: str) -> URIRef | None:
+        mentions = self.find(text)
+        return mentions[0].concept if mentions else None
+
+
+@dataclass(frozen=True)
+class Cue:
+    phrase: str
+    category: str
+    direction: str
+
+
+@dataclass
+class Lexicon:
+    services: PhraseIndex
+    regions: PhraseIndex
+    findings: PhraseIndex
+    gap_phrases: PhraseIndex
+    document_types: PhraseIndex
+    units: PhraseIndex
+    mechanisms: PhraseIndex
+    ur_outcomes: PhraseIndex
+    imr_outcomes: PhraseIndex
+    guidelines: PhraseIndex
+    cues: list[Cue]
+    default_unit: dict[URIRef, URIRef]
+    default_quantity: dict[URIRef, int]
+    neurologic_level: dict[URIRef, URIRef]
+    via_neurologic_level: set[URIRef]
+    with_claim_region: set[URIRef]
+    keeps_name: dict[URIRef, URIRef]
+
+
+def _labels(graph: Graph, members: set[URIRef], *properties: URIRef) -> dict[str, URIRef]:
+    phrases: dict[str, URIRef] = {}
+    for concept in sorted(members):
+        for prop in properties:
+            for label in graph.objects(concept, prop):
+                phrases.setdefault(str(label).lower(), concept)
+    return phrases
+
+
+def _members(graph: Graph, cls: URIRef) -> set[URIRef]:
+    return {s for s in graph.subjects(RDF.type, cls) if isinstance(s, URIRef)}
+
+
+def build_lexicon(graph: Graph) -> Lexicon:
+    def index(cls: URIRef) -> PhraseIndex:
+        return PhraseIndex(_labels(graph, _members(graph, cls), *LABELS))
+
+    mechanisms = {s for s in graph.subjects(SKOS.inScheme, VC.Mechanisms) if isinstance(s, URIRef)}
+    guidelines = _members(graph, IMR.Guideline)
+    guideline_phrases = _labels(graph, guidelines, *LABELS)
+    guideline_phrases.update(
+        {str(lbl).lower(): g for g in guidelines for lbl in graph.objects(g, SKOS.altLabel)}
+    )
+    cues = [
+        Cue(
+            str(graph.value(c, SKOS.prefLabel)),
+            str(graph.value(c, LX.category)),
+            str(graph.value(c, LX.direction)),
+        )
+        for c in sorted(_members(graph, LX.ContextCue))
+    ]
+
+    def literal_map(prop: URIRef) -> dict[URIRef, object]:
+        return {
+            s: (o.toPython() if isinstance(o, Literal) else o)
+            for s, o in graph.subject_objects(prop)
+            if isinstance(s, URIRef)
+        }
+
+    return Lexicon(
+        services=index(IMR.Service),
+        regions=index(IMR.BodyRegion),
+        findings=index(IMR.FindingConcept),
+        gap_phrases=PhraseIndex(_labels(graph, _members(graph, IMR.FindingConcept), LX.gapLabel)),
+        document_types=index(IMR.DocumentType),
+        units=PhraseIndex(
+            _labels(
+                graph,
+                _members(graph, IMR.Unit) - set(literal_map(LX.strengthUnit)),
+                *LABELS,
+                IMR.pluralLabel,
+            )
+        ),
+        mechanisms=PhraseIndex(_labels(graph, mechanisms, *LABELS)),
+        ur_outcomes=PhraseIndex(_labels(graph, _members(graph, IMR.UROutcome), LX.outcomePhrase)),
+        imr_outcomes=PhraseIndex(_labels(graph, _members(graph, IMR.IMROutcome), LX.outcomePhrase)),
+        guidelines=PhraseIndex(guideline_phrases),
+        cues=cues,
+        default_unit=literal_map(LX.defaultUnit),  # type: ignore[arg-type]
+        default_quantity=literal_map(LX.defaultQuantity),  # type: ignore[arg-type]
+        neurologic_level=literal_map(LX.neurologicLevel),  # type: ignore[arg-type]
+        via_neurologic_level=set(literal_map(LX.readViaNeurologicLevel)),
+        with_claim_region=set(literal_map(LX.readWithClaimRegion)),
+        keeps_name=_keeps_name(graph),
+    )
+
+
+def _keeps_name(graph: Graph) -> dict[URIRef, URIRef]:
+    """Service -> property keeping the name it was written with, inherited down skos:broader."""
+    kept = {}
+    for service in _members(graph, IMR.Service):
+        for broader in graph.transitive_objects(service, SKOS.broader):
+            prop = graph.value(broader, LX.keepsNameAs)
+            if isinstance(prop, URIRef):
+                kept[service] = prop
+                break
+    return kept
+
+
+@cache
+def load_lexicon() -> Lexicon:
+    return build_lexicon(load_knowledge().ontology)
+
+
+__all__ = ["LX", "Cue", "Lexicon", "Mention", "PhraseIndex", "load_lexicon"]

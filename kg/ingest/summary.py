@@ -1,0 +1,295 @@
+"""Facts of the case summary: the clinical documents and their dates, injury dates, body
+regions, mechanism, representation, the UR decisions per item, what was sought where, and
+the findings and gaps of each document (kg.ingest.findings)."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+
+from rdflib import URIRef
+
+from kg.ingest.dates import find_dates
+from kg.ingest.facts import DateReport, Document, Sought, Span, Summary, URClause
+from kg.ingest.findings import read_context
+from kg.ingest.lexicon import Lexicon
+from kg.ingest.quantities import approved_quantity, parse_quantity
+from kg.ingest.regions import region_set
+from kg.ingest.text import CleanText, sentences
+from kg.namespaces import VC
+
+INTRO = re.compile(r"(?i)^(?:in|on|per|according to|through|by way of)\b")
+INTRO_END = re.compile(r",\s+(?:the|it|he|she|this|a|an)\b")
+INJURY = re.compile(
+    r"(?i)\b(?:(?P<art>an?|the)\s+(?:[\w-]+\s+){0,3})?injur(?:y|ies)\s+(?:of|on|dated)\s+"
+)
+HEADER_INJURY = re.compile(r"(?i)Date of Injury\s*:\s*")
+HEADER_UR = re.compile(r"(?i)Date of UR Decision\s*:\s*")
+HEADER_DATED = re.compile(r"(?im)^\s*Dated\s*:\s*")
+PAIN = re.compile(r"(?i)\bpain\b(?!\s+management)")
+CLAIM = re.compile(r"(?i)\bclaim\s+for\b")
+REPRESENTED = re.compile(r"(?i)\b(un)?represented\b")
+INVOKED = re.compile(r"(?i)\b(?:invoked|cited|referenced|relied (?:up)?on)\b")
+SOUGHT = re.compile(
+    r"(?i)\b(?:was|were)\s+(?:sought|requested|ordered|recommended)\b|\b(?:requested|sought)\b"
+)
+REQUEST_FOR = re.compile(r"(?i)\ba\s+request\s+for\s+")
+CLAIMS_ADMINISTRATOR = re.compile(r"(?i)\bclaims administrator\b")
+# An outcome verb decides an item when its object follows ("denied a lumbar MRI", "approved a
+# request for ..."), not in "was approved by ..." or "approved in part".
+SERVICE_AFTER = re.compile(r"\s+(?!by\b|in\b|on\b|of\b|for\b|as\b)\w", re.IGNORECASE)
+# A clause of the UR sentence ends at a comma, unless the comma introduces what was approved.
+CLAUSE_BREAK = re.compile(r"[,;]\s(?!\s*(?:approving|certifying|authorizing)\b)", re.IGNORECASE)
+MODIFICATION = re.compile(r",?\s+(?:as|to|approving|certifying|authorizing)\s+\w+\s", re.IGNORECASE)
+CONNECTOR = re.compile(r"(?:,?\s*\band\b|,)\s*$")
+
+
+def _slug(concept: URIRef | None) -> str:
+    name = str(concept).rsplit("#", 1)[-1] if concept is not None else "document"
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", "-", name).lower()
+
+
+class SummaryReader:
+    def __init__(self, clean: CleanText, lexicon: Lexicon, span: Span | None) -> None:
+        self.clean = clean
+        self.text = clean.text
+        self.lexicon = lexicon
+        self.span = span or (0, 0)
+        self.summary = Summary()
+        self.spans = sentences(self.text, *self.span) if span else []
+        self._ur_sentence: Span | None = None
+        self._context_starts: list[int] = []
+        self._context_docs: list[Document | None] = []
+
+    # --- documents ------------------------------------------------------------------------
+
+    def _document(self, doc_type: URIRef | None, date: str | None, span: Span) -> Document:
+        for doc in self.summary.documents:
+            if doc.date == date and date is not None:
+                return doc
+        key = f"{_slug(doc_type)}-{date or len(self.summary.documents)}"
+        doc = Document(key, doc_type, date, span)
+        self.summary.documents.append(doc)
+        return doc
+
+    def _intro(self, start: int, end: int) -> Document | None:
+        sentence = self.text[start:end]
+        if not INTRO.match(sentence):
+            return self._ur_intro(start, end)
+        stop = INTRO_END.search(sentence)
+        limit = start + (stop.start() if stop else min(len(sentence), 160))
+        types = self.lexicon.document_types.find(self.text, start, limit)
+        dates = find_dates(self.text, start, limit)
+        if not types or not dates:
+            return None
+        quote_end = max(types[0].end, dates[0].end)
+        return self._document(types[0].concept, dates[0].value, (start, quote_end))
+
+    def _ur_intro(self, start: int, end: int) -> Document | None:
+        """ "The claims administrator's Utilization Review Report of January 8, 2015
+        non-certified ...": a UR report named with its date and, after it, its decisions."""
+        for mention in self.lexicon.document_types.find(self.text, start, end):
+            if mention.concept != VC.UtilizationReviewReport:
+                continue
+            dates = find_dates(self.text, mention.end, min(end, mention.end + 30))
+            if dates and self.lexicon.ur_outcomes.find(self.text, dates[0].end, end):
+                return self._document(mention.concept, dates[0].value, (start, dates[0].end))
+        return None
+
+    def documents(self) -> None:
+        for start, end in self.spans:
+            doc = self._intro(start, end)
+            if doc is not None:
+                self._context_starts.append(start)
+                self._context_docs.append(doc)
+                if doc.doc_type == VC.UtilizationReviewReport and self.summary.ur_report is None:
+                    self.summary.ur_report = doc
+                    self._ur_sentence = (start, end)
+        # Documents named in passing ("invoked the September 12, 2014 progress note").
+        for start, end in self.spans:
+            if self._intro(start, end) is not None:
+                continue
+            for mention in self.lexicon.document_types.find(self.text, start, end):
+                near = [
+                    d
+                    for d in find_dates(
+                        self.text, max(start, mention.start - 25), min(end, mention.end + 25)
+                    )
+                ]
+                if not near:
+                    continue
+                doc = self._document(
+                    mention.concept,
+                    near[0].value,
+                    (min(near[0].start, mention.start), max(near[0].end, mention.end)),
+                )
+                if (
+                    INVOKED.search(self.text, start, end)
+                    and doc.doc_type != VC.UtilizationReviewReport
+                ):
+                    self.summary.request_document = doc
+
+    def document_at(self, position: int) -> Document | None:
+        index = bisect_right(self._context_starts, position) - 1
+        return self._context_docs[index] if index >= 0 else None
+
+    # --- injury, regions, applicant ---------------------------------------------------------
+
+    def injury(self) -> None:
+        seen = set()
+        for start, end in self.spans:
+            for match in INJURY.finditer(self.text, start, end):
+                dates = find_dates(self.text, match.end(), min(end, match.end() + 25))
+                if dates and dates[0].start == match.end() and dates[0].value not in seen:
+                    seen.add(dates[0].value)
+                    span = (match.start(), dates[0].end)
+                    self.summary.injury_dates.append(
+                        DateReport(dates[0].value, span, self.document_at(start))
+                    )
+        for match in HEADER_INJURY.finditer(self.text):
+            dates = find_dates(self.text, match.end(), match.end() + 20)
+            if dates and dates[0].value not in seen:
+                seen.add(dates[0].value)
+                self.summary.injury_dates.append(
+                    DateReport(dates[0].value, (match.start(), dates[0].end), None)
+                )
+        for start, end in self.spans:
+            if PAIN.search(self.text, start, end) or CLAIM.search(self.text, start, end):
+                for region in region_set(self.text, self.lexicon, start, end):
+                    if region not in self.summary.injury_regions:
+                        self.summary.injury_regions.append(region)
+            claim = CLAIM.search(self.text, start, end)
+            if claim and not self.summary.claim_regions:
+                self.summary.claim_regions = region_set(self.text, self.lexicon, claim.end(), end)
+            for mention in self.lexicon.mechanisms.find(self.text, start, end):
+                if mention.concept not in self.summary.mechanisms:
+                    self.summary.mechanisms.append(mention.concept)
+        if self.spans:
+            match = REPRESENTED.search(self.text, self.span[0], self.span[1])
+            if match:
+                self.summary.represented = match.group(1) is None
+
+    # --- UR decisions -----------------------------------------------------------------------
+
+    def ur_decisions(self, header_ur_date: str | None, header_span: Span | None) -> None:
+        if self.summary.ur_report is None and header_ur_date and header_span:
+            self.summary.ur_report = self._document(
+                VC.UtilizationReviewReport, header_ur_date, header_span
+            )
+        sentence = self._ur_sentence
+        if sentence is None:
+            return
+        # The sentence that introduces the UR report, and later sentences of its paragraph
+        # in which the claims administrator decides more items.
+        report = self.summary.ur_report
+        for start, end in self.spans:
+            if start < sentence[0] or self.document_at(start) is not report:
+                continue
+            if start != sentence[0] and not CLAIMS_ADMINISTRATOR.search(self.text, start, end):
+                continue
+            self._ur_sentence_clauses(start, end)
+
+    def _ur_sentence_clauses(self, start: int, end: int) -> None:
+        if self.text[end - 1] == ".":
+            end -= 1
+        verbs = [
+            v
+            for v in self.lexicon.ur_outcomes.find(self.text, start, end)
+            if SERVICE_AFTER.match(self.text, v.end)
+        ]
+        for index, verb in enumerate(verbs):
+            clause_end = verbs[index + 1].start if index + 1 < len(verbs) else end
+            comma = CLAUSE_BREAK.search(self.text, verb.end, clause_end)
+            if comma:
+                clause_end = comma.start()
+            tail = CONNECTOR.search(self.text, verb.start, clause_end)
+            if tail:
+                clause_end = tail.start()
+            if self.lexicon.services.find(self.text, verb.end, clause_end):
+                self.summary.ur_clauses.append(
+                    self._clause(verb.concept, verb.start, verb.end, clause_end)
+                )
+
+    def _clause(self, outcome: URIRef, start: int, verb_end: int, end: int) -> URClause:
+        text = self.text
+        request = REQUEST_FOR.search(text, verb_end, end)
+        body_start = request.end() if request else verb_end
+        modification = MODIFICATION.search(text[body_start:end] + " ")
+        body_end = body_start + modification.start() if modification else end
+        words = text[body_start:body_end].strip()
+        words = re.sub(r"(?i)^(?:an?|the)\s+", "", words)
+        services = self.lexicon.services.find(text, body_start, body_end)
+        service = services[0].concept if services else None
+        return URClause(
+            outcome=outcome,
+            service=service,
+            regions=region_set(text, self.lexicon, body_start, body_end),
+            requested_as=words,
+            quantity=parse_quantity(words, self.lexicon, service),
+            approved=approved_quantity(text[body_end:end], self.lexicon) if modification else None,
+            span=(start, end),
+            request_span=(request.start() if request else start, body_end),
+        )
+
+    # --- what was sought, findings and gaps -------------------------------------------------
+
+    def sought(self) -> None:
+        for start, end in self.spans:
+            document = self.document_at(start)
+            if not SOUGHT.search(self.text, start, end) or document is self.summary.ur_report:
+                continue
+            stop = end - 1 if self.text[end - 1] == "." else end
+            regions = region_set(self.text, self.lexicon, start, end)
+            services = {m.concept: None for m in self.lexicon.services.find(self.text, start, end)}
+            for service in services:
+                self.summary.sought.append(Sought(service, regions, document, (start, stop)))
+
+    def findings(self) -> None:
+        findings, gaps = read_context(self.text, self.spans, self.lexicon, self.document_at)
+        # What a UR report decided is not a clinical finding of that report.
+        self.summary.findings = [
+            f
+            for f in findings
+            if f.document is None or f.document.doc_type != VC.UtilizationReviewReport
+        ]
+        self.summary.gaps = gaps
+        if len(self.summary.claim_regions) == 1:
+            [region] = self.summary.claim_regions
+            for fact in [*self.summary.findings, *self.summary.gaps]:
+                if fact.region is None and fact.concept in self.lexicon.with_claim_region:
+                    fact.region = region
+
+
+def read_summary(
+    clean: CleanText,
+    lexicon: Lexicon,
+    span: Span | None,
+    header_ur_date: str | None = None,
+    header_ur_span: Span | None = None,
+) -> Summary:
+    reader = SummaryReader(clean, lexicon, span)
+    reader.documents()
+    reader.injury()
+    reader.ur_decisions(header_ur_date, header_ur_span)
+    reader.sought()
+    reader.findings()
+    return reader.summary
+
+
+def header_ur_date(clean: CleanText) -> tuple[str | None, Span | None]:
+    match = HEADER_UR.search(clean.text)
+    if not match:
+        return None, None
+    dates = find_dates(clean.text, match.end(), match.end() + 20)
+    if not dates:
+        return None, None
+    return dates[0].value, (match.start(), dates[0].end)
+
+
+def letter_date(clean: CleanText) -> str | None:
+    """The date of the determination ("Dated: 11/20/2013" in the 2013 layout), if stated."""
+    match = HEADER_DATED.search(clean.original)
+    if not match:
+        return None
+    dates = find_dates(clean.original, match.end(), match.end() + 20)
+    return dates[0].value if dates and len(dates[0].value) == 10 else None

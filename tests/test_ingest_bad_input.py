@@ -1,0 +1,145 @@
+"""Bad letters: one clear line naming the letter and what is missing, exit code 2, no
+traceback, nothing written; partial results only with --allow-partial, marked partial."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal
+from typer.testing import CliRunner
+
+import kg
+from kg.cli import app
+from kg.namespaces import IMR
+
+BAD = Path(__file__).parent / "bad-letters"
+LETTERS = Path(__file__).parent / "letters"
+OUTCOME = (
+    "item 'MRI Lumbar Spine': the IMR outcome (Upheld or Overturned; medically necessary or "
+    "not) cannot be read (found '[illegible]')"
+)
+MESSAGES = {
+    "empty.txt": "empty letter: no text to read",
+    "scanned-letter.pdf": "this is a PDF; extract its text first (e.g. pdftotext)",
+    "letter.bin": "binary file, not the text of a determination letter",
+    "no-decision-section.txt": "no decision section: no item with 'Claims Administrator "
+    "guideline:' after 'IMR ISSUES, DECISIONS AND RATIONALES'",
+    "unreadable-outcome.txt": OUTCOME,
+}
+
+
+@pytest.mark.parametrize("name", sorted(MESSAGES))
+def test_bad_letter_is_one_clear_line(name):
+    with pytest.raises(kg.InputError) as caught:
+        kg.ingest_letter(BAD / name)
+    assert str(caught.value).splitlines() == [f"{BAD / name}: {MESSAGES[name]}"]
+
+
+def test_text_that_is_no_letter_is_named():
+    with pytest.raises(kg.InputError) as caught:
+        kg.ingest_letter("Dear Sir, thank you for your letter of May 5.")
+    assert str(caught.value).startswith("<letter>: not an IMR determination letter: neither")
+
+
+def test_cli_evaluate_of_a_pdf_exits_2_without_traceback():
+    name = "scanned-letter.pdf"
+    result = subprocess.run(
+        [sys.executable, "-m", "kg", "evaluate", str(BAD / name)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip() == f"error: {BAD / name}: {MESSAGES[name]}"
+
+
+def test_cli_ingest_of_an_unreadable_item_exits_2_and_writes_nothing(tmp_path):
+    out = tmp_path / "case.ttl"
+    name = "unreadable-outcome.txt"
+    result = CliRunner().invoke(app, ["ingest", str(BAD / name), "-o", str(out)])
+    assert result.exit_code == 2
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert " ".join(result.stderr.split()) == f"error: {BAD / name}: {MESSAGES[name]}"
+    assert not out.exists()
+
+
+def test_allow_partial_writes_the_readable_part_marked_partial(tmp_path):
+    out = tmp_path / "case.ttl"
+    result = CliRunner().invoke(
+        app, ["ingest", str(BAD / "unreadable-outcome.txt"), "--allow-partial", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"partial: {BAD / 'unreadable-outcome.txt'}: {OUTCOME}" in " ".join(
+        result.stderr.split()
+    )
+    graph = Graph().parse(out)
+    [case] = graph.subjects(IMR.partial, Literal(True))
+    assert [str(p) for p in graph.objects(case, IMR.ingestProblem)] == [OUTCOME]
+    outcomes = {
+        (
+            str(graph.value(graph.value(d, IMR.decides), IMR.requestedAs)),
+            graph.value(d, IMR.outcome),
+        )
+        for d in graph.subjects(IMR.decides, None)
+    }
+    # The lumbar item keeps its request and UR decision; no IMR decision is invented for it.
+    assert outcomes == {
+        ("MRI Cervical Spine", IMR.Denied),
+        ("MRI Cervical Spine", IMR.Upheld),
+        ("MRI Lumbar Spine", IMR.Denied),
+    }
+
+
+def test_unresolved_citation_is_kept_and_reported(tmp_path):
+    letter = LETTERS / "2013-10-lumbar-mri-overturned.txt"
+    result = CliRunner().invoke(app, ["ingest", str(letter), "-o", str(tmp_path / "c.ttl")])
+    assert result.exit_code == 0
+    assert (
+        f"warning: {letter}: citation not in the catalogue, kept as text: The Claims "
+        "Administrator based its decision on the Official Disability Guidelines (ODG), Low Back "
+        "chapter, MRI"
+    ) in " ".join(result.stderr.split())
+
+
+def test_folder_ingest_writes_one_case_per_letter_and_reports_the_rate(tmp_path):
+    folder = tmp_path / "letters"
+    folder.mkdir()
+    for path in sorted(LETTERS.glob("2014-0[12]*.txt")):
+        (folder / path.name).write_bytes(path.read_bytes())
+    (folder / "empty.txt").write_text("")
+    out = tmp_path / "cases"
+    result = CliRunner().invoke(app, ["ingest", str(folder), "-o", str(out)])
+    assert result.exit_code == 2
+    assert sorted(p.name for p in out.iterdir()) == [
+        "2014-01-chiropractic-trial-overturned.ttl",
+        "2014-02-lumbar-mri-red-flag.ttl",
+    ]
+    text = " ".join(result.stderr.split())
+    assert f"error: {folder / 'empty.txt'}: empty letter: no text to read" in text
+    assert f"2 of 3 letters ingested into {out} in " in text
+    assert "letters/second" in text
+
+
+def test_a_letter_is_recognised_by_content_not_by_its_name(tmp_path):
+    from conftest import SEED_LETTER
+
+    from kg.ingest import looks_like_letter
+
+    disguised = tmp_path / "determination.dat"
+    disguised.write_bytes(SEED_LETTER.read_bytes())
+    turtle_named_txt = tmp_path / "case.txt"
+    turtle_named_txt.write_text("@prefix imr: <https://w3id.org/imr-kg/ontology#> .\n")
+    assert looks_like_letter(disguised) is True
+    assert looks_like_letter(turtle_named_txt) is False
+    assert looks_like_letter(BAD / "scanned-letter.pdf") is True
+    evaluation = kg.evaluate(disguised)
+    assert [r.verdict for r in evaluation.requests] == [
+        "criteria_not_met",
+        "criteria_not_met",
+        "criteria_not_met",
+        "not_covered",
+    ]

@@ -1,0 +1,190 @@
+"""Medication requests (issue 5): brand names resolve to ingredients and drug classes, the daily
+morphine-equivalent dose is derived from strength, quantity, days' supply and the conversion
+table (RDF data), shown as request evidence, and the drug-formulary era is not covered with a
+reason that names the provision in force."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import FIXTURES, find_condition
+from rdflib import Graph, Literal, namespace
+from typer.testing import CliRunner
+
+import kg
+from kg.catalogue import load_catalogue
+from kg.cli import app
+from kg.derive import derive
+from kg.namespaces import IMR, VC
+from kg.queries import rows
+
+OPIOIDS = FIXTURES / "opioids"
+CEILING = "https://w3id.org/imr-kg/criterion/cpmtg-2009-opioids-dose-ceiling"
+WITHIN = "https://w3id.org/imr-kg/criterion/cpmtg-2009-opioids-dose-within-ceiling"
+
+
+def _derived(path) -> Graph:
+    catalogue = load_catalogue()
+    union = Graph()
+    union += catalogue.graph
+    union += catalogue.shapes
+    union.parse(path)
+    return derive(union)
+
+
+def _request(path, local="request"):
+    name = path.stem
+    return f"https://w3id.org/imr-kg/case/fixture/{name}/{local}"
+
+
+def test_norco_resolves_by_its_brand_name_to_ingredients_and_the_opioid_class():
+    path = OPIOIDS / "norco-four-as-documented.ttl"
+    derived = _derived(path)
+    request = next(iter(derived.subjects(IMR.medication, None)))
+    assert derived.value(request, IMR.medication) == VC.HydrocodoneAcetaminophenTablet
+    assert set(derived.objects(request, IMR.requestedIngredient)) == {
+        VC.Hydrocodone,
+        VC.Acetaminophen,
+    }
+    assert set(derived.objects(request, IMR.requestedDrugClass)) == {
+        VC.OpioidAnalgesics,
+        VC.NonOpioidAnalgesics,
+    }
+    assert derived.value(request, IMR.requestedDosageForm) == VC.TabletForm
+
+
+def test_norco_10_325_120_is_evaluated_with_its_morphine_equivalent_dose_shown():
+    path = OPIOIDS / "norco-four-as-documented.ttl"
+    result = kg.evaluate(path).request(_request(path))
+    assert result.requested_as == "Norco 10/325 #120"
+    ceiling = next(c for c in result.criteria if c.iri == CEILING)
+    within = find_condition(ceiling.conditions, WITHIN)
+    assert within.status == "met"
+    [evidence] = within.evidence
+    assert (evidence.kind, evidence.node) == ("request", result.iri)
+    assert evidence.text == (
+        "total daily oral morphine-equivalent dose of the opioids requested together (mg): 40 "
+        '(requested as "Norco 10/325 #120")'
+    )
+    assert within.requirement == (
+        "total daily oral morphine-equivalent dose of the opioids requested together (mg) at most 120"
+    )
+
+
+def test_the_table_shows_the_morphine_equivalent_dose():
+    output = CliRunner().invoke(app, ["evaluate", str(OPIOIDS / "norco-four-as-documented.ttl")])
+    text = " ".join(re.sub(r"[│├└─╭╮╰╯]", " ", output.stdout).split())
+    assert 'requested together (mg): 40 (requested as "Norco 10/325 #120")' in text
+
+
+@pytest.mark.parametrize(
+    ("fixture", "own", "total"),
+    [
+        ("norco-four-as-documented", "40", "40"),
+        ("oxycontin-and-norco-within-ceiling", "60", "100"),
+        ("duragesic-75-above-ceiling", "180", "180"),
+        ("percocet-improved-function-and-pain", "45", "45"),
+    ],
+)
+def test_daily_and_total_morphine_equivalent_doses(fixture, own, total):
+    path = OPIOIDS / f"{fixture}.ttl"
+    derived = _derived(path)
+    request = next(
+        s
+        for s in derived.subjects(IMR.dailyMorphineEquivalentDose, None)
+        if str(s).endswith("/request")
+    )
+    assert _number(derived.value(request, IMR.dailyMorphineEquivalentDose)) == own
+    assert _number(derived.value(request, IMR.totalDailyMorphineEquivalentDose)) == total
+
+
+def test_no_dose_is_derived_for_an_opioid_without_a_conversion_factor(tmp_path):
+    text = (OPIOIDS / "norco-four-as-documented.ttl").read_text()
+    methadone = text.replace(
+        'imr:medicationName "Norco"', 'imr:medicationName "methadone"'
+    ).replace("vc:Hydrocodone", "vc:Methadone")
+    path = tmp_path / "methadone.ttl"
+    path.write_text(methadone)
+    assert (None, IMR.dailyMorphineEquivalentDose, None) not in _derived(path)
+    result = kg.evaluate(path).request(_request(OPIOIDS / "norco-four-as-documented.ttl"))
+    ceiling = next(c for c in result.criteria if c.iri == CEILING)
+    assert find_condition(ceiling.conditions, WITHIN).status == "not_documented"
+
+
+def test_every_conversion_factor_has_a_source_and_a_verification_mark():
+    graph = load_catalogue().graph
+    factors = list(graph.subjects(namespace.RDF.type, IMR.MorphineEquivalenceFactor))
+    assert len(factors) == 9
+    for factor in factors:
+        assert graph.value(factor, IMR.factorValue).datatype == namespace.XSD.decimal, factor
+        assert graph.value(factor, IMR.factorFor) is not None, factor
+        assert str(graph.value(factor, namespace.SKOS.inScheme)).endswith(
+            "MorphineEquivalenceTable"
+        )
+        assert list(graph.objects(factor, namespace.DCTERMS.source)), factor
+        assert graph.value(factor, IMR.verificationStatus) in {VC.ConfirmedC1, VC.ConfirmedC2}
+
+
+def test_requests_under_the_drug_formulary_are_not_covered_and_say_why():
+    path = OPIOIDS / "norco-after-drug-formulary.ttl"
+    result = kg.evaluate(path).request(_request(path))
+    assert result.verdict == "not_covered"
+    assert result.criteria == []
+    assert result.reason.endswith(
+        "On 2018-03-02 the request is governed by provisions that have no criteria encoded yet: "
+        "MTUS Drug Formulary, 8 CCR 9792.27.1-9792.27.23 (operative 1 January 2018) "
+        "(in force from 2018-01-01)."
+    )
+    assert result.reason.startswith("No criterion for medications is in force on 2018-03-02 (")
+
+
+def test_opioid_requests_under_the_2016_opioid_guideline_name_it(tmp_path):
+    text = (
+        (OPIOIDS / "norco-after-drug-formulary.ttl").read_text().replace("2018-03-02", "2017-03-02")
+    )
+    path = tmp_path / "norco-2017.ttl"
+    path.write_text(text)
+    result = kg.evaluate(path).request(_request(OPIOIDS / "norco-after-drug-formulary.ttl"))
+    assert result.verdict == "not_covered"
+    assert result.reason.endswith(
+        "provisions that have no criteria encoded yet: MTUS Opioids Treatment Guidelines (2016), "
+        "8 CCR 9792.24.4 (in force from 2016-07-29 to 2017-11-30)."
+    )
+
+
+def test_uncovered_provisions_are_found_only_for_requests_they_address():
+    catalogue = load_catalogue()
+    graph = Graph()
+    graph += catalogue.graph
+    graph.parse(FIXTURES / "tens" / "tens-one-month-rental-trial.ttl")
+    assert rows(graph, "uncovered-provisions") == []
+
+
+def _number(value: Literal) -> str:
+    return format(value.toPython().normalize(), "f")
+
+
+def test_a_strength_or_days_supply_that_is_not_a_number_is_an_input_error():
+    path = FIXTURES.parent / "bad-input" / "strength-not-a-number.ttl"
+    with pytest.raises(kg.InputError) as caught:
+        kg.evaluate(path)
+    assert str(caught.value).splitlines() == [
+        f"{path}: <https://w3id.org/imr-kg/case/bad/strength/hydrocodone>: "
+        "a dose strength needs exactly one numeric imr:strengthValue (found 10 mg)",
+        f"{path}: <https://w3id.org/imr-kg/case/bad/strength/request>: "
+        "imr:daysSupply must be one positive xsd:integer (found a month)",
+    ]
+
+
+def test_ontology_catalogue_and_new_fixtures_are_consistent():
+    from kg.consistency import check_consistency
+
+    check_consistency(
+        [
+            OPIOIDS / "oxycontin-and-norco-within-ceiling.ttl",
+            FIXTURES / "topical-analgesics" / "compound-with-gabapentin-and-cyclobenzaprine.ttl",
+            FIXTURES / "home-health" / "stevens-home-health-aide.ttl",
+            FIXTURES / "tens" / "tens-unit-purchase.ttl",
+        ]
+    )

@@ -1,0 +1,117 @@
+"""Issue 5 beyond medications: legal caveats recorded on provisions and conditions reach the
+explanations (Stevens on home health), generically for any provision; the coverage matrix lists
+the new categories."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+from conftest import FIXTURES, ROOT, SEED_CASE, find_condition
+from typer.testing import CliRunner
+
+import kg
+from kg.cli import app
+from kg.coverage import coverage
+
+STEVENS = FIXTURES / "home-health" / "stevens-home-health-aide.ttl"
+CR = "https://w3id.org/imr-kg/criterion/"
+CAVEAT_LABEL = (
+    "Stevens v. Outspoken Enterprises (WCAB panel decision, May 2017; reaffirmed June 2017)"
+)
+
+
+def _text(*args: str) -> str:
+    result = CliRunner().invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return " ".join(re.sub(r"[│├└─╭╮╰╯]", " ", result.stdout).split())
+
+
+def test_the_housekeeping_exclusion_shows_the_stevens_caveat():
+    request = kg.evaluate(STEVENS).request("stevens-home-health-aide/request")
+    assert request.verdict == "criteria_not_met"
+    [criterion] = request.criteria
+    exclusion = find_condition(
+        criterion.conditions, CR + "cpmtg-2009-home-health-medical-treatment"
+    )
+    assert exclusion.status == "not_met"
+    [caveat] = exclusion.caveats
+    assert (caveat.label, caveat.verification) == (CAVEAT_LABEL, "C2")
+    assert caveat.note.startswith("The WCAB held that the 2009 CPMTG home-health provision")
+    assert [c.label for c in criterion.provision.caveats] == [CAVEAT_LABEL]
+    homebound = find_condition(criterion.conditions, CR + "cpmtg-2009-home-health-homebound")
+    assert homebound.caveats == []
+    hours = find_condition(criterion.conditions, CR + "cpmtg-2009-home-health-hours")
+    assert hours.evidence[0].text == (
+        'hours per week: 40 (requested as "home health aide 8 hours/day, 5 days/week")'
+    )
+
+
+def test_the_table_and_json_show_the_caveat_once_per_criterion():
+    text = _text("evaluate", str(STEVENS))
+    assert text.count(f"legal caveat: {CAVEAT_LABEL} [C2]: The WCAB held") == 1
+    data = json.loads(_text("evaluate", str(STEVENS), "--format", "json"))
+    [criterion] = data["requests"][0]["criteria"]
+    assert criterion["provision"]["caveats"][0]["label"] == CAVEAT_LABEL
+    exclusion = next(c for c in criterion["conditions"] if c["caveats"])
+    assert exclusion["label"] == "the care is not homemaker services or personal care alone"
+
+
+def test_a_caveat_on_any_provision_reaches_its_explanations(tmp_path, monkeypatch):
+    for part in ("ontology", "shapes", "queries"):
+        shutil.copytree(ROOT / part, tmp_path / part)
+    extra = tmp_path / "ontology" / "guidelines" / "test-caveat.ttl"
+    extra.write_text(
+        "@prefix imr: <https://w3id.org/imr-kg/ontology#> .\n"
+        "@prefix gl: <https://w3id.org/imr-kg/guideline/> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        "gl:test-ruling a imr:LegalCaveat ; rdfs:label 'A test ruling' ; skos:note 'Read with care.' .\n"
+        "gl:mtus-acoem-2004-ch8-table-8-8-p182 imr:legalCaveat gl:test-ruling .\n"
+        "gl:other-ruling a imr:LegalCaveat ; rdfs:label 'Another ruling' ; skos:note 'Also.' .\n"
+        "<https://w3id.org/imr-kg/criterion/acoem-2004-low-back-imaging> imr:legalCaveat gl:other-ruling .\n"
+    )
+    monkeypatch.setenv("IMR_KG_HOME", str(tmp_path))
+    mri = kg.evaluate(SEED_CASE).request("request-mri-cervical")
+    [criterion] = mri.criteria
+    assert [(c.label, c.note, c.verification) for c in criterion.provision.caveats] == [
+        ("A test ruling", "Read with care.", None)
+    ]
+    lumbar = kg.evaluate(SEED_CASE).request("request-mri-lumbar")
+    assert [c.label for c in lumbar.criteria[0].caveats] == ["Another ruling"]
+    text = _text("evaluate", str(SEED_CASE))
+    assert "legal caveat: A test ruling: Read with care." in text
+    assert "legal caveat: Another ruling: Also." in text
+
+
+def test_coverage_lists_the_new_categories():
+    matrix = {c.name: c for c in coverage()}
+    counts = {
+        name: len(matrix[name].criteria)
+        for name in (
+            "medications",
+            "laboratory testing",
+            "durable medical equipment",
+            "chronic pain programmes",
+            "behavioural and psychological treatment",
+            "home health services",
+            "surgery and surgical referral",
+        )
+    }
+    assert counts == {
+        "medications": 12,
+        "laboratory testing": 1,
+        "durable medical equipment": 1,
+        "chronic pain programmes": 3,
+        "behavioural and psychological treatment": 2,
+        "home health services": 1,
+        "surgery and surgical referral": 1,
+    }
+    assert {c.verification for name in counts for c in matrix[name].criteria} == {"INF"}
+    assert matrix["medications"].uncovered_services == [
+        "anticonvulsants (antiepilepsy drugs)",
+        "local anaesthetics",
+        "non-opioid analgesics",
+        "topical analgesics",
+    ]
