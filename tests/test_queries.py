@@ -123,13 +123,6 @@ def test_cases_with_conflicting_injury_dates(fixture_store):
 def test_requests_not_covered_by_the_catalogue(fixture_store):
     assert answer(fixture_store, "requests-not-covered") == [
         [
-            "fixture/chiropractic-neck-only-not-covered/request",
-            "chiropractic to the neck 2x6",
-            CHIRO,
-            "cervical spine",
-            "No criterion in the catalogue addresses chiropractic manipulative therapy (cervical spine).",
-        ],
-        [
             "fixture/lumbar-mri-after-acoem-2004-replaced/request",
             None,
             MRI,

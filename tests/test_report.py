@@ -158,11 +158,11 @@ def test_store_report_index_charts_and_case_pages(fixture_store, tmp_path):
     result = CliRunner().invoke(app, ["report", "--store", str(fixture_store.path), "-o", str(out)])
     assert result.exit_code == 0, result.output
     index = out / "index.html"
-    assert result.stdout.strip() == f"wrote {index} and 21 case pages"
+    assert result.stdout.strip() == f"wrote {index} and 20 case pages"
     lines = rendered_lines(index, tmp_path)
     assert lines[2] == (
-        "21 cases · 24 requests screened: criteria met on the documented facts 9; criteria not "
-        "met on the documented facts 12; not covered: no criterion in the catalogue applies 3. "
+        "20 cases · 23 requests screened: criteria met on the documented facts 9; criteria not "
+        "met on the documented facts 12; not covered: no criterion in the catalogue applies 2. "
         "The screen agrees with the IMR outcome on 4 of 5 compared requests (80%)."
     )
     assert lines[lines.index("Agreement with IMR outcomes, by service") + 1 :][:4] == [

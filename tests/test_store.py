@@ -10,7 +10,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import CASE_FILES, FIXTURES, SEED_CASE, SEED_LETTER, copy_case
+from conftest import (
+    FIXTURES,
+    SEED_CASE,
+    SEED_LETTER,
+    STORE_CASES,
+    STORE_CORPUS,
+    copy_case,
+)
 from rdflib import Graph, Namespace
 
 from kg.errors import InputError
@@ -45,7 +52,7 @@ def _verdicts(store: Store) -> dict[str, str]:
 
 
 def test_each_case_is_its_own_named_graph_holding_exactly_its_file(fixture_store):
-    assert fixture_store.count("case") == 21
+    assert fixture_store.count("case") == len(STORE_CORPUS) == 20
     for path in (SEED_CASE, TRIAL):
         case = SEED if path == SEED_CASE else _case_iri(path)
         assert _graph_size(fixture_store, case_graph_name(case)) == len(Graph().parse(path))
@@ -54,7 +61,9 @@ def test_each_case_is_its_own_named_graph_holding_exactly_its_file(fixture_store
 def test_store_verdicts_are_the_fixtures_stated_verdicts(fixture_store):
     verdicts = _verdicts(fixture_store)
     expected = {}
-    for path in CASE_FILES[:-1]:
+    for path in STORE_CORPUS:
+        if path == SEED_CASE or path in STORE_CASES:
+            continue
         graph = Graph().parse(path)
         [request] = list(graph.subjects(TST.kind, None))
         expected[str(request)] = str(graph.value(request, TST.expectVerdict))
@@ -112,8 +121,9 @@ def test_a_bad_file_is_reported_and_the_others_are_loaded(tmp_path):
     summary = store.load([notes, ROOT_BAD / "malformed.ttl", SEED_CASE, SEED_LETTER])
     assert summary.loaded == [str(SEED_CASE), str(SEED_LETTER)]
     assert [str(e) for e in summary.errors][:1] == [
-        f"{notes}: neither an RDF case file (Turtle .ttl, JSON-LD .jsonld, N-Triples .nt) nor "
-        "an IMR determination letter"
+        f"{notes}: not an IMR determination letter: neither 'HOW THE IMR FINAL DETERMINATION WAS "
+        "MADE' / 'IMR ISSUES, DECISIONS AND RATIONALES' (2014 layout) nor 'Notice of Independent "
+        "Medical Review Determination' (2013 layout) was found"
     ]
     assert str(summary.errors[1]).startswith(f"{ROOT_BAD / 'malformed.ttl'}:")
 
