@@ -130,7 +130,8 @@ class Store:
     >>> store = Store("cases.oxigraph")
     >>> store.load(["examples/seed-case.ttl"])
     >>> store.evaluate(workers=2)
-    >>> store.query("SELECT (COUNT(*) AS ?n) WHERE { ?v a imr:Verdict }")
+    >>> store.query("PREFIX imr: <https://w3id.org/imr-kg/ontology#> "
+    ...             "SELECT (COUNT(*) AS ?n) WHERE { ?v a imr:Verdict }")
     """
 
     def __init__(self, path: str | Path, read_only: bool = False) -> None:
