@@ -72,8 +72,9 @@ def _rename(term, old: str, new: str):
 def synthetic_case(template: Template, index: int, rng: random.Random) -> tuple[str, int]:
     """(N-Triples text, number of requests) of synthetic case `index` made from `template`."""
     new = f"{CASE_BASE}synthetic/{index:07d}/"
-    dropped = {f for f in template.findings if rng.random() < 0.1}
-    flipped = {f for f in template.findings if f not in dropped and rng.random() < 0.3}
+    findings = sorted(template.findings)
+    dropped = {f for f in findings if rng.random() < 0.1}
+    flipped = {f for f in findings if f not in dropped and rng.random() < 0.3}
     quantities: dict = {}
     graph = Graph()
     for s, p, o in template.triples:

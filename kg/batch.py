@@ -135,8 +135,10 @@ def evaluate_store(
         started(len(pending))
     if workers <= 1:
         worker = _Worker(shacl)
-        for chunk in _chunks(store, pending):
+        for number, chunk in enumerate(_chunks(store, pending), start=1):
             _collect(store, worker.run(chunk), summary, version, progress)
+            if number % CHUNKS_PER_WORKER == 0:
+                store.oxigraph.flush()
     else:
         context = multiprocessing.get_context("spawn")
         with context.Pool(workers, initializer=_init_worker, initargs=(shacl,)) as pool:
@@ -145,6 +147,9 @@ def evaluate_store(
             for window in _windows(pending, CHUNK * CHUNKS_PER_WORKER * workers):
                 for results in pool.imap(_run_in_worker, _chunks(store, window)):
                     _collect(store, results, summary, version, progress)
+                # RocksDB holds written data in memtables until flushed: flushing each
+                # window keeps the writer's memory flat however large the store grows.
+                store.oxigraph.flush()
     store.drop_stale_verdicts(version)
     summary.seconds = time.perf_counter() - start
     return summary

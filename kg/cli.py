@@ -102,6 +102,8 @@ def evaluate(
 
 
 def _evaluate_store(path: Path, workers: int, engine: str) -> None:
+    if not (path / "CURRENT").is_file():
+        _fail(InputError(str(path), ["not a case store (run imr-kg load first)"]))
     store = _open_store(path)
     with _Bar("screening") as bar:
         try:

@@ -38,23 +38,25 @@ def graph_to_ntriples(graph: Graph) -> bytes:
 
 
 class OxigraphEngine:
-    """Knowledge loaded once; `view(case)` answers queries over knowledge + that case."""
+    """Knowledge serialised once; `view(case)` answers queries over knowledge + that case.
+
+    Each view is a fresh in-memory store: Oxigraph's in-memory dictionary keeps every term
+    it has seen, so one long-lived store would grow with every case a worker screens."""
 
     def __init__(self, knowledge: Knowledge) -> None:
-        self.store = ox.Store()
-        for graph in (knowledge.ontology, knowledge.shapes):
-            self.store.load(
-                graph_to_ntriples(graph), format=ox.RdfFormat.N_TRIPLES, to_graph=KNOWLEDGE_GRAPH
-            )
+        self.knowledge = b"".join(
+            graph_to_ntriples(graph) for graph in (knowledge.ontology, knowledge.shapes)
+        )
 
     def view(self, case: Graph, ntriples: bytes | None = None) -> OxigraphCaseView:
-        self.store.clear_graph(CASE_GRAPH)
-        self.store.load(
+        store = ox.Store()
+        store.load(self.knowledge, format=ox.RdfFormat.N_TRIPLES, to_graph=KNOWLEDGE_GRAPH)
+        store.load(
             ntriples if ntriples is not None else graph_to_ntriples(case),
             format=ox.RdfFormat.N_TRIPLES,
             to_graph=CASE_GRAPH,
         )
-        return OxigraphCaseView(self.store)
+        return OxigraphCaseView(store)
 
 
 class OxigraphCaseView:

@@ -47,6 +47,8 @@ _VERDICT_GRAPH = ox.NamedNode(str(STORE.VerdictGraph))
 _STORE_CASE = ox.NamedNode(str(STORE.case))
 _KNOWLEDGE_VERSION = ox.NamedNode(str(IMR.knowledgeVersion))
 
+FLUSH_EVERY = 500  # cases loaded between flushes of RocksDB's memtables
+
 RDF_SUFFIXES = {".ttl", ".turtle", ".jsonld", ".json", ".nt", ".ntriples"}
 
 Progress = Callable[[str], None]
@@ -126,7 +128,8 @@ class Store:
     >>> store = Store("cases.oxigraph")
     >>> store.load(["examples/seed-case.ttl"])
     >>> store.evaluate(workers=2)
-    >>> store.query("SELECT (COUNT(*) AS ?n) WHERE { ?v a imr:Verdict }")
+    >>> store.query("PREFIX imr: <https://w3id.org/imr-kg/ontology#> "
+    ...             "SELECT (COUNT(*) AS ?n) WHERE { ?v a imr:Verdict }")
     """
 
     def __init__(self, path: str | Path, read_only: bool = False) -> None:
@@ -192,7 +195,9 @@ class Store:
         reported in the summary's errors; the others are loaded."""
         self.ensure_knowledge()
         summary = LoadSummary()
-        for path in map(Path, paths):
+        for number, path in enumerate(map(Path, paths), start=1):
+            if number % FLUSH_EVERY == 0:
+                self.oxigraph.flush()  # memtables to disk: the loader's memory stays flat
             try:
                 if self.load_file(path):
                     summary.loaded.append(str(path))

@@ -148,7 +148,9 @@ def test_killing_load_mid_run_and_rerunning_leaves_the_store_complete(tmp_path):
         copy_case(TRIAL, path, f"c{i:03d}")
         files.append(path)
     store_dir = tmp_path / "store"
-    command = [sys.executable, "-m", "kg", "load", *map(str, files), "--store", str(store_dir)]
+    imr_kg = Path(sys.executable).parent / "imr-kg"
+    launcher = [str(imr_kg)] if imr_kg.is_file() else [sys.executable, "-m", "kg"]
+    command = [*launcher, "load", *map(str, files), "--store", str(store_dir)]
     env = {**os.environ, "COLUMNS": "200"}
     loader = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=env)
     assert loader.stderr is not None
@@ -233,3 +235,17 @@ def test_rescreening_with_new_knowledge_replaces_the_older_verdicts(tmp_path):
     current = load_knowledge().version
     assert store.verdict_graphs(iri) == [(verdict_graph_name(iri, current), current)]
     assert _graph_size(store, verdict_graph_name(iri, old)) == 0
+
+
+def test_evaluating_a_directory_that_is_not_a_store_is_a_clear_error(tmp_path):
+    from typer.testing import CliRunner
+
+    from kg.cli import app
+
+    result = CliRunner().invoke(app, ["evaluate", "--store", str(tmp_path / "nowhere")])
+    assert result.exit_code == 2
+    assert (
+        result.stderr
+        == f"error: {tmp_path / 'nowhere'}: not a case store (run imr-kg load first)\n"
+    )
+    assert not (tmp_path / "nowhere").exists()
