@@ -177,7 +177,7 @@ def test_store_report_index_charts_and_case_pages(fixture_store, tmp_path):
     ]
     assert_self_contained(index)
     pages = sorted((out / "cases").glob("*.html"))
-    assert len(pages) == 21
+    assert len(pages) == 20
     upheld = next(p for p in pages if "upheld-chiropractic-trial-2015" in p.read_text())
     page_lines = rendered_lines(upheld, tmp_path)
     assert "Where the IMR outcome differs from the screen" in page_lines
