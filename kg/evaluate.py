@@ -621,4 +621,4 @@ def _span(row: dict) -> tuple[int, int] | None:
 def _text(value: Node | None) -> str | None:
     if value is None:
         return None
-    return str(value) if not isinstance(value, Literal) else str(value)
+    return str(value)

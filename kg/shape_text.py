@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rdflib import Graph
+from rdflib import Graph, Literal
 from rdflib.collection import Collection
 from rdflib.namespace import SH
 from rdflib.term import Node
@@ -50,6 +50,4 @@ def _listing(shapes: Graph, members: Node, label: Label) -> str:
 
 
 def _is_literal(node: Node) -> bool:
-    from rdflib import Literal
-
     return isinstance(node, Literal)

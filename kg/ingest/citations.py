@@ -1,6 +1,7 @@
 """Guideline citations of a letter, resolved to provisions of the catalogue.
 
-"Decision based on MTUS ACOEM Chapter 8 ... Page(s): Table 8-8, 182" names a guideline (from
+A citation of the form "Decision based on MTUS <guideline> Chapter <n> ... Page(s): Table <t>,
+<pages>" names a guideline (from
 its labels in the catalogue and lexicon), whether it is the MTUS edition, a chapter, a table
 and pages; the provision is the one of that guideline document whose page range contains the
 cited pages (the narrowest, preferring one with the cited table; all of them when several
