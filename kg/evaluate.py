@@ -431,7 +431,8 @@ class CaseEvaluator:
         words = describe(self.catalogue.shapes, logic.shape, self.catalogue.label)
         requirement = f"{self.catalogue.label(logic.path)} {words}".strip()
         if not values:
-            status, fact_status, evidence = "not_documented", "not_documented", []
+            status, fact_status = "not_documented", "not_documented"
+            evidence = facts.unstated_inputs(request, logic.path, self.catalogue)
         else:
             status = "not_met" if failed else "met"
             fact_status = "documented"
@@ -503,12 +504,33 @@ class CaseFacts:
             return []
         return [fact.evidence for fact in self._gaps_by_decision.get(decision, [])]
 
-    def request_evidence(self, request, path, values, catalogue: Catalogue) -> Evidence:
+    def unstated_inputs(self, request, path, catalogue: Catalogue) -> list[Evidence]:
+        """Why a derived value is missing: what the request does not state that its derivation
+        needs (properties declared imr:explainsMissing the value, e.g. imr:missingDoseInput)."""
+        missing = sorted(
+            {
+                catalogue.label(value)
+                for reason in catalogue.graph.subjects(IMR.explainsMissing, path)
+                for value in self.graph.objects(request, reason)
+            }
+        )
+        if not missing:
+            return []
+        listed = " or ".join(
+            [", ".join(missing[:-1]), missing[-1]] if len(missing) > 2 else missing
+        )
+        shown = f"not derived; the request states no {listed}"
+        return [self.request_evidence(request, path, [], catalogue, shown)]
+
+    def request_evidence(
+        self, request, path, values, catalogue: Catalogue, shown: str | None = None
+    ) -> Evidence:
         requested_as = self.graph.value(request, IMR.requestedAs)
         document = self.graph.value(request, IMR.requestedIn)
-        shown = ", ".join(
-            _shown(v) if isinstance(v, Literal) else catalogue.label(v) for v in values
-        )
+        if shown is None:
+            shown = ", ".join(
+                _shown(v) if isinstance(v, Literal) else catalogue.label(v) for v in values
+            )
         text = f"{catalogue.label(path)}: {shown}"
         if requested_as is not None:
             text += f' (requested as "{requested_as}")'

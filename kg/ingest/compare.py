@@ -2,18 +2,21 @@
 ingested one and a hand-modelled one, or an ingested one and a file of expected facts) can be
 compared fact by fact, and so that ingestion can be scored per field.
 
-Fields: dates, items, quantities, outcomes, citations, findings (findings include the
+Fields: dates, items, quantities, strengths (a medication's strength per ingredient, and the
+units a day and days' supply it states), outcomes, citations, findings (findings include the
 reviewer's documentation gaps, with status "not_documented"). Each fact is a tuple of strings.
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from kg.namespaces import IMR
 
-FIELDS = ("dates", "items", "quantities", "outcomes", "citations", "findings")
+FIELDS = ("dates", "items", "quantities", "strengths", "outcomes", "citations", "findings")
 # Compared between graphs but not scored: case details, citation texts and rationales.
 ALL_FIELDS = (*FIELDS, "details")
 Facts = dict[str, set[tuple[str, ...]]]
@@ -38,6 +41,20 @@ def _doc_key(graph: Graph, document) -> str:
         return "letter"
     date = graph.value(document, IMR.documentDate)
     return f"{_local(graph.value(document, IMR.documentType))}@{date or '-'}"
+
+
+def _number(value) -> str:
+    """A number as written, whatever its datatype: 10, 10.0 and 10.00 are all "10"."""
+    number = Decimal(str(value)).normalize()
+    return format(number, "f")
+
+
+def _strength(graph: Graph, strength) -> tuple[str, str, str]:
+    return (
+        _local(graph.value(strength, IMR.strengthOf)),
+        _number(graph.value(strength, IMR.strengthValue)),
+        _local(graph.value(strength, IMR.strengthUnit)),
+    )
 
 
 def case_facts(graph: Graph) -> Facts:
@@ -70,6 +87,13 @@ def case_facts(graph: Graph) -> Facts:
             )
         )
         facts["quantities"].add((service, regions, *quantity))
+        # Two medications of one class and region are told apart by the name they were given.
+        named = _local(g.value(request, IMR.medicationName))
+        for strength in g.objects(request, IMR.doseStrength):
+            facts["strengths"].add((service, regions, named, *_strength(g, strength)))
+        for prop, name in ((IMR.unitsPerDay, "units per day"), (IMR.daysSupply, "days supply")):
+            for value in g.objects(request, prop):
+                facts["strengths"].add((service, regions, named, name, _number(value)))
         facts["dates"].add(
             (
                 "request",
@@ -177,6 +201,10 @@ def provenance_spans(graph: Graph) -> dict[tuple[str, ...], tuple[int, int]]:
         put(("document", _doc_key(g, document)), document)
     for request in g.subjects(RDF.type, IMR.TreatmentRequest):
         put(("request", *_item_key(g, request)), request)
+    for request in g.subjects(RDF.type, IMR.TreatmentRequest):
+        for strength in g.objects(request, IMR.doseStrength):
+            named = _local(g.value(request, IMR.medicationName))
+            put(("strength", *_item_key(g, request), named, *_strength(g, strength)), strength)
     for decision in g.subjects(IMR.decides, None):
         kind = "ur" if (decision, RDF.type, IMR.URDecision) in g else "imr"
         put((kind, *_item_key(g, g.value(decision, IMR.decides))), decision)

@@ -182,6 +182,7 @@ class Builder:
                 self.add(node, prop, Literal(value))
         if q.unit is not None:
             self.add(node, IMR.quantityUnit, q.unit)
+        self._strengths(node, request)
         if request.document is not None:
             self.add(node, IMR.requestedIn, self.doc(request.document))
             if request.document.date and len(request.document.date) == 10:
@@ -191,6 +192,21 @@ class Builder:
             self._ur(node, request, summary)
         if request.item is not None:
             self._imr(node, request)
+
+    def _strengths(self, node: URIRef, request: Request) -> None:
+        for strength in request.strengths:
+            part = self.ns[f"request-{request.key}-strength-{_local(strength.ingredient).lower()}"]
+            self.add(node, IMR.doseStrength, part)
+            self.add(part, RDF.type, IMR.DoseStrength)
+            self.add(part, IMR.strengthOf, strength.ingredient)
+            self.add(part, IMR.strengthValue, Literal(strength.value, datatype=XSD.decimal))
+            self.add(part, IMR.strengthUnit, strength.unit)
+            self.provenance(part, strength.span)
+        schedule = request.schedule
+        if schedule.units_per_day is not None:
+            self.add(node, IMR.unitsPerDay, Literal(schedule.units_per_day, datatype=XSD.decimal))
+        if schedule.days_supply is not None:
+            self.add(node, IMR.daysSupply, Literal(schedule.days_supply, datatype=XSD.integer))
 
     def _citations(self, decision: URIRef, span: Span | None) -> None:
         if span is None or span[1] <= span[0]:

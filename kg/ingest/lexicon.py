@@ -61,6 +61,23 @@ class Cue:
 
 
 @dataclass
+class Drugs:
+    """What reading a medication's strength needs: products and ingredients by their labels,
+    each product's ingredients in the order its strength lists them, its dosage form, the
+    units a letter leaves out (by form), the strength units' labels, dosing-frequency phrases."""
+
+    names: PhraseIndex  # product or ingredient
+    ingredients: dict[URIRef, list[URIRef]]  # product -> ingredients, in position order
+    dosage_form: dict[URIRef, URIRef]
+    default_strength_unit: dict[URIRef, URIRef]  # dosage form -> unit
+    count_unit: dict[URIRef, URIRef]  # dosage form -> unit
+    strength_units: dict[str, URIRef]  # label (lower case) -> strength unit
+    count_words: list[str]  # labels of the units products are counted in ("tablet", "tabs")
+    frequencies: PhraseIndex
+    times_per_day: dict[URIRef, int]
+
+
+@dataclass
 class Lexicon:
     services: PhraseIndex
     regions: PhraseIndex
@@ -79,6 +96,7 @@ class Lexicon:
     via_neurologic_level: set[URIRef]
     with_claim_region: set[URIRef]
     keeps_name: dict[URIRef, URIRef]
+    drugs: Drugs
 
 
 def _labels(graph: Graph, members: set[URIRef], *properties: URIRef) -> dict[str, URIRef]:
@@ -145,6 +163,40 @@ def build_lexicon(graph: Graph) -> Lexicon:
         via_neurologic_level=set(literal_map(LX.readViaNeurologicLevel)),
         with_claim_region=set(literal_map(LX.readWithClaimRegion)),
         keeps_name=_keeps_name(graph),
+        drugs=_drugs(graph, literal_map),
+    )
+
+
+def _drugs(graph: Graph, literal_map) -> Drugs:
+    products = _members(graph, IMR.DrugProduct)
+    ingredients = _members(graph, IMR.DrugIngredient)
+    names = _labels(graph, products, *LABELS)
+    for label, ingredient in _labels(graph, ingredients, *LABELS).items():
+        names.setdefault(label, ingredient)
+    ordered: dict[URIRef, list[URIRef]] = {}
+    for product in products:
+        positions = sorted(
+            (int(graph.value(p, IMR.position)), graph.value(p, IMR.positionOf))
+            for p in graph.objects(product, IMR.ingredientPosition)
+        )
+        listed = [i for _, i in positions if isinstance(i, URIRef)]
+        contained = sorted(o for o in graph.objects(product, IMR.hasIngredient))
+        # One ingredient needs no position; several are read only in their listed order.
+        ordered[product] = listed or (contained if len(contained) == 1 else [])  # type: ignore[assignment]
+    strength_units = _members(graph, IMR.Unit) & set(literal_map(LX.strengthUnit))
+    frequencies = _members(graph, LX.DosingFrequency)
+    return Drugs(
+        names=PhraseIndex(names),
+        ingredients=ordered,
+        dosage_form={p: f for p, f in literal_map(IMR.dosageForm).items() if p in products},  # type: ignore[misc]
+        default_strength_unit=literal_map(LX.defaultStrengthUnit),  # type: ignore[arg-type]
+        count_unit=literal_map(LX.countUnit),  # type: ignore[arg-type]
+        strength_units=_labels(graph, strength_units, *LABELS, IMR.pluralLabel),
+        count_words=sorted(
+            _labels(graph, set(literal_map(LX.countUnit).values()), *LABELS, IMR.pluralLabel)  # type: ignore[arg-type]
+        ),
+        frequencies=PhraseIndex(_labels(graph, frequencies, *LABELS)),
+        times_per_day={f: int(graph.value(f, LX.timesPerDay)) for f in frequencies},  # type: ignore[arg-type]
     )
 
 
@@ -165,4 +217,4 @@ def load_lexicon() -> Lexicon:
     return build_lexicon(load_knowledge().ontology)
 
 
-__all__ = ["LX", "Cue", "Lexicon", "Mention", "PhraseIndex", "load_lexicon"]
+__all__ = ["LX", "Cue", "Drugs", "Lexicon", "Mention", "PhraseIndex", "load_lexicon"]

@@ -5,7 +5,7 @@ service, regions, quantity, the document that sought it, and the rationale's gap
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rdflib import URIRef
 
@@ -15,6 +15,13 @@ from kg.ingest.layout import Item, Layout
 from kg.ingest.lexicon import Lexicon
 from kg.ingest.quantities import Quantity, parse_quantity
 from kg.ingest.regions import region_set
+from kg.ingest.strengths import (
+    Schedule,
+    Strength,
+    find_medication,
+    read_schedule,
+    read_strengths,
+)
 from kg.ingest.text import CleanText, sentences
 
 
@@ -32,6 +39,8 @@ class Request:
     ur: URClause | None = None
     gaps: list[Gap] = field(default_factory=list)
     named_as: str | None = None
+    strengths: list[Strength] = field(default_factory=list)
+    schedule: Schedule = field(default_factory=Schedule)
 
 
 def _slug(concept: URIRef | None) -> str:
@@ -60,13 +69,15 @@ def build_requests(
         service = services[0].concept if services else None
         named_as = services[0].text if services else None
         regions = region_set(item.name, lexicon)
+        candidates = [
+            c
+            for i, c in enumerate(summary.ur_clauses)
+            if i not in used and _matches(service, regions, c)
+        ]
+        # Two items of one service (two opioids): the clause naming the item's own drug.
         clause = next(
-            (
-                c
-                for i, c in enumerate(summary.ur_clauses)
-                if i not in used and _matches(service, regions, c)
-            ),
-            None,
+            (c for c in candidates if named_as and named_as.lower() in c.requested_as.lower()),
+            candidates[0] if candidates else None,
         )
         if clause is not None:
             used.add(summary.ur_clauses.index(clause))
@@ -134,8 +145,48 @@ def build_requests(
             key += "-x"
         keys.add(key)
         request.key = key
+        if request.service in lexicon.keeps_name:
+            _read_medication(text, request, sought, lexicon)
         if request.item is not None and request.item.rationale is not None:
             spans = sentences(text, *request.item.rationale)
             _, gaps = read_context(text, spans, lexicon, lambda _: None, request.item_index, False)
             request.gaps = gaps
     return requests
+
+
+def _read_medication(text: str, request: Request, sought, lexicon: Lexicon) -> None:
+    """Strengths from the words naming the item (its IMR heading, else the UR clause); units a
+    day and days' supply from those words, the UR clause and the sentence that sought it, each
+    read only from the stretch about this medication (up to the next service named)."""
+    spans = [
+        s
+        for s in (
+            request.item.heading if request.item is not None else None,
+            request.ur.request_span if request.ur is not None else None,
+            request.ur.span if request.ur is not None else None,
+            sought.span if sought is not None else None,
+        )
+        if s is not None
+    ]
+    segments = []
+    for start, end in spans:
+        for mention in lexicon.services.find(text, start, end):
+            if mention.concept != request.service or (
+                request.named_as and mention.text.lower() != request.named_as.lower()
+            ):
+                continue
+            following = lexicon.services.find(text, mention.end, end)
+            segments.append((mention.start, following[0].start if following else end))
+            break
+    for start, end in segments:
+        medication = find_medication(text, start, end, lexicon.drugs)
+        if medication is None:
+            continue
+        request.strengths = read_strengths(text, medication, end, lexicon)
+        form = lexicon.drugs.dosage_form.get(medication.product) if medication.product else None
+        count_unit = lexicon.drugs.count_unit.get(form) if form is not None else None
+        default = lexicon.default_unit.get(request.service) if request.service else None
+        if count_unit is not None and request.quantity.unit == default:
+            request.quantity = replace(request.quantity, unit=count_unit)
+        break
+    request.schedule = read_schedule(text, segments, lexicon)
