@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 
 from rdflib import URIRef
 
-from kg.ingest.facts import Document, Gap, Span, Summary, URClause
+from kg.ingest.facts import Document, Gap, Sought, Span, Summary, URClause
 from kg.ingest.findings import read_context
 from kg.ingest.layout import Item, Layout
 from kg.ingest.lexicon import Lexicon
@@ -154,7 +154,7 @@ def build_requests(
     return requests
 
 
-def _read_medication(text: str, request: Request, sought, lexicon: Lexicon) -> None:
+def _read_medication(text: str, request: Request, sought: Sought | None, lexicon: Lexicon) -> None:
     """Strengths from the words naming the item (its IMR heading, else the UR clause); units a
     day and days' supply from those words, the UR clause and the sentence that sought it, each
     read only from the stretch about this medication (up to the next service named)."""
@@ -178,15 +178,21 @@ def _read_medication(text: str, request: Request, sought, lexicon: Lexicon) -> N
             following = lexicon.services.find(text, mention.end, end)
             segments.append((mention.start, following[0].start if following else end))
             break
-    for start, end in segments:
-        medication = find_medication(text, start, end, lexicon.drugs)
-        if medication is None:
-            continue
+    medications = [
+        (m, end)
+        for start, end in segments
+        if (m := find_medication(text, start, end, lexicon.drugs)) is not None
+    ]
+    for medication, end in medications:
         request.strengths = read_strengths(text, medication, end, lexicon)
-        form = lexicon.drugs.dosage_form.get(medication.product) if medication.product else None
+        if request.strengths:
+            break
+    if medications:
+        product = medications[0][0].product
+        form = lexicon.drugs.dosage_form.get(product) if product is not None else None
         count_unit = lexicon.drugs.count_unit.get(form) if form is not None else None
         default = lexicon.default_unit.get(request.service) if request.service else None
         if count_unit is not None and request.quantity.unit == default:
+            # "#10" of a patch counts patches, not the class's default unit (tablets).
             request.quantity = replace(request.quantity, unit=count_unit)
-        break
     request.schedule = read_schedule(text, segments, lexicon)
