@@ -270,7 +270,7 @@ class Store:
     def load_file(self, path: Path) -> bool:
         """Load one case file; False when the same content is already stored."""
         if not path.is_file():
-            raise InputError(str(path), ["no such file"])
+            raise InputError(str(path), ["no such file or directory"])
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         graph, source = read_case_file(path)
         return self.put_case(graph, source, digest)

@@ -303,14 +303,15 @@ def test_loading_an_empty_directory_is_a_clear_error_and_the_rest_loads(tmp_path
     (empty / "sub").mkdir(parents=True)
     (empty / "sub" / "notes.md").write_text("nothing to load\n")
     store = Store(tmp_path / "store")
-    summary = store.load([empty, SEED_CASE])
+    summary = store.load([empty, tmp_path / "missing", SEED_CASE])
     assert (summary.loaded, summary.skipped) == (
         [str(SEED_CASE)],
         [str(empty / "sub" / "notes.md")],
     )
     assert [str(e) for e in summary.errors] == [
         f"{empty}: a directory with no case files (.ttl, .jsonld, .nt) or determination letters "
-        "(.txt) in it or below it"
+        "(.txt) in it or below it",
+        f"{tmp_path / 'missing'}: no such file or directory",
     ]
     store.close()
     result = CliRunner().invoke(app, ["load", str(empty), "--store", str(tmp_path / "store")])
