@@ -5,7 +5,8 @@ Layout (graph names under https://w3id.org/imr-kg/graph/):
 - ``case/<key>``: one named graph per case, exactly the triples of its case file; ``<key>`` is a
   hash of the case IRI, so loading the same case again replaces the graph.
 - ``verdicts/<key>/<version>``: the case's verdicts, criterion and condition assessments,
-  evidence links and the SHACL validation report, produced with that knowledge version.
+  the evidence as quoted (with links to the case's facts) and the SHACL validation report,
+  produced with that knowledge version; the store report reads its pages from these.
   Verdicts of an older version stay until the case is screened with the current one.
 - ``knowledge/<version>/ontology`` and ``…/shapes``: the knowledge graph the verdicts were
   produced with, named by its content hash (kg.knowledge.Knowledge.version).
@@ -34,6 +35,7 @@ from kg.caseio import load_case
 from kg.errors import InputError
 from kg.knowledge import Knowledge, load_knowledge
 from kg.namespaces import IMR
+from kg.oxquery import to_rdflib
 
 if TYPE_CHECKING:
     from kg.batch import BatchSummary
@@ -361,8 +363,11 @@ class Store:
         not been screened with that version."""
         if (verdict_graph_name(case_iri, version), version) not in self.verdict_graphs(case_iri):
             return None
-        data = self.case_ntriples(verdict_graph_name(case_iri, version))
-        return Graph(bind_namespaces="none").parse(data=data, format="nt")
+        graph = Graph(bind_namespaces="none")
+        name = ox.NamedNode(verdict_graph_name(case_iri, version))
+        for quad in self.oxigraph.quads_for_pattern(None, None, None, name):
+            graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
+        return graph
 
     def knowledge_files(self, version: str) -> list[tuple[str, str]] | None:
         """(path, sha256) of every file of the knowledge version as the store recorded them,
