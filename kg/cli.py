@@ -186,18 +186,29 @@ class _Bar:
 
 @app.command()
 def load(
-    paths: Annotated[list[Path], typer.Argument(help="case files (Turtle, JSON-LD, N-Triples)")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="case files (Turtle, JSON-LD, N-Triples), determination letters (text), or "
+            "directories of them (searched recursively)"
+        ),
+    ],
     store: Annotated[Path, typer.Option("--store", help="store directory (created if new)")],
 ) -> None:
     """Load cases into a store, one named graph each. Loading a case again replaces it;
     an interrupted load leaves no half-written case, and re-running it finishes the job."""
     opened = _open_store(store)
-    with _Bar("loading", total=len(paths)) as bar:
-        summary = opened.load(paths, progress=bar.advance)
+    with _Bar("loading") as bar:
+        summary = opened.load(paths, progress=bar.advance, started=bar.set_total)
     opened.close()
+    skipped = (
+        f" · skipped {len(summary.skipped)} (neither case files nor letters)"
+        if summary.skipped
+        else ""
+    )
     Console().print(
         f"loaded {len(summary.loaded)} · unchanged {len(summary.unchanged)} · "
-        f"errors {len(summary.errors)}",
+        f"errors {len(summary.errors)}{skipped}",
         highlight=False,
     )
     if summary.errors:

@@ -5,7 +5,8 @@ Layout (graph names under https://w3id.org/imr-kg/graph/):
 - ``case/<key>``: one named graph per case, exactly the triples of its case file; ``<key>`` is a
   hash of the case IRI, so loading the same case again replaces the graph.
 - ``verdicts/<key>/<version>``: the case's verdicts, criterion and condition assessments,
-  evidence links and the SHACL validation report, produced with that knowledge version.
+  the evidence as quoted (with links to the case's facts) and the SHACL validation report,
+  produced with that knowledge version; the store report reads its pages from these.
   Verdicts of an older version stay until the case is screened with the current one.
 - ``knowledge/<version>/ontology`` and ``…/shapes``: the knowledge graph the verdicts were
   produced with, named by its content hash (kg.knowledge.Knowledge.version).
@@ -34,6 +35,7 @@ from kg.caseio import load_case
 from kg.errors import InputError
 from kg.knowledge import Knowledge, load_knowledge
 from kg.namespaces import IMR
+from kg.oxquery import to_rdflib
 
 if TYPE_CHECKING:
     from kg.batch import BatchSummary
@@ -50,6 +52,9 @@ _KNOWLEDGE_VERSION = ox.NamedNode(str(IMR.knowledgeVersion))
 FLUSH_EVERY = 500  # cases loaded between flushes of RocksDB's memtables
 
 RDF_SUFFIXES = {".ttl", ".turtle", ".jsonld", ".json", ".nt", ".ntriples"}
+# Files taken from a directory: case files by suffix (not .json, which folders of cases also use
+# for other things, e.g. tests/letters/*.expected.json) and .txt files that read as letters.
+DIRECTORY_SUFFIXES = {".ttl", ".turtle", ".jsonld", ".nt", ".ntriples"}
 
 Progress = Callable[[str], None]
 
@@ -91,6 +96,49 @@ def read_case_file(path: Path) -> tuple[Graph, str]:
     )
 
 
+def files_in(directory: Path) -> tuple[list[Path], list[Path]]:
+    """The case files and letters under `directory` (recursively, sorted by path, hidden files
+    and folders left out), and the other files found there."""
+    from kg.ingest import looks_like_letter
+
+    taken, other = [], []
+    for path in sorted(directory.rglob("*")):
+        if not path.is_file() or any(
+            part.startswith(".") for part in path.relative_to(directory).parts
+        ):
+            continue
+        suffix = path.suffix.lower()
+        if suffix in DIRECTORY_SUFFIXES or (suffix == ".txt" and looks_like_letter(path)):
+            taken.append(path)
+        else:
+            other.append(path)
+    return taken, other
+
+
+def expand_paths(paths: Iterable[str | Path], summary: LoadSummary) -> list[Path]:
+    """Files to load: each file as given, each directory's case files and letters; a
+    directory holding none is an error in `summary`, its other files are noted as skipped."""
+    files: list[Path] = []
+    for path in map(Path, paths):
+        if not path.is_dir():
+            files.append(path)
+            continue
+        taken, other = files_in(path)
+        summary.skipped.extend(str(p) for p in other)
+        if not taken:
+            summary.errors.append(
+                InputError(
+                    str(path),
+                    [
+                        "a directory with no case files (.ttl, .jsonld, .nt) or determination "
+                        "letters (.txt) in it or below it"
+                    ],
+                )
+            )
+        files.extend(taken)
+    return files
+
+
 def the_case(graph: Graph, source: str) -> str:
     cases = sorted(str(c) for c in graph.subjects(RDF.type, IMR.Case))
     if len(cases) != 1:
@@ -113,6 +161,7 @@ class LoadSummary:
     loaded: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # neither case files nor letters
 
 
 @dataclass(frozen=True)
@@ -189,13 +238,24 @@ class Store:
 
     # --- loading ------------------------------------------------------------------------
 
-    def load(self, paths: Iterable[str | Path], progress: Progress | None = None) -> LoadSummary:
-        """Load case files, each into its own named graph. Loading a case again replaces it
-        (and drops its verdicts) unless the file is byte-for-byte unchanged. Bad files are
-        reported in the summary's errors; the others are loaded."""
+    def load(
+        self,
+        paths: Iterable[str | Path],
+        progress: Progress | None = None,
+        started: Callable[[int], None] | None = None,
+    ) -> LoadSummary:
+        """Load case files and determination letters, each case into its own named graph; a
+        directory stands for the case files (.ttl, .jsonld, .nt) and letters (.txt) in it and
+        below it, in path order. Loading a case again replaces it (and drops its verdicts)
+        unless the file is byte-for-byte unchanged. Bad files, and directories holding none,
+        are reported in the summary's errors; the others are loaded. `started` is told how
+        many files there are to load."""
         self.ensure_knowledge()
         summary = LoadSummary()
-        for number, path in enumerate(map(Path, paths), start=1):
+        files = expand_paths(paths, summary)
+        if started is not None:
+            started(len(files))
+        for number, path in enumerate(files, start=1):
             if number % FLUSH_EVERY == 0:
                 self.oxigraph.flush()  # memtables to disk: the loader's memory stays flat
             try:
@@ -212,7 +272,7 @@ class Store:
     def load_file(self, path: Path) -> bool:
         """Load one case file; False when the same content is already stored."""
         if not path.is_file():
-            raise InputError(str(path), ["no such file"])
+            raise InputError(str(path), ["no such file or directory"])
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         graph, source = read_case_file(path)
         return self.put_case(graph, source, digest)
@@ -297,6 +357,30 @@ class Store:
                 f"<{STORE.case}> <{case_iri}> ; <{IMR.knowledgeVersion}> ?v }} }}"
             )
         ]
+
+    def stored_verdicts(self, case_iri: str, version: str) -> Graph | None:
+        """The case's verdict graph for knowledge `version` as stored, or None if the case has
+        not been screened with that version."""
+        if (verdict_graph_name(case_iri, version), version) not in self.verdict_graphs(case_iri):
+            return None
+        graph = Graph(bind_namespaces="none")
+        name = ox.NamedNode(verdict_graph_name(case_iri, version))
+        for quad in self.oxigraph.quads_for_pattern(None, None, None, name):
+            graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
+        return graph
+
+    def knowledge_files(self, version: str) -> list[tuple[str, str]] | None:
+        """(path, sha256) of every file of the knowledge version as the store recorded them,
+        or None if the store does not hold that version."""
+        ontology_graph, _ = knowledge_graph_names(version)
+        found = []
+        for row in self.oxigraph.query(
+            f"SELECT ?h WHERE {{ GRAPH <{META}> {{ <{ontology_graph}> "
+            f"<{IMR.knowledgeVersion}> {_lit(version)} ; <{STORE.fileHash}> ?h }} }}"
+        ):
+            path, _, digest = str(row["h"].value).rpartition(" sha256:")
+            found.append((path, digest))
+        return sorted(found) or None
 
     def verdict_version(self, case_iri: str) -> str | None:
         """The knowledge version of the case's newest stored verdicts: the current one if

@@ -5,6 +5,7 @@ These tests skip only when it is absent outside CI; with CI=true they must run."
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import shutil
@@ -13,15 +14,19 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import SEED_CASE
+from conftest import FIXTURES, SEED_CASE, copy_case
 from typer.testing import CliRunner
 
 from kg.cli import app
+from kg.evaluate import CaseEvaluator
 from kg.knowledge import load_knowledge
+from kg.store import Store, case_key, verdict_graph_name
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None and os.environ.get("CI") != "true":
     pytest.skip("chromium is not installed (CI installs it)", allow_module_level=True)
+
+SEED = "https://w3id.org/imr-kg/case/seed-2014/case"
 
 FLAGS = [
     "--headless",
@@ -153,12 +158,53 @@ def test_case_report_prints_to_pdf(seed_report, tmp_path):
     assert pdf.read_bytes()[:5] == b"%PDF-"
 
 
-def test_store_report_index_charts_and_case_pages(fixture_store, tmp_path):
-    out = tmp_path / "report"
-    result = CliRunner().invoke(app, ["report", "--store", str(fixture_store.path), "-o", str(out)])
+def _no_screening(*args, **kwargs):
+    raise AssertionError("the store report must read stored verdicts, not screen cases")
+
+
+@pytest.fixture(scope="module")
+def store_report(fixture_store, tmp_path_factory) -> Path:
+    """The fixture store's report, written with the evaluator and pySHACL made to fail."""
+    out = tmp_path_factory.mktemp("store-report") / "report"
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("run", "run_many", "_run"):
+            patch.setattr(CaseEvaluator, name, _no_screening)
+        patch.setattr(importlib.import_module("kg.evaluate"), "validate", _no_screening)
+        result = CliRunner().invoke(
+            app, ["report", "--store", str(fixture_store.path), "-o", str(out)]
+        )
     assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == f"wrote {out / 'index.html'} and 20 case pages"
+    return out
+
+
+def test_store_case_page_reads_like_the_case_report_from_the_stored_verdicts(
+    store_report, fixture_store, seed_report, tmp_path
+):
+    """Verdicts, statuses, citations and evidence quotes as the single-case report shows them,
+    rebuilt from the verdict graph in the store (the evaluator was made to fail)."""
+    page = store_report / "cases" / f"{case_key(SEED)}.html"
+    stored = rendered_lines(page, tmp_path)
+    single = rendered_lines(seed_report, tmp_path)
+    assert stored[0] == "← all cases"
+    assert stored[2] == f"Case {SEED} · source {SEED_CASE}"
+    note = (
+        f"Verdicts, explanations and evidence as stored in {fixture_store.path} by imr-kg "
+        "evaluate --store with this knowledge version."
+    )
+    assert note in stored
+    assert [line for line in stored[1:] if line not in (stored[2], note)] == [
+        line for line in single if not line.startswith(f"Case {SEED} · source ")
+    ]
+    assert (
+        "record: “intact sensorium about the upper and lower extremities” "
+        "Doctor's First Report of Occupational Injury, 2014-09-12, letter characters 2790–2846"
+    ) in stored
+
+
+def test_store_report_index_charts_and_case_pages(store_report, tmp_path):
+    out = store_report
     index = out / "index.html"
-    assert result.stdout.strip() == f"wrote {index} and 20 case pages"
     lines = rendered_lines(index, tmp_path)
     assert lines[2] == (
         "20 cases · 23 requests screened: criteria met on the documented facts 9; criteria not "
@@ -185,3 +231,52 @@ def test_store_report_index_charts_and_case_pages(fixture_store, tmp_path):
         "chiropractic 2x3: IMR upheld; the screen found: criteria met on the documented facts. "
         "The documented facts meet every applicable criterion."
     ) in page_lines
+
+
+def test_store_report_shows_the_stored_verdict_and_flags_cases_not_screened(tmp_path):
+    """An audit of what is stored: an edited stored reason is what the page shows, and a case
+    without a verdict for the current knowledge version is reported as not screened."""
+    store = Store(tmp_path / "store")
+    assert store.load([SEED_CASE]).errors == []
+    store.evaluate()
+    graph = verdict_graph_name(SEED, store.knowledge_version)
+    store.oxigraph.update(
+        f"""PREFIX imr: <https://w3id.org/imr-kg/ontology#>
+        DELETE {{ GRAPH <{graph}> {{ ?v imr:verdictReason ?r }} }}
+        INSERT {{ GRAPH <{graph}> {{ ?v imr:verdictReason "The reason as stored." }} }}
+        WHERE {{ GRAPH <{graph}> {{ ?v imr:verdictFor ?q ; imr:verdictReason ?r .
+                 FILTER (STRENDS(STR(?q), "request-mri-cervical")) }} }}"""
+    )
+    trial = tmp_path / "trial.ttl"
+    copy_case(FIXTURES / "manual-therapy" / "chiropractic-six-visit-trial.ttl", trial, "trial")
+    assert store.load([trial]).loaded == [str(trial)]
+    store.close()
+
+    out = tmp_path / "report"
+    result = CliRunner().invoke(app, ["report", "--store", str(tmp_path / "store"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    seed = rendered_lines(out / "cases" / f"{case_key(SEED)}.html", tmp_path)
+    assert (
+        "Screening result: Criteria not met on the documented facts. The reason as stored."
+    ) in seed
+    pending = rendered_lines(
+        out / "cases" / f"{case_key('https://w3id.org/imr-kg/case/generated/trial/case')}.html",
+        tmp_path,
+    )
+    version = load_knowledge().version
+    assert pending[pending.index("Requests") + 1 :][:3] == [
+        "Not screened with the current knowledge version. The store holds no verdict for this "
+        f"case produced with knowledge version {version}. This report shows what the store holds "
+        f"and screens nothing: run imr-kg evaluate --store {tmp_path / 'store'}, then write the "
+        "report again.",
+        "item | service | screening result | recorded UR | recorded IMR |",
+        "chiropractic 2x3 | chiropractic manipulative therapy (lumbar spine) | not screened | "
+        "none recorded | not in dispute |",
+    ]
+    index = rendered_lines(out / "index.html", tmp_path)
+    assert index[3] == (
+        "1 of 2 cases not screened with the current knowledge version: the store holds no "
+        "verdict for them, and this report screens nothing. Run imr-kg evaluate --store "
+        f"{tmp_path / 'store'}, then write the report again."
+    )
+    assert f"{trial} | 0 | not screened with the current knowledge version | |" in index

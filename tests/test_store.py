@@ -249,3 +249,77 @@ def test_evaluating_a_directory_that_is_not_a_store_is_a_clear_error(tmp_path):
         == f"error: {tmp_path / 'nowhere'}: not a case store (run imr-kg load first)\n"
     )
     assert not (tmp_path / "nowhere").exists()
+
+
+def test_load_takes_a_directory_of_case_files_and_letters_recursively_in_path_order(tmp_path):
+    from typer.testing import CliRunner
+
+    from kg.cli import app
+
+    cases = tmp_path / "cases"
+    (cases / "b" / "deeper").mkdir(parents=True)
+    (cases / ".hidden").mkdir()
+    copy_case(TRIAL, cases / "b" / "deeper" / "trial.ttl", "deeper")
+    copy_case(TRIAL, cases / "a-trial.ttl", "top")
+    copy_case(TRIAL, cases / ".hidden" / "trial.ttl", "hidden")
+    (cases / "b" / "letter.txt").write_text(SEED_LETTER.read_text(encoding="utf-8"))
+    (cases / "README.md").write_text("# notes\n")
+    (cases / "b" / "letter.expected.json").write_text("{}\n")
+    result = CliRunner().invoke(app, ["load", str(cases), "--store", str(tmp_path / "store")])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == (
+        "loaded 3 · unchanged 0 · errors 0 · skipped 2 (neither case files nor letters)"
+    )
+    assert result.stderr.splitlines() == [
+        f"loading 1/3 {cases / 'a-trial.ttl'}",
+        f"loading 2/3 {cases / 'b' / 'deeper' / 'trial.ttl'}",
+        f"loading 3/3 {cases / 'b' / 'letter.txt'}",
+    ]
+    store = Store(tmp_path / "store", read_only=True)
+    assert sorted(s.case for s in store.cases()) == sorted(
+        [
+            "https://w3id.org/imr-kg/case/generated/deeper/case",
+            "https://w3id.org/imr-kg/case/generated/top/case",
+            _letter_case(SEED_LETTER),
+        ]
+    )
+
+
+def _letter_case(letter: Path) -> str:
+    from rdflib.namespace import RDF
+
+    from kg.ingest import ingest_letter
+    from kg.namespaces import IMR
+
+    return str(next(ingest_letter(letter).subjects(RDF.type, IMR.Case)))
+
+
+def test_loading_an_empty_directory_is_a_clear_error_and_the_rest_loads(tmp_path):
+    from typer.testing import CliRunner
+
+    from kg.cli import app
+
+    empty = tmp_path / "empty"
+    (empty / "sub").mkdir(parents=True)
+    (empty / "sub" / "notes.md").write_text("nothing to load\n")
+    store = Store(tmp_path / "store")
+    summary = store.load([empty, tmp_path / "missing", SEED_CASE])
+    assert (summary.loaded, summary.skipped) == (
+        [str(SEED_CASE)],
+        [str(empty / "sub" / "notes.md")],
+    )
+    assert [str(e) for e in summary.errors] == [
+        f"{empty}: a directory with no case files (.ttl, .jsonld, .nt) or determination letters "
+        "(.txt) in it or below it",
+        f"{tmp_path / 'missing'}: no such file or directory",
+    ]
+    store.close()
+    result = CliRunner().invoke(app, ["load", str(empty), "--store", str(tmp_path / "store")])
+    assert result.exit_code == 2
+    assert result.stdout.strip() == (
+        "loaded 0 · unchanged 0 · errors 1 · skipped 1 (neither case files nor letters)"
+    )
+    assert result.stderr.splitlines() == [
+        f"error: {empty}: a directory with no case files (.ttl, .jsonld, .nt) or determination "
+        "letters (.txt) in it or below it"
+    ]

@@ -45,6 +45,11 @@ class CaseReport:
     stored_version: str | None = None
     page: str = "report.html"
     notes: list[str] = field(default_factory=list)
+    # A stored case without a verdict for the current knowledge version: its requests as
+    # recorded, and the command that screens it (the report never screens).
+    pending: bool = False
+    recorded: list = field(default_factory=list)
+    store_path: str | None = None
 
     @property
     def disagreements(self) -> list[RequestResult]:

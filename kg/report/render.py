@@ -11,7 +11,7 @@ from kg.caseio import CaseSource, load_case
 from kg.catalogue import load_catalogue
 from kg.evaluate import CaseEvaluator
 from kg.knowledge import Knowledge
-from kg.model import DISCLAIMER
+from kg.model import DISCLAIMER, Evaluation
 from kg.render import citation_text
 from kg.report.charts import Bar, bar_chart
 from kg.report.content import (
@@ -86,37 +86,46 @@ class CaseLine:
     verdicts: dict[str, int]
     disagreements: int
     stored_version: str | None
+    screened: bool = True
 
 
 def write_store_report(store: Store, out_dir: Path) -> Path:
-    """`imr-kg report --store DIR -o OUT/`: one page per case under cases/, and index.html."""
-    from kg.oxquery import OxigraphEngine
+    """`imr-kg report --store DIR -o OUT/`: one page per case under cases/, and index.html.
+    Every page shows what the store holds (kg/report/stored.py): the verdict graph written for
+    the current knowledge version; a case without one is shown as not screened."""
+    from rdflib import Graph
+
+    from kg.report.stored import recorded_requests, stored_evaluation
     from kg.store import case_key, knowledge_graph_names, verdict_graph_name
 
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "cases").mkdir(exist_ok=True)
     catalogue = load_catalogue()
-    knowledge = catalogue.knowledge
-    evaluator = CaseEvaluator(catalogue, OxigraphEngine(knowledge))
-    knowledge_graphs = list(knowledge_graph_names(knowledge.version))
+    version = catalogue.knowledge.version
+    knowledge_files = store.knowledge_files(version) or _knowledge_files(catalogue.knowledge)
+    knowledge_graphs = list(knowledge_graph_names(version))
     lines = []
     for stored in store.cases():
-        ntriples = store.case_ntriples(stored.graph)
-        from rdflib import Graph
-
-        graph = Graph().parse(data=ntriples, format="nt")
-        evaluation = evaluator.run(graph, stored.source, evaluator.engine.view(graph, ntriples))
-        stored_version = store.verdict_version(stored.case)
-        verdicts = [verdict_graph_name(stored.case, stored_version)] if stored_version else []
+        case = Graph().parse(data=store.case_ntriples(stored.graph), format="nt")
+        requests = recorded_requests(store, [*knowledge_graphs, stored.graph], catalogue)
+        verdicts = store.stored_verdicts(stored.case, version)
+        if verdicts is not None:
+            evaluation, notes = stored_evaluation(stored, verdicts, requests, version, catalogue)
+            graphs = [*knowledge_graphs, stored.graph, verdict_graph_name(stored.case, version)]
+        else:
+            evaluation = Evaluation(stored.case, stored.source, version, requests=[])
+            notes, graphs = [], [*knowledge_graphs, stored.graph]
         report = CaseReport(
             evaluation=evaluation,
-            title=case_title(graph, evaluation),
-            findings=findings(
-                store_runner(store.oxigraph, [*knowledge_graphs, stored.graph, *verdicts])
-            ),
-            knowledge_version=knowledge.version,
-            knowledge_files=_knowledge_files(knowledge),
-            stored_version=stored_version,
+            title=case_title(case, evaluation),
+            findings=findings(store_runner(store.oxigraph, graphs)),
+            knowledge_version=version,
+            knowledge_files=knowledge_files,
+            stored_version=version if verdicts is not None else store.verdict_version(stored.case),
+            notes=notes,
+            pending=verdicts is None,
+            recorded=requests,
+            store_path=str(store.path),
         )
         page = f"cases/{case_key(stored.case)}.html"
         (out_dir / page).write_text(render_case(report, index="../index.html"), encoding="utf-8")
@@ -130,15 +139,18 @@ def write_store_report(store: Store, out_dir: Path) -> Path:
                 requests=len(evaluation.requests),
                 verdicts=dict(counts),
                 disagreements=len(report.disagreements),
-                stored_version=stored_version,
+                stored_version=report.stored_version,
+                screened=not report.pending,
             )
         )
     index = out_dir / "index.html"
-    index.write_text(_render_index(store, lines, knowledge), encoding="utf-8")
+    index.write_text(_render_index(store, lines, version, knowledge_files), encoding="utf-8")
     return index
 
 
-def _render_index(store: Store, lines: list[CaseLine], knowledge: Knowledge) -> str:
+def _render_index(
+    store: Store, lines: list[CaseLine], version: str, knowledge_files: list[tuple[str, str]]
+) -> str:
     from kg.queries import query_text
 
     def table(name: str) -> list[dict[str, str | None]]:
@@ -203,8 +215,10 @@ def _render_index(store: Store, lines: list[CaseLine], knowledge: Knowledge) -> 
         overturn_chart=bar_chart("IMR overturn rate by service", overturn_bars),
         failed_chart=bar_chart("Criteria not met most often", failed_bars),
         failed=failed,
-        knowledge_version=knowledge.version,
-        knowledge_files=_knowledge_files(knowledge),
+        pending=[line for line in lines if not line.screened],
+        store_path=str(store.path),
+        knowledge_version=version,
+        knowledge_files=knowledge_files,
         **_globals(),
     )
 
