@@ -70,3 +70,10 @@ def test_a_negative_count_of_visits_already_completed_is_named():
         f"{BAD / 'prior-visits-negative.ttl'}: <https://w3id.org/imr-kg/case/bad/prior-visits/request>: "
         "imr:priorCompleted must be one non-negative xsd:integer (found -3)"
     ]
+
+
+def test_a_quote_span_that_ends_before_it_starts_is_named():
+    assert _problems("span-ends-before-it-starts.ttl") == [
+        f"{BAD / 'span-ends-before-it-starts.ttl'}: <https://w3id.org/imr-kg/case/bad/span/finding>: "
+        "imr:spanStart must be less than imr:spanEnd (found 1008)"
+    ]

@@ -129,7 +129,14 @@ class Builder:
             parts = ["finding", document.key if document else "letter", _local(finding.concept)]
             if finding.region is not None:
                 parts.append(_local(finding.region))
-            node = self.ns["-".join(parts)]
+            name = "-".join(parts)
+            # One node per mention: a second mention of the same finding in the same document
+            # gets its own node, so each quote keeps its own span.
+            mention = 2
+            while (self.ns[name], RDF.type, IMR.Finding) in self.graph:
+                name = f"{'-'.join(parts)}-{mention}"
+                mention += 1
+            node = self.ns[name]
             self.add(self.case, IMR.hasFinding, node)
             self.add(node, RDF.type, IMR.Finding)
             self.add(node, IMR.findingConcept, finding.concept)
