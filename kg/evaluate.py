@@ -380,6 +380,8 @@ class CaseEvaluator:
         label = self.catalogue.label(logic.condition)
         if logic.kind == "value":
             return self._assess_value(request, logic, label, failed, facts)
+        if logic.kind == "finding-each-visit":
+            return self._assess_each_visit(request, logic, label, failures, facts)
 
         concept = self.catalogue.label(logic.concept)
         where = f" ({self.catalogue.label(logic.region)})" if logic.region is not None else ""
@@ -408,6 +410,48 @@ class CaseEvaluator:
             status=status,
             requirement=requirement,
             evidence=[e.evidence for e in evidence],
+            fact_status=fact_status,
+            iri=str(logic.condition),
+            caveats=self.catalogue.caveats(logic.condition),
+        )
+
+    def _assess_each_visit(self, request, logic: ConditionLogic, label, failures, facts):
+        """A finding required at every visit (imr:visitDuringTherapy): the visits SHACL reports
+        as lacking it are named, each as documented absent there or not documented at all."""
+        shapes_failures = failures.get((request, logic.shape), [])
+        failed = bool(shapes_failures)
+        concept = self.catalogue.label(logic.concept)
+        requirement = f"{concept} documented as present at each {self.catalogue.label(logic.path)}"
+        visits = set(facts.graph.objects(request, logic.path))
+        lacking = sorted({value for _, value in shapes_failures if value in visits}, key=str)
+        matching = facts.findings(logic.concept, logic.region)
+        at = defaultdict(list)
+        for fact in matching:
+            at[fact.evidence.document].append(fact)
+        absent = [f for v in lacking for f in at[str(v)] if f.status == IMR.DocumentedAbsent]
+        silent = [v for v in lacking if not at[str(v)]]
+        if not failed:
+            status = "met"
+            evidence = [f.evidence for v in sorted(visits, key=str) for f in at[str(v)]]
+        elif not visits:
+            status = "not_documented"
+            evidence = [f.evidence for f in facts.gaps(logic.concept, logic.region)]
+        else:
+            status = "not_met" if absent else "not_documented"
+            evidence = [f.evidence for f in absent]
+            evidence += [facts.visit_evidence(v, concept, self.catalogue) for v in silent]
+        fact_status = (
+            "not_documented"
+            if silent or not visits
+            else "documented_absent"
+            if absent
+            else "documented_present"
+        )
+        return ConditionResult(
+            label=label,
+            status=status,
+            requirement=requirement,
+            evidence=sorted(evidence, key=lambda e: (e.date or "", e.document or "")),
             fact_status=fact_status,
             iri=str(logic.condition),
             caveats=self.catalogue.caveats(logic.condition),
@@ -521,6 +565,17 @@ class CaseFacts:
         )
         shown = f"not derived; the request states no {listed}"
         return [self.request_evidence(request, path, [], catalogue, shown)]
+
+    def visit_evidence(self, visit: Node, concept: str, catalogue: Catalogue) -> Evidence:
+        """A visit of the record that does not record `concept` at all."""
+        return Evidence(
+            kind="visit",
+            text=f"{concept}: not recorded at this visit",
+            document=str(visit),
+            document_type=catalogue.label(self.graph.value(visit, IMR.documentType)) or None,
+            date=_text(self.graph.value(visit, IMR.documentDate)),
+            node=str(visit),
+        )
 
     def request_evidence(
         self, request, path, values, catalogue: Catalogue, shown: str | None = None

@@ -6,7 +6,8 @@ and turns its results into a SHACL validation report graph; tests/test_batch_par
 that every verdict, explanation and (focus node, named shape, constraint component, severity)
 of that report equals pySHACL's on every case of the test suite. The report is otherwise
 thinner: values are kept only when they are IRIs, paths only when they are single IRIs, and
-blank-node shapes (unnamed property shapes) are new blank nodes.
+blank-node shapes (unnamed property shapes) are new blank nodes, and there is no sh:detail
+(pySHACL nests the results of a failed sh:node's shape there).
 """
 
 from __future__ import annotations

@@ -25,10 +25,11 @@ DISCLAIMER = (
 
 @dataclass
 class Evidence:
-    """A fact from the record behind a status: a finding, the request itself, or a reviewer's
-    statement that something was not documented."""
+    """A fact from the record behind a status: a finding, the request itself, a reviewer's
+    statement that something was not documented, or a visit of the record that lacks a finding
+    required at every visit."""
 
-    kind: Literal["finding", "request", "documentation_gap"]
+    kind: Literal["finding", "request", "documentation_gap", "visit"]
     text: str
     document: str | None = None
     document_type: str | None = None

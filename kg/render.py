@@ -163,6 +163,7 @@ def _evidence_text(evidence: Evidence) -> str:
         "finding": "record",
         "request": "request",
         "documentation_gap": "reviewer noted",
+        "visit": "visit",
     }[evidence.kind]
-    quoted = f'"{evidence.text}"' if evidence.kind != "request" else evidence.text
+    quoted = f'"{evidence.text}"' if evidence.kind not in ("request", "visit") else evidence.text
     return f"{prefix}: {quoted}" + (f"  ({', '.join(where)})" if where else "")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from conftest import CASE_FILES, STORE_CASES
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF, SH
+from rdflib.namespace import SH
 
 from kg.batch import CHUNK
 from kg.caseio import load_case
@@ -19,9 +19,11 @@ from kg.oxquery import OxigraphEngine, graph_to_ntriples
 
 
 def _results(report: Graph, full: bool) -> set[tuple]:
-    """(focus, named shape, component, severity[, value, path]) of every result."""
+    """(focus, named shape, component, severity[, value, path]) of every result of the report
+    (sh:result; pySHACL's nested sh:detail results, which pyrudof does not give, are not
+    results of the report)."""
     found = set()
-    for result in report.subjects(RDF.type, SH.ValidationResult):
+    for result in report.objects(None, SH.result):
         shape = report.value(result, SH.sourceShape)
         key = (
             report.value(result, SH.focusNode),

@@ -188,3 +188,45 @@ def test_ontology_catalogue_and_new_fixtures_are_consistent():
             FIXTURES / "tens" / "tens-unit-purchase.ttl",
         ]
     )
+
+
+def test_the_4_as_are_checked_at_each_visit_of_the_opioid_therapy_and_a_lacking_visit_is_named():
+    # The March report predates the first document recording opioid therapy (April): no visit.
+    every = OPIOIDS / "norco-four-as-at-every-visit.ttl"
+    visits = sorted(str(v) for v in _derived(every).objects(None, IMR.visitDuringTherapy))
+    assert visits == [_request(every, "report-april"), _request(every, "report-june")]
+
+    path = OPIOIDS / "norco-one-visit-without-adverse-effects.ttl"
+    result = kg.evaluate(path).request(_request(path))
+    [four_as] = [c for c in result.criteria if c.iri.endswith("cpmtg-2009-opioids-four-as")]
+    assert four_as.status == "not_met"
+    adverse = find_condition(
+        four_as.conditions,
+        "https://w3id.org/imr-kg/criterion/cpmtg-2009-opioids-four-as-adverse-effects",
+    )
+    assert adverse.status == "not_documented"
+    assert adverse.fact_status == "not_documented"
+    assert [(e.kind, e.document, e.document_type, e.date, e.text) for e in adverse.evidence] == [
+        (
+            "visit",
+            _request(path, "report-april"),
+            "progress report",
+            "2014-04-07",
+            "adverse side effects of the opioid assessed: not recorded at this visit",
+        )
+    ]
+
+
+def test_a_trial_start_gets_the_initiation_criterion_and_not_the_on_going_ones():
+    path = OPIOIDS / "norco-trial-after-nsaids-with-baseline-and-goals.ttl"
+    result = kg.evaluate(path).request(_request(path))
+    assert {c.iri.rsplit("/", 1)[1]: (c.status, c.provision.pages) for c in result.criteria} == {
+        "cpmtg-2009-opioids-dose-ceiling": ("met", "86"),
+        "cpmtg-2009-opioids-trial-initiation": ("met", "76-77"),
+    }
+    ongoing = OPIOIDS / "norco-four-as-documented.ttl"
+    applied = {
+        c.iri.rsplit("/", 1)[1] for c in kg.evaluate(ongoing).request(_request(ongoing)).criteria
+    }
+    assert "cpmtg-2009-opioids-trial-initiation" not in applied
+    assert "cpmtg-2009-opioids-four-as" in applied

@@ -100,15 +100,47 @@ def test_coverage_lists_the_new_categories():
         )
     }
     assert counts == {
-        "medications": 12,
+        "medications": 14,
         "laboratory testing": 1,
-        "durable medical equipment": 1,
-        "chronic pain programmes": 3,
-        "behavioural and psychological treatment": 2,
+        "durable medical equipment": 2,
+        "chronic pain programmes": 4,
+        "behavioural and psychological treatment": 3,
         "home health services": 1,
         "surgery and surgical referral": 1,
     }
     assert {c.verification for name in counts for c in matrix[name].criteria} == {"INF"}
+    # The criteria-gap criteria (issue 5) are listed with their provisions.
+    listed = {(c.criterion, c.citation) for name in counts for c in matrix[name].criteria}
+    cpmtg = "MTUS Chronic Pain Medical Treatment Guidelines (2009), "
+    assert {
+        (
+            "An opioid trial starts after non-opioid analgesics, with baseline pain, function "
+            "and goals documented",
+            cpmtg + "Opioids, steps to take before a therapeutic trial, pp. 76-77",
+        ),
+        (
+            "Topical NSAID is a short course for osteoarthritis or tendinitis of a joint "
+            "amenable to topical treatment",
+            cpmtg + "Topical analgesics, pp. 111-113",
+        ),
+        (
+            "Ongoing opioid management documents the 4 A's at each visit",
+            cpmtg + "Opioids, on-going management, p. 78",
+        ),
+        (
+            "TENS unit is a 2-lead unit, or a 4-lead unit with a documented justification",
+            cpmtg + "TENS, chronic pain (transcutaneous electrical nerve stimulation), pp. 114-116",
+        ),
+        (
+            "Psychotherapy fits the time windows: a 2-week trial, at most 5-6 weeks with "
+            "improvement",
+            cpmtg + "Behavioral interventions, p. 23",
+        ),
+        (
+            "A programme to avoid optional surgery is a trial of up to 10 visits",
+            cpmtg + "Chronic pain programs (functional restoration programs), pp. 30-34",
+        ),
+    } <= listed
     assert matrix["medications"].uncovered_services == [
         "anticonvulsants (antiepilepsy drugs)",
         "local anaesthetics",

@@ -146,6 +146,7 @@ def test_functional_improvement_has_one_shared_definition():
         assert kg.namespaces.GL["ccr-9792-20-f"] in cited, criterion
     assert sorted(str(c).removeprefix(CR) for c in criteria) == [
         "cpmtg-2009-cbt-initial-trial",
+        "cpmtg-2009-cbt-period",
         "cpmtg-2009-esi-repeat",
         "cpmtg-2009-frp-two-week-gains",
         "cpmtg-2009-manual-therapy-trial",
