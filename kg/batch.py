@@ -14,11 +14,8 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from rdflib import Graph, URIRef
-from rdflib.namespace import PROV, RDF, SH
+from rdflib import URIRef
 
-from kg.model import Evaluation
-from kg.namespaces import IMR
 from kg.store import Progress, Store, StoredCase
 
 CHUNK = 50  # cases screened together by one worker (one pySHACL run)
@@ -72,27 +69,17 @@ class _Worker:
         self.evaluator = CaseEvaluator(catalogue, self.engine, validator)
 
     def run(self, jobs: list[tuple[str, str, bytes]]) -> list[CaseResult]:
-        """Screen a chunk of cases together (CaseEvaluator.run_many)."""
-        ntriples = b"".join(data for _, _, data in jobs)
-        graph = Graph(bind_namespaces="none").parse(data=ntriples, format="nt")
-        view = self.engine.view(graph, ntriples)
+        """Screen a chunk of cases together (CaseEvaluator.screen_many)."""
+        view = self.engine.view(None, b"".join(data for _, _, data in jobs))
         cases = [(URIRef(case), source) for case, source, _ in jobs]
-        return [_result(e) for e in self.evaluator.run_many(cases, graph, view)]
-
-
-def _result(evaluation: Evaluation) -> CaseResult:
-    out = Graph(bind_namespaces="none")
-    out += evaluation.verdict_graph
-    if evaluation.report is not None:
-        out += evaluation.report
-        run = next(out.subjects(RDF.type, IMR.Screening))
-        for report in evaluation.report.subjects(RDF.type, SH.ValidationReport):
-            out.add((run, PROV.generated, report))
-    return CaseResult(
-        case=evaluation.case,
-        ntriples=out.serialize(format="nt", encoding="utf-8").decode("utf-8"),
-        verdicts=[(r.verdict, r.agrees_with_imr) for r in evaluation.requests],
-    )
+        return [
+            CaseResult(
+                case=s.evaluation.case,
+                ntriples=s.verdicts + s.report + s.generated,
+                verdicts=[(r.verdict, r.agrees_with_imr) for r in s.evaluation.requests],
+            )
+            for s in self.evaluator.screen_many(cases, view)
+        ]
 
 
 def _init_worker(shacl: str) -> None:

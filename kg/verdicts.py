@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, XSD
 
-from kg.namespaces import IMR, RUN, bind_prefixes
+from kg.namespaces import IMR, RUN
+from kg.ntriples import lines
 
 if TYPE_CHECKING:
     from kg.model import ConditionResult, Evaluation
@@ -24,8 +25,19 @@ STATUS_VALUES = {"met": IMR.Met, "not_met": IMR.NotMet, "not_documented": IMR.No
 
 
 def verdict_graph(evaluation: Evaluation) -> Graph:
-    graph = Graph()
-    bind_prefixes(graph)
+    graph = Graph(bind_namespaces="none")
+    for triple in verdict_triples(evaluation):
+        graph.add(triple)
+    return graph
+
+
+def verdict_ntriples(evaluation: Evaluation) -> str:
+    """The verdict graph's triples as N-Triples (the batch path writes these to the store)."""
+    return lines(verdict_triples(evaluation))
+
+
+def verdict_triples(evaluation: Evaluation) -> list[tuple]:
+    graph = _Triples()
     key = hashlib.sha256(f"{evaluation.case}\0{evaluation.knowledge_version}".encode()).hexdigest()
     run = RUN[f"{key[:16]}"]
     graph.add((run, RDF.type, IMR.Screening))
@@ -56,7 +68,14 @@ def verdict_graph(evaluation: Evaluation) -> Graph:
     return graph
 
 
-def _add_condition(graph: Graph, parent, condition: ConditionResult) -> None:
+class _Triples(list):
+    """A list of triples with Graph's `add`, so the builders read as graph code."""
+
+    def add(self, triple: tuple) -> None:
+        self.append(triple)
+
+
+def _add_condition(graph: _Triples, parent, condition: ConditionResult) -> None:
     node = BNode()
     graph.add((parent, IMR.hasConditionAssessment, node))
     graph.add((node, RDF.type, IMR.ConditionAssessment))
