@@ -37,7 +37,7 @@ from kg.model import (
     RequestResult,
 )
 from kg.namespaces import IMR, bind_prefixes
-from kg.ntriples import line, lines
+from kg.ntriples import fresh_bnode, line, lines
 from kg.oxquery import to_rdflib
 from kg.queries import rows
 from kg.shape_text import describe
@@ -233,6 +233,7 @@ class CaseEvaluator:
         gaps = _by_case(view.rows("documentation-gaps"))
         decisions = _by_case(view.rows("request-decisions"))
         lookup = view.lookup()
+        version = self.catalogue.knowledge.version
         screened = []
         for case, source in cases:
             facts = CaseFacts(findings.get(case, []), gaps.get(case, []), lookup)
@@ -240,14 +241,14 @@ class CaseEvaluator:
             evaluation = Evaluation(
                 case=str(case),
                 source=source,
-                knowledge_version=self.catalogue.knowledge.version,
+                knowledge_version=version,
                 requests=[
                     self._request_result(row, governing.get(row["request"], []), failures, facts)
                     for row in rows_of_case
                 ],
             )
             verdicts = verdict_triples(evaluation)
-            report_node = BNode()
+            report_node = fresh_bnode()
             screened.append(
                 Screened(
                     evaluation=evaluation,

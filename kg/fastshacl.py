@@ -18,7 +18,7 @@ from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
 from kg.errors import InputError
-from kg.ntriples import line, lines
+from kg.ntriples import fresh_bnode, line, lines
 
 ENGINES = ("pyshacl", "rudof")
 
@@ -58,7 +58,7 @@ class RudofReport:
         self.failures: dict[tuple[Node, Node], list[tuple[Node, Node | None]]] = defaultdict(list)
         self.by_focus: dict[Node, list[tuple[BNode, str]]] = defaultdict(list)
         for entry in outcome.violations:
-            result = BNode()
+            result = fresh_bnode()
             focus, shape = _term(entry.focus_node), _term(entry.source_shape)
             value = URIRef(entry.value) if entry.value and _is_iri(entry.value) else None
             component = URIRef(entry.constraint_component)

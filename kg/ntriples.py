@@ -3,10 +3,22 @@ rdflib Graph per case only to serialise it cost more than screening the case."""
 
 from __future__ import annotations
 
+import itertools
+import secrets
 from collections.abc import Iterable
 
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
+
+_PREFIX = f"b{secrets.token_hex(8)}x"  # unique to this process
+_COUNTER = itertools.count()
+
+
+def fresh_bnode() -> BNode:
+    """A new blank node, without rdflib's uuid4 per node (which cost more than the triples);
+    the random per-process prefix keeps labels distinct across workers in one store."""
+    return BNode(f"{_PREFIX}{next(_COUNTER)}")
+
 
 _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 

@@ -95,7 +95,7 @@ class OxigraphCaseView:
         return ox.serialize((q.triple for q in quads), format=ox.RdfFormat.N_TRIPLES) or b""
 
     def lookup(self) -> CaseLookup:
-        return CaseLookup(self.store)
+        return CaseLookup(self.store, self._terms)
 
     def rows(self, name: str) -> list[dict]:
         solutions = self.store.query(query_text(name), default_graph=[KNOWLEDGE_GRAPH, CASE_GRAPH])
@@ -118,21 +118,30 @@ class OxigraphCaseView:
 class CaseLookup:
     """Graph.objects / Graph.value over the case graph of a view, in rdflib terms."""
 
-    def __init__(self, store: ox.Store) -> None:
+    def __init__(self, store: ox.Store, terms: dict) -> None:
         self.store = store
+        self.terms = terms
 
     def objects(self, subject: Node, predicate: Node) -> list[Node]:
-        if not isinstance(subject, URIRef | BNode) or not isinstance(predicate, URIRef):
-            return []
-        quads = self.store.quads_for_pattern(
-            to_oxigraph(subject), ox.NamedNode(predicate), None, CASE_GRAPH
-        )
-        return [to_rdflib(q.object) for q in quads]
+        return [self._rdflib(q.object) for q in self._quads(subject, predicate)]
 
     def value(self, subject: Node | None, predicate: Node) -> Node | None:
-        if subject is None:
-            return None
-        return next(iter(self.objects(subject, predicate)), None)
+        for quad in self._quads(subject, predicate):
+            return self._rdflib(quad.object)
+        return None
+
+    def _quads(self, subject, predicate):
+        if not isinstance(subject, URIRef | BNode) or not isinstance(predicate, URIRef):
+            return ()
+        return self.store.quads_for_pattern(
+            to_oxigraph(subject), ox.NamedNode(predicate), None, CASE_GRAPH
+        )
+
+    def _rdflib(self, term) -> Node:
+        node = self.terms.get(term)
+        if node is None:
+            node = self.terms[term] = to_rdflib(term)
+        return node
 
 
 def to_oxigraph(term: URIRef | BNode):

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, XSD
 
 from kg.namespaces import IMR, RUN
-from kg.ntriples import lines
+from kg.ntriples import fresh_bnode, lines
 
 if TYPE_CHECKING:
     from kg.model import ConditionResult, Evaluation
@@ -36,33 +37,57 @@ def verdict_ntriples(evaluation: Evaluation) -> str:
     return lines(verdict_triples(evaluation))
 
 
+# Terms built once: a Namespace attribute builds a new URIRef at every access.
+_IMR_ConditionAssessment = IMR.ConditionAssessment
+_IMR_CriterionAssessment = IMR.CriterionAssessment
+_IMR_Screening = IMR.Screening
+_IMR_Verdict = IMR.Verdict
+_IMR_agreesWithIMR = IMR.agreesWithIMR
+_IMR_assessedCondition = IMR.assessedCondition
+_IMR_assessedCriterion = IMR.assessedCriterion
+_IMR_assessmentStatus = IMR.assessmentStatus
+_IMR_evidence = IMR.evidence
+_IMR_hasConditionAssessment = IMR.hasConditionAssessment
+_IMR_hasCriterionAssessment = IMR.hasCriterionAssessment
+_IMR_knowledgeVersion = IMR.knowledgeVersion
+_IMR_searchTier = IMR.searchTier
+_IMR_verdictFor = IMR.verdictFor
+_IMR_verdictReason = IMR.verdictReason
+_IMR_verdictValue = IMR.verdictValue
+_PROV_endedAtTime = PROV.endedAtTime
+_PROV_used = PROV.used
+_PROV_wasGeneratedBy = PROV.wasGeneratedBy
+_RDF_type = RDF.type
+_RDFS_label = RDFS.label
+
+
 def verdict_triples(evaluation: Evaluation) -> list[tuple]:
     graph = _Triples()
     key = hashlib.sha256(f"{evaluation.case}\0{evaluation.knowledge_version}".encode()).hexdigest()
     run = RUN[f"{key[:16]}"]
-    graph.add((run, RDF.type, IMR.Screening))
-    graph.add((run, IMR.knowledgeVersion, Literal(evaluation.knowledge_version)))
+    graph.add((run, _RDF_type, _IMR_Screening))
+    graph.add((run, _IMR_knowledgeVersion, Literal(evaluation.knowledge_version)))
     graph.add(
-        (run, PROV.endedAtTime, Literal(datetime.now(UTC).isoformat(), datatype=XSD.dateTime))
+        (run, _PROV_endedAtTime, Literal(datetime.now(UTC).isoformat(), datatype=XSD.dateTime))
     )
     if evaluation.case:
-        graph.add((run, PROV.used, URIRef(evaluation.case)))
+        graph.add((run, _PROV_used, URIRef(evaluation.case)))
     for request in evaluation.requests:
         verdict = RUN[f"{key[:16]}/verdict/{_local(request.iri)}"]
-        graph.add((verdict, RDF.type, IMR.Verdict))
-        graph.add((verdict, PROV.wasGeneratedBy, run))
-        graph.add((verdict, IMR.verdictFor, URIRef(request.iri)))
-        graph.add((verdict, IMR.verdictValue, VERDICT_VALUES[request.verdict]))
-        graph.add((verdict, IMR.verdictReason, Literal(request.reason)))
+        graph.add((verdict, _RDF_type, _IMR_Verdict))
+        graph.add((verdict, _PROV_wasGeneratedBy, run))
+        graph.add((verdict, _IMR_verdictFor, URIRef(request.iri)))
+        graph.add((verdict, _IMR_verdictValue, VERDICT_VALUES[request.verdict]))
+        graph.add((verdict, _IMR_verdictReason, _text(request.reason)))
         if request.agrees_with_imr is not None:
-            graph.add((verdict, IMR.agreesWithIMR, Literal(request.agrees_with_imr)))
+            graph.add((verdict, _IMR_agreesWithIMR, Literal(request.agrees_with_imr)))
         for criterion in request.criteria:
-            assessment = BNode()
-            graph.add((verdict, IMR.hasCriterionAssessment, assessment))
-            graph.add((assessment, RDF.type, IMR.CriterionAssessment))
-            graph.add((assessment, IMR.assessedCriterion, URIRef(criterion.iri)))
-            graph.add((assessment, IMR.assessmentStatus, STATUS_VALUES[criterion.status]))
-            graph.add((assessment, IMR.searchTier, Literal(criterion.search_tier)))
+            assessment = fresh_bnode()
+            graph.add((verdict, _IMR_hasCriterionAssessment, assessment))
+            graph.add((assessment, _RDF_type, _IMR_CriterionAssessment))
+            graph.add((assessment, _IMR_assessedCriterion, URIRef(criterion.iri)))
+            graph.add((assessment, _IMR_assessmentStatus, STATUS_VALUES[criterion.status]))
+            graph.add((assessment, _IMR_searchTier, _text(criterion.search_tier)))
             for condition in criterion.conditions:
                 _add_condition(graph, assessment, condition)
     return graph
@@ -76,19 +101,25 @@ class _Triples(list):
 
 
 def _add_condition(graph: _Triples, parent, condition: ConditionResult) -> None:
-    node = BNode()
-    graph.add((parent, IMR.hasConditionAssessment, node))
-    graph.add((node, RDF.type, IMR.ConditionAssessment))
-    graph.add((node, IMR.assessmentStatus, STATUS_VALUES[condition.status]))
-    graph.add((node, RDFS.label, Literal(condition.label)))
+    node = fresh_bnode()
+    graph.add((parent, _IMR_hasConditionAssessment, node))
+    graph.add((node, _RDF_type, _IMR_ConditionAssessment))
+    graph.add((node, _IMR_assessmentStatus, STATUS_VALUES[condition.status]))
+    graph.add((node, _RDFS_label, _text(condition.label)))
     if condition.iri and condition.combination is None:
-        graph.add((node, IMR.assessedCondition, URIRef(condition.iri)))
+        graph.add((node, _IMR_assessedCondition, URIRef(condition.iri)))
     for evidence in condition.evidence:
         if evidence.node:
-            graph.add((node, IMR.evidence, URIRef(evidence.node)))
+            graph.add((node, _IMR_evidence, URIRef(evidence.node)))
     for member in condition.conditions:
         _add_condition(graph, node, member)
 
 
 def _local(iri: str) -> str:
     return hashlib.sha256(iri.encode()).hexdigest()[:12]
+
+
+@lru_cache(maxsize=4096)
+def _text(text: str) -> Literal:
+    """Labels, tiers and reasons repeat across thousands of verdicts: one Literal each."""
+    return Literal(text)
