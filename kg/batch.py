@@ -18,7 +18,10 @@ from rdflib import URIRef
 
 from kg.store import Progress, Store, StoredCase
 
-CHUNK = 50  # cases screened together by one worker (one pySHACL run)
+# Cases screened together by one worker (one SHACL run, each query once): every chunk pays a
+# fixed cost (the knowledge loaded into Oxigraph, pyrudof's read_data, the queries' plans),
+# so chunks are large, but no larger than keeps every worker busy with a few chunks.
+CHUNK = 400
 CHUNKS_PER_WORKER = 4  # chunks in flight per worker
 
 _worker: _Worker | None = None
@@ -92,9 +95,16 @@ def _run_in_worker(jobs: list[tuple[str, str, bytes]]) -> list[CaseResult]:
     return _worker.run(jobs)
 
 
-def _chunks(store: Store, pending: list[StoredCase]) -> Iterator[list[tuple[str, str, bytes]]]:
-    """Chunks of CHUNK cases, read from the store as they are needed."""
-    for window in _windows(pending, CHUNK):
+def chunk_size(pending: int, workers: int) -> int:
+    """CHUNK, or less so that each worker gets at least two chunks."""
+    return max(1, min(CHUNK, -(-pending // (2 * max(workers, 1)))))
+
+
+def _chunks(
+    store: Store, pending: list[StoredCase], size: int
+) -> Iterator[list[tuple[str, str, bytes]]]:
+    """Chunks of `size` cases, read from the store as they are needed."""
+    for window in _windows(pending, size):
         yield [(s.case, s.source, store.case_ntriples(s.graph)) for s in window]
 
 
@@ -120,9 +130,10 @@ def evaluate_store(
     pending = list(store.cases(pending_for=version))
     if started is not None:
         started(len(pending))
+    size = chunk_size(len(pending), workers)
     if workers <= 1:
         worker = _Worker(shacl)
-        for number, chunk in enumerate(_chunks(store, pending), start=1):
+        for number, chunk in enumerate(_chunks(store, pending, size), start=1):
             _collect(store, worker.run(chunk), summary, version, progress)
             if number % CHUNKS_PER_WORKER == 0:
                 store.oxigraph.flush()
@@ -131,8 +142,8 @@ def evaluate_store(
         with context.Pool(workers, initializer=_init_worker, initargs=(shacl,)) as pool:
             # A bounded window of chunks at a time: Pool.imap would read the whole corpus
             # into its task queue up front.
-            for window in _windows(pending, CHUNK * CHUNKS_PER_WORKER * workers):
-                for results in pool.imap(_run_in_worker, _chunks(store, window)):
+            for window in _windows(pending, size * CHUNKS_PER_WORKER * workers):
+                for results in pool.imap(_run_in_worker, _chunks(store, window, size)):
                     _collect(store, results, summary, version, progress)
                 # RocksDB holds written data in memtables until flushed: flushing each
                 # window keeps the writer's memory flat however large the store grows.
