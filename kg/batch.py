@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from rdflib import URIRef
 
-from kg.store import Progress, Store, StoredCase
+from kg.store import FLUSH_EVERY, Progress, Store, StoredCase
 
 # Cases screened together by one worker (one SHACL run, each query once): every chunk pays a
 # fixed cost (the knowledge loaded into Oxigraph, pyrudof's read_data, the queries' plans),
@@ -131,12 +131,22 @@ def evaluate_store(
     if started is not None:
         started(len(pending))
     size = chunk_size(len(pending), workers)
+    # RocksDB holds written data in memtables until flushed: flushing every FLUSH_EVERY cases
+    # written keeps the writer's memory flat however large the store and the chunks grow.
+    unflushed = 0
+
+    def collect(results: list[CaseResult]) -> None:
+        nonlocal unflushed
+        _collect(store, results, summary, version, progress)
+        unflushed += len(results)
+        if unflushed >= FLUSH_EVERY:
+            store.oxigraph.flush()
+            unflushed = 0
+
     if workers <= 1:
         worker = _Worker(shacl)
-        for number, chunk in enumerate(_chunks(store, pending, size), start=1):
-            _collect(store, worker.run(chunk), summary, version, progress)
-            if number % CHUNKS_PER_WORKER == 0:
-                store.oxigraph.flush()
+        for chunk in _chunks(store, pending, size):
+            collect(worker.run(chunk))
     else:
         context = multiprocessing.get_context("spawn")
         with context.Pool(workers, initializer=_init_worker, initargs=(shacl,)) as pool:
@@ -144,10 +154,8 @@ def evaluate_store(
             # into its task queue up front.
             for window in _windows(pending, size * CHUNKS_PER_WORKER * workers):
                 for results in pool.imap(_run_in_worker, _chunks(store, window, size)):
-                    _collect(store, results, summary, version, progress)
-                # RocksDB holds written data in memtables until flushed: flushing each
-                # window keeps the writer's memory flat however large the store grows.
-                store.oxigraph.flush()
+                    collect(results)
+    store.oxigraph.flush()
     store.drop_stale_verdicts(version)
     summary.seconds = time.perf_counter() - start
     return summary
