@@ -48,7 +48,12 @@ def load_templates() -> list[Template]:
         graph = Graph().parse(path)
         graph.remove((None, URIRef("https://w3id.org/imr-kg/test#kind"), None))
         test = "https://w3id.org/imr-kg/test#"
-        triples = [t for t in graph if not any(str(x).startswith(test) for x in t)]
+        # Sorted: an rdflib graph iterates in an order that changes with the hash seed, and
+        # the random quantities are drawn in triple order, so unsorted runs differed.
+        triples = sorted(
+            (t for t in graph if not any(str(x).startswith(test) for x in t)),
+            key=lambda t: tuple(map(str, t)),
+        )
         [case] = list(graph.subjects(RDF.type, IMR.Case))
         prefix = str(case).rsplit("/", 1)[0] + "/"
         templates.append(

@@ -14,14 +14,14 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from rdflib import Graph, URIRef
-from rdflib.namespace import PROV, RDF, SH
+from rdflib import URIRef
 
-from kg.model import Evaluation
-from kg.namespaces import IMR
-from kg.store import Progress, Store, StoredCase
+from kg.store import FLUSH_EVERY, Progress, Store, StoredCase
 
-CHUNK = 50  # cases screened together by one worker (one pySHACL run)
+# Cases screened together by one worker (one SHACL run, each query once): every chunk pays a
+# fixed cost (the knowledge loaded into Oxigraph, pyrudof's read_data, the queries' plans),
+# so chunks are large, but no larger than keeps every worker busy with a few chunks.
+CHUNK = 400
 CHUNKS_PER_WORKER = 4  # chunks in flight per worker
 
 _worker: _Worker | None = None
@@ -72,27 +72,17 @@ class _Worker:
         self.evaluator = CaseEvaluator(catalogue, self.engine, validator)
 
     def run(self, jobs: list[tuple[str, str, bytes]]) -> list[CaseResult]:
-        """Screen a chunk of cases together (CaseEvaluator.run_many)."""
-        ntriples = b"".join(data for _, _, data in jobs)
-        graph = Graph(bind_namespaces="none").parse(data=ntriples, format="nt")
-        view = self.engine.view(graph, ntriples)
+        """Screen a chunk of cases together (CaseEvaluator.screen_many)."""
+        view = self.engine.view(None, b"".join(data for _, _, data in jobs))
         cases = [(URIRef(case), source) for case, source, _ in jobs]
-        return [_result(e) for e in self.evaluator.run_many(cases, graph, view)]
-
-
-def _result(evaluation: Evaluation) -> CaseResult:
-    out = Graph(bind_namespaces="none")
-    out += evaluation.verdict_graph
-    if evaluation.report is not None:
-        out += evaluation.report
-        run = next(out.subjects(RDF.type, IMR.Screening))
-        for report in evaluation.report.subjects(RDF.type, SH.ValidationReport):
-            out.add((run, PROV.generated, report))
-    return CaseResult(
-        case=evaluation.case,
-        ntriples=out.serialize(format="nt", encoding="utf-8").decode("utf-8"),
-        verdicts=[(r.verdict, r.agrees_with_imr) for r in evaluation.requests],
-    )
+        return [
+            CaseResult(
+                case=s.evaluation.case,
+                ntriples=s.verdicts + s.report + s.generated,
+                verdicts=[(r.verdict, r.agrees_with_imr) for r in s.evaluation.requests],
+            )
+            for s in self.evaluator.screen_many(cases, view)
+        ]
 
 
 def _init_worker(shacl: str) -> None:
@@ -105,9 +95,16 @@ def _run_in_worker(jobs: list[tuple[str, str, bytes]]) -> list[CaseResult]:
     return _worker.run(jobs)
 
 
-def _chunks(store: Store, pending: list[StoredCase]) -> Iterator[list[tuple[str, str, bytes]]]:
-    """Chunks of CHUNK cases, read from the store as they are needed."""
-    for window in _windows(pending, CHUNK):
+def chunk_size(pending: int, workers: int) -> int:
+    """CHUNK, or less so that each worker gets at least two chunks."""
+    return max(1, min(CHUNK, -(-pending // (2 * max(workers, 1)))))
+
+
+def _chunks(
+    store: Store, pending: list[StoredCase], size: int
+) -> Iterator[list[tuple[str, str, bytes]]]:
+    """Chunks of `size` cases, read from the store as they are needed."""
+    for window in _windows(pending, size):
         yield [(s.case, s.source, store.case_ntriples(s.graph)) for s in window]
 
 
@@ -133,23 +130,32 @@ def evaluate_store(
     pending = list(store.cases(pending_for=version))
     if started is not None:
         started(len(pending))
+    size = chunk_size(len(pending), workers)
+    # RocksDB holds written data in memtables until flushed: flushing every FLUSH_EVERY cases
+    # written keeps the writer's memory flat however large the store and the chunks grow.
+    unflushed = 0
+
+    def collect(results: list[CaseResult]) -> None:
+        nonlocal unflushed
+        _collect(store, results, summary, version, progress)
+        unflushed += len(results)
+        if unflushed >= FLUSH_EVERY:
+            store.oxigraph.flush()
+            unflushed = 0
+
     if workers <= 1:
         worker = _Worker(shacl)
-        for number, chunk in enumerate(_chunks(store, pending), start=1):
-            _collect(store, worker.run(chunk), summary, version, progress)
-            if number % CHUNKS_PER_WORKER == 0:
-                store.oxigraph.flush()
+        for chunk in _chunks(store, pending, size):
+            collect(worker.run(chunk))
     else:
         context = multiprocessing.get_context("spawn")
         with context.Pool(workers, initializer=_init_worker, initargs=(shacl,)) as pool:
             # A bounded window of chunks at a time: Pool.imap would read the whole corpus
             # into its task queue up front.
-            for window in _windows(pending, CHUNK * CHUNKS_PER_WORKER * workers):
-                for results in pool.imap(_run_in_worker, _chunks(store, window)):
-                    _collect(store, results, summary, version, progress)
-                # RocksDB holds written data in memtables until flushed: flushing each
-                # window keeps the writer's memory flat however large the store grows.
-                store.oxigraph.flush()
+            for window in _windows(pending, size * CHUNKS_PER_WORKER * workers):
+                for results in pool.imap(_run_in_worker, _chunks(store, window, size)):
+                    collect(results)
+    store.oxigraph.flush()
     store.drop_stale_verdicts(version)
     summary.seconds = time.perf_counter() - start
     return summary

@@ -65,6 +65,8 @@ class Catalogue:
 
     def __init__(self, knowledge: Knowledge) -> None:
         self.knowledge = knowledge
+        self._labels: dict[Node, str] = {}
+        self._caveats: dict[Node, list[Caveat]] = {}
         self.graph = knowledge.ontology
         self.shapes = knowledge.shapes
         self.logic = {
@@ -85,8 +87,17 @@ class Catalogue:
         self._union_lock = threading.Lock()
 
     def label(self, node: Node | None) -> str:
+        """The node's skos:prefLabel or rdfs:label (memoised: the knowledge does not change
+        under a catalogue, and explanations ask for the same few labels thousands of times)."""
         if node is None:
             return ""
+        try:
+            return self._labels[node]
+        except KeyError:
+            text = self._labels[node] = self._label(node)
+            return text
+
+    def _label(self, node: Node) -> str:
         for graph in (self.graph, self.shapes):
             for predicate in (SKOS.prefLabel, RDFS.label):
                 value = graph.value(node, predicate)
@@ -120,6 +131,11 @@ class Catalogue:
         """The legal caveats (imr:legalCaveat) recorded on a provision, criterion or condition."""
         if node is None:
             return []
+        if node not in self._caveats:
+            self._caveats[node] = self._find_caveats(node)
+        return list(self._caveats[node])
+
+    def _find_caveats(self, node: Node) -> list[Caveat]:
         found = []
         for caveat in sorted(self.graph.objects(node, IMR.legalCaveat), key=str):
             status = self.graph.value(caveat, IMR.verificationStatus)

@@ -17,11 +17,12 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
+import pyoxigraph as ox
 from pyshacl import validate
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF, SH, XSD
+from rdflib.namespace import PROV, RDF, SH, XSD
 from rdflib.term import Node
 
 from kg.caseio import CaseSource, load_case
@@ -36,9 +37,11 @@ from kg.model import (
     RequestResult,
 )
 from kg.namespaces import IMR, bind_prefixes
+from kg.ntriples import fresh_bnode, line, lines
+from kg.oxquery import to_rdflib
 from kg.queries import rows
 from kg.shape_text import describe
-from kg.verdicts import verdict_graph
+from kg.verdicts import verdict_graph, verdict_triples
 
 MTUS_TIER = "MTUS"
 NON_MTUS_TIER = "non-MTUS (MTUS has no criterion in force for this request)"
@@ -75,6 +78,47 @@ class CaseView(Protocol):
         ...
 
 
+class Lookup(Protocol):
+    """Values of a subject's property in the screened cases (rdflib terms)."""
+
+    def objects(self, subject: Node, predicate: Node) -> list[Node]: ...
+
+    def value(self, subject: Node | None, predicate: Node) -> Node | None: ...
+
+
+class BatchView(CaseView, Protocol):
+    """A view of many cases (kg.oxquery.OxigraphCaseView) as CaseEvaluator.screen_many uses
+    it: derivations kept in place, the cases (with them) as N-Triples, values looked up."""
+
+    def derive_in_place(self) -> None: ...
+
+    def derived(self) -> Graph: ...
+
+    def ntriples(self) -> bytes: ...
+
+    def lookup(self) -> Lookup: ...
+
+
+class ReportShares(Protocol):
+    """A validation report over many cases: failures by (focus node, source shape) and each
+    case's share as N-Triples (kg.fastshacl.RudofReport, or a pySHACL report graph's)."""
+
+    failures: dict[tuple[Node, Node], list[tuple[Node, Node | None]]]
+
+    def ntriples(self, node: BNode, focus_nodes: list[Node]) -> str: ...
+
+
+class Screened(NamedTuple):
+    """One case screened in a batch: the Evaluation (without its graphs), its verdict triples
+    and its share of the validation report as N-Triples, and the triple linking the screening
+    run to that report."""
+
+    evaluation: Evaluation
+    verdicts: str
+    report: str
+    generated: str
+
+
 class QueryEngine(Protocol):
     def view(self, case: Graph) -> CaseView: ...
 
@@ -109,6 +153,7 @@ class CaseEvaluator:
         self.catalogue = catalogue
         self.engine = engine
         self.validator = validator
+        self._words: dict[tuple[str, Node], str] = {}  # requirement wording, per shape
 
     def run(self, case: Graph, source: str, view: CaseView | None = None) -> Evaluation:
         if view is None and self.engine is not None:
@@ -146,49 +191,88 @@ class CaseEvaluator:
         evaluation.verdict_graph = verdict_graph(evaluation)
         return evaluation
 
-    def _note_uncovered(self, view: CaseView, governing, cases: Graph) -> None:
+    def _note_uncovered(self, view: CaseView, governing, cases: Graph | None) -> None:
         """Provisions in force without encoded criteria, for requests no criterion governs
-        (their not_covered reason names them)."""
+        (their not_covered reason names them); `cases` None: look them up in any case."""
         self._uncovered: dict[URIRef, list[dict]] = defaultdict(list)
-        if any(request not in governing for request in cases.subjects(IMR.service, None)):
+        if cases is None or any(
+            request not in governing for request in cases.subjects(IMR.service, None)
+        ):
             for row in view.rows("uncovered-provisions"):
                 self._uncovered[row["request"]].append(row)
 
     def run_many(
-        self, cases: list[tuple[URIRef, str]], graph: Graph, view: CaseView
+        self, cases: list[tuple[URIRef, str]], graph: Graph | None, view: BatchView
     ) -> list[Evaluation]:
-        """Screen several cases at once: each query once and one pySHACL validation over
-        `graph`, which holds them all (and gains the requests' target-class triples), then one
-        Evaluation per case with its own share of the validation report. Evaluation is per
-        request, so this equals run() on each case alone (tests/test_batch_parity.py)."""
-        graph += view.derive()
+        """Screen several cases at once (screen_many), each Evaluation with its verdict graph
+        and its share of the validation report parsed back from the N-Triples the store gets,
+        so this equals run() on each case alone exactly where the store's writes come from
+        (tests/test_batch_parity.py)."""
+        evaluations = []
+        for screened in self.screen_many(cases, view, graph):
+            evaluation = screened.evaluation
+            evaluation.verdict_graph = _parse(screened.verdicts)
+            evaluation.report = _parse(screened.report)
+            evaluations.append(evaluation)
+        return evaluations
+
+    def screen_many(
+        self, cases: list[tuple[URIRef, str]], view: BatchView, graph: Graph | None = None
+    ) -> list[Screened]:
+        """Screen several cases at once: each query once over `view` (Oxigraph, holding them
+        all) and one SHACL validation, then one Evaluation per case with its verdict triples
+        and its own share of the validation report as N-Triples. `graph` (an rdflib graph of
+        the same cases) saves pySHACL a parse; the rudof engine needs none. Evaluation is per
+        request, so this equals run() on each case alone."""
+        view.derive_in_place()
         governing = self._governing(view.rows("applicable-criteria"))
-        self._note_uncovered(view, governing, graph)
-        report = self._validate(graph, governing)
-        failures = _failures(report)
+        self._note_uncovered(view, governing, None)
+        report = self._validate_view(view, governing, graph)
+        failures = report.failures
         findings = _by_case(view.rows("case-findings"))
         gaps = _by_case(view.rows("documentation-gaps"))
         decisions = _by_case(view.rows("request-decisions"))
-        results_by_focus = _results_by_focus(report)
-        evaluations = []
+        lookup = view.lookup()
+        version = self.catalogue.knowledge.version
+        screened = []
         for case, source in cases:
-            facts = CaseFacts(findings.get(case, []), gaps.get(case, []), graph)
+            facts = CaseFacts(findings.get(case, []), gaps.get(case, []), lookup)
             rows_of_case = decisions.get(case, [])
             evaluation = Evaluation(
                 case=str(case),
                 source=source,
-                knowledge_version=self.catalogue.knowledge.version,
+                knowledge_version=version,
                 requests=[
                     self._request_result(row, governing.get(row["request"], []), failures, facts)
                     for row in rows_of_case
                 ],
-                report=_report_share(
-                    report, results_by_focus, {row["request"] for row in rows_of_case}
-                ),
             )
-            evaluation.verdict_graph = verdict_graph(evaluation)
-            evaluations.append(evaluation)
-        return evaluations
+            verdicts = verdict_triples(evaluation)
+            report_node = fresh_bnode()
+            screened.append(
+                Screened(
+                    evaluation=evaluation,
+                    verdicts=lines(verdicts),
+                    report=report.ntriples(report_node, [row["request"] for row in rows_of_case]),
+                    generated=line((verdicts[0][0], PROV.generated, report_node)),
+                )
+            )
+        return screened
+
+    def _validate_view(self, view: BatchView, governing, graph: Graph | None) -> ReportShares:
+        """The validation report of every case in `view`, requests typed as in _validate."""
+        if self.validator is not None and hasattr(self.validator, "validate_ntriples"):
+            typing = lines(
+                (request, RDF.type, candidate.target_class)
+                for request, candidates in governing.items()
+                for candidate, _tier in candidates
+            )
+            return self.validator.validate_ntriples(view.ntriples() + typing.encode("utf-8"))
+        if graph is None:
+            graph = Graph(bind_namespaces="none").parse(data=view.ntriples(), format="nt")
+        else:
+            graph += view.derived()
+        return _ReportShares(self._validate(graph, governing))
 
     def _validate(self, data: Graph, governing) -> Graph:
         """pySHACL (the engine of record) over `data`, each request typed with the target
@@ -459,6 +543,12 @@ class CaseEvaluator:
 
     def _finding_constraints(self, logic: ConditionLogic) -> str:
         """Constraints of the finding's value shape beyond concept, region and status."""
+        key = ("finding", logic.value_shape)
+        if key not in self._words:
+            self._words[key] = self._describe_finding_constraints(logic)
+        return self._words[key]
+
+    def _describe_finding_constraints(self, logic: ConditionLogic) -> str:
         shapes = self.catalogue.shapes
         parts = []
         for prop in shapes.objects(logic.value_shape, SH.property):
@@ -472,8 +562,10 @@ class CaseEvaluator:
 
     def _assess_value(self, request, logic: ConditionLogic, label, failed, facts: CaseFacts):
         values = sorted(facts.graph.objects(request, logic.path), key=str)
-        words = describe(self.catalogue.shapes, logic.shape, self.catalogue.label)
-        requirement = f"{self.catalogue.label(logic.path)} {words}".strip()
+        key = ("value", logic.shape)
+        if key not in self._words:
+            self._words[key] = describe(self.catalogue.shapes, logic.shape, self.catalogue.label)
+        requirement = f"{self.catalogue.label(logic.path)} {self._words[key]}".strip()
         if not values:
             status, fact_status = "not_documented", "not_documented"
             evidence = facts.unstated_inputs(request, logic.path, self.catalogue)
@@ -502,7 +594,9 @@ class Fact:
 class CaseFacts:
     """Findings and documentation gaps of one case, indexed by (concept, region)."""
 
-    def __init__(self, finding_rows: list[dict], gap_rows: list[dict], graph: Graph) -> None:
+    def __init__(
+        self, finding_rows: list[dict], gap_rows: list[dict], graph: Graph | Lookup
+    ) -> None:
         """Rows of queries/case-findings.rq and documentation-gaps.rq for one case; `graph`
         holds the case (and may hold others) for looking up request values."""
         self.graph = graph
@@ -610,38 +704,45 @@ def _by_case(rows: list[dict]) -> dict[Node, list[dict]]:
     return grouped
 
 
-def _results_by_focus(report: Graph) -> dict[Node, list[Node]]:
-    by_focus: dict[Node, list[Node]] = defaultdict(list)
-    for result, focus in report.subject_objects(SH.focusNode):
-        by_focus[focus].append(result)
-    return by_focus
+class _ReportShares:
+    """Each case's share of a validation report over many cases, as N-Triples: the results
+    whose focus node is one of its requests, each with every blank node it refers to."""
+
+    def __init__(self, report: Graph) -> None:
+        self.report = report
+        self.failures = _failures(report)
+        self.by_focus: dict[Node, list[Node]] = defaultdict(list)
+        for result, focus in report.subject_objects(SH.focusNode):
+            self.by_focus[focus].append(result)
+
+    def ntriples(self, node: BNode, focus_nodes: list[Node]) -> str:
+        out = [line((node, RDF.type, SH.ValidationReport))]
+        conforms = True
+        for focus in dict.fromkeys(focus_nodes):
+            for result in self.by_focus.get(focus, []):
+                conforms = False
+                out.append(line((node, SH.result, result)))
+                self._describe(result, out, set())
+        out.append(line((node, SH.conforms, Literal(conforms))))
+        return "".join(dict.fromkeys(out))
+
+    def _describe(self, node: Node, out: list[str], seen: set[Node]) -> None:
+        for predicate, value in self.report.predicate_objects(node):
+            out.append(line((node, predicate, value)))
+            if isinstance(value, BNode) and value not in seen:
+                seen.add(value)
+                self._describe(value, out, seen)
 
 
-def _report_share(
-    report: Graph, results_by_focus: dict[Node, list[Node]], focus_nodes: set[Node]
-) -> Graph:
-    """A validation report holding the results of `report` whose focus node is one of
-    `focus_nodes` (each result with every blank node it refers to)."""
-    share = Graph()
-    bind_prefixes(share)
-    node = BNode()
-    share.add((node, RDF.type, SH.ValidationReport))
-    conforms = True
-    for focus in focus_nodes:
-        for result in results_by_focus.get(focus, []):
-            conforms = False
-            share.add((node, SH.result, result))
-            _copy_description(report, result, share, set())
-    share.add((node, SH.conforms, Literal(conforms)))
-    return share
-
-
-def _copy_description(source: Graph, node: Node, target: Graph, seen: set[Node]) -> None:
-    for predicate, value in source.predicate_objects(node):
-        target.add((node, predicate, value))
-        if isinstance(value, BNode) and value not in seen:
-            seen.add(value)
-            _copy_description(source, value, target, seen)
+def _parse(ntriples: str) -> Graph:
+    """A graph of N-Triples, blank nodes keeping their labels (as the store keeps them): a
+    report's blank-node paths are the shapes graph's own nodes."""
+    graph = Graph(bind_namespaces="none")
+    for triple in ox.parse(ntriples.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES):
+        graph.add(
+            (to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object))
+        )
+    return graph
 
 
 def _failures(report: Graph) -> dict[tuple[Node, Node], list[tuple[Node, Node | None]]]:

@@ -48,7 +48,7 @@ class OxigraphEngine:
             graph_to_ntriples(graph) for graph in (knowledge.ontology, knowledge.shapes)
         )
 
-    def view(self, case: Graph, ntriples: bytes | None = None) -> OxigraphCaseView:
+    def view(self, case: Graph | None, ntriples: bytes | None = None) -> OxigraphCaseView:
         store = ox.Store()
         store.load(self.knowledge, format=ox.RdfFormat.N_TRIPLES, to_graph=KNOWLEDGE_GRAPH)
         store.load(
@@ -62,33 +62,87 @@ class OxigraphEngine:
 class OxigraphCaseView:
     def __init__(self, store: ox.Store) -> None:
         self.store = store
+        self._derived: list[ox.Triple] = []
+        self._terms: dict = {}
 
     def derive(self) -> Graph:
         """The derivations of queries/derive/, in order, each seeing the earlier ones' triples
         (kept in the case graph of the store)."""
-        derived = Graph()
+        self.derive_in_place()
+        return self.derived()
+
+    def derive_in_place(self) -> None:
+        """Run the derivations, keeping their triples in the case graph only."""
         for text in derivation_texts():
             triples = list(self.store.query(text, default_graph=[KNOWLEDGE_GRAPH, CASE_GRAPH]))
-            for triple in triples:
-                self.store.add(ox.Quad(triple.subject, triple.predicate, triple.object, CASE_GRAPH))
-                derived.add(
-                    (
-                        to_rdflib(triple.subject),
-                        to_rdflib(triple.predicate),
-                        to_rdflib(triple.object),
-                    )
-                )
+            self.store.extend(
+                ox.Quad(t.subject, t.predicate, t.object, CASE_GRAPH) for t in triples
+            )
+            self._derived += triples
+
+    def derived(self) -> Graph:
+        """The triples derive_in_place added, as an rdflib graph."""
+        derived = Graph()
+        for triple in self._derived:
+            derived.add(
+                (to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object))
+            )
         return derived
+
+    def ntriples(self) -> bytes:
+        """The case graph (the cases and their derivations) as N-Triples."""
+        quads = self.store.quads_for_pattern(None, None, None, CASE_GRAPH)
+        return ox.serialize((q.triple for q in quads), format=ox.RdfFormat.N_TRIPLES) or b""
+
+    def lookup(self) -> CaseLookup:
+        return CaseLookup(self.store, self._terms)
 
     def rows(self, name: str) -> list[dict]:
         solutions = self.store.query(query_text(name), default_graph=[KNOWLEDGE_GRAPH, CASE_GRAPH])
         names = [v.value for v in solutions.variables]
+        terms = self._terms  # rows repeat the same criteria, shapes and concepts
         result = []
         for solution in solutions:
             row = {}
             for var in names:
                 value = solution[var]
                 if value is not None:
-                    row[var] = to_rdflib(value)
+                    term = terms.get(value)
+                    if term is None:
+                        term = terms[value] = to_rdflib(value)
+                    row[var] = term
             result.append(row)
         return result
+
+
+class CaseLookup:
+    """Graph.objects / Graph.value over the case graph of a view, in rdflib terms."""
+
+    def __init__(self, store: ox.Store, terms: dict) -> None:
+        self.store = store
+        self.terms = terms
+
+    def objects(self, subject: Node, predicate: Node) -> list[Node]:
+        return [self._rdflib(q.object) for q in self._quads(subject, predicate)]
+
+    def value(self, subject: Node | None, predicate: Node) -> Node | None:
+        for quad in self._quads(subject, predicate):
+            return self._rdflib(quad.object)
+        return None
+
+    def _quads(self, subject, predicate):
+        if not isinstance(subject, URIRef | BNode) or not isinstance(predicate, URIRef):
+            return ()
+        return self.store.quads_for_pattern(
+            to_oxigraph(subject), ox.NamedNode(predicate), None, CASE_GRAPH
+        )
+
+    def _rdflib(self, term) -> Node:
+        node = self.terms.get(term)
+        if node is None:
+            node = self.terms[term] = to_rdflib(term)
+        return node
+
+
+def to_oxigraph(term: URIRef | BNode):
+    return ox.NamedNode(term) if isinstance(term, URIRef) else ox.BlankNode(term)

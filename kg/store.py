@@ -44,10 +44,6 @@ GRAPH = Namespace("https://w3id.org/imr-kg/graph/")
 STORE = Namespace("https://w3id.org/imr-kg/store#")
 META = GRAPH["meta"]
 
-_RDF_TYPE = ox.NamedNode(str(RDF.type))
-_VERDICT_GRAPH = ox.NamedNode(str(STORE.VerdictGraph))
-_STORE_CASE = ox.NamedNode(str(STORE.case))
-_KNOWLEDGE_VERSION = ox.NamedNode(str(IMR.knowledgeVersion))
 
 FLUSH_EVERY = 500  # cases loaded between flushes of RocksDB's memtables
 
@@ -334,19 +330,19 @@ class Store:
 
     def put_verdicts(self, results: list[tuple[str, str]], version: str) -> None:
         """Store (case IRI, verdict N-Triples) pairs, each in its verdict graph for `version`,
-        in one atomic transaction; older versions' graphs go in drop_stale_verdicts."""
+        in one atomic transaction (one N-Quads load: parsed by Oxigraph, not term by term in
+        Python); older versions' graphs go in drop_stale_verdicts."""
         quads = []
-        meta = ox.NamedNode(str(META))
         for case, ntriples in results:
-            graph = ox.NamedNode(verdict_graph_name(case, version))
+            graph = verdict_graph_name(case, version)
+            tail = f" <{graph}> .\n"
             quads.extend(
-                ox.Quad(t.subject, t.predicate, t.object, graph)
-                for t in ox.parse(ntriples.encode(), format=ox.RdfFormat.N_TRIPLES)
+                text.rstrip()[:-1].rstrip() + tail for text in ntriples.splitlines() if text.strip()
             )
-            quads.append(ox.Quad(graph, _RDF_TYPE, _VERDICT_GRAPH, meta))
-            quads.append(ox.Quad(graph, _STORE_CASE, ox.NamedNode(case), meta))
-            quads.append(ox.Quad(graph, _KNOWLEDGE_VERSION, ox.Literal(version), meta))
-        self.oxigraph.extend(quads)
+            quads.append(f"<{graph}> <{RDF.type}> <{STORE.VerdictGraph}> <{META}> .\n")
+            quads.append(f"<{graph}> <{STORE.case}> <{case}> <{META}> .\n")
+            quads.append(f"<{graph}> <{IMR.knowledgeVersion}> {_lit(version)} <{META}> .\n")
+        self.oxigraph.load("".join(quads).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
 
     def verdict_graphs(self, case_iri: str) -> list[tuple[str, str]]:
         """(verdict graph, knowledge version) of every verdict graph of the case."""
