@@ -21,7 +21,7 @@ from rdflib.term import Node
 from kg.knowledge import Knowledge, load_knowledge, project_root
 from kg.model import Caveat, Citation
 from kg.namespaces import IMR
-from kg.queries import rows
+from kg.oxquery import graph_rows
 
 COMBINATORS = {SH["or"]: "any_of", SH["and"]: "all_of"}
 
@@ -79,7 +79,7 @@ class Catalogue:
                 value_shape=row.get("valueShape"),
                 path=row.get("path"),
             )
-            for row in rows(self.shapes, "condition-logic")
+            for row in graph_rows(self.shapes, "condition-logic")
         }
         self.criteria = self._criteria()
         self._union: Graph | None = None
@@ -153,7 +153,7 @@ class Catalogue:
     def _criteria(self) -> dict[URIRef, CriterionInfo]:
         citations: dict[URIRef, dict[str, list[Citation]]] = {}
         texts: dict[URIRef, tuple[str, str]] = {}
-        for row in rows(self.graph, "criterion-citations"):
+        for row in graph_rows(self.graph, "criterion-citations"):
             criterion = row["criterion"]
             texts[criterion] = (str(row["criterionLabel"]), str(row.get("definition", "")))
             citation = _citation(row)

@@ -37,6 +37,35 @@ def graph_to_ntriples(graph: Graph) -> bytes:
     return graph.serialize(format="nt", encoding="utf-8")
 
 
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def graph_rows(graph: Graph, name: str) -> list[dict]:
+    """Rows of queries/<name>.rq over an rdflib graph, answered by Oxigraph: the same rows as
+    kg.queries.rows (plain strings stay plain literals) in a fraction of rdflib's time, which
+    matters for the catalogue every command and every worker builds first. Blank nodes are
+    not kept across the copy, so this serves queries whose answers are IRIs and literals."""
+    store = ox.Store()
+    store.load(graph_to_ntriples(graph), format=ox.RdfFormat.N_TRIPLES)
+    solutions = store.query(query_text(name))
+    names = [v.value for v in solutions.variables]
+    result = []
+    for solution in solutions:
+        row = {}
+        for var in names:
+            value = solution[var]
+            if value is None:
+                continue
+            if isinstance(value, ox.BlankNode):
+                raise ValueError(f"queries/{name}.rq answered a blank node; use kg.queries.rows")
+            if isinstance(value, ox.Literal) and value.datatype.value == _XSD_STRING:
+                row[var] = Literal(value.value)
+            else:
+                row[var] = to_rdflib(value)
+        result.append(row)
+    return result
+
+
 class OxigraphEngine:
     """Knowledge serialised once; `view(case)` answers queries over knowledge + that case.
 
