@@ -305,9 +305,9 @@ class CaseEvaluator:
                     mtus=bool(row["mtus"].toPython()),
                     in_force=bool(row["inForce"].toPython()),
                     statutory=bool(row["statutory"].toPython()),
-                    date=_text(row.get("date")),
-                    effective_from=_text(row.get("effectiveFrom")),
-                    effective_through=_text(row.get("effectiveThrough")),
+                    date=term_text(row.get("date")),
+                    effective_from=term_text(row.get("effectiveFrom")),
+                    effective_through=term_text(row.get("effectiveThrough")),
                 )
             )
         governing = {}
@@ -387,22 +387,24 @@ class CaseEvaluator:
                 "The documented facts meet every applicable criterion.",
             )
 
-        imr_outcome = _outcome_name(row.get("imrOutcome"))
+        imr_outcome = outcome_name(row.get("imrOutcome"))
         agrees = None
         if imr_outcome is not None and verdict != "not_covered":
             agrees = (imr_outcome == "upheld") == (verdict == "criteria_not_met")
         return RequestResult(
             iri=str(request),
-            requested_as=_text(row.get("requestedAs")),
+            requested_as=term_text(row.get("requestedAs")),
             service=service,
             body_region=regions,
-            quantity=_quantity(row),
-            request_date=_text(row.get("requestDate")),
+            quantity=quantity_text(row),
+            request_date=term_text(row.get("requestDate")),
             verdict=verdict,
             reason=reason,
             criteria=criteria,
-            ur_decision=_decision(row.get("ur"), row.get("urOutcome"), row.get("approvedQuantity")),
-            imr_decision=_decision(row.get("imr"), row.get("imrOutcome"), None),
+            ur_decision=decision_record(
+                row.get("ur"), row.get("urOutcome"), row.get("approvedQuantity")
+            ),
+            imr_decision=decision_record(row.get("imr"), row.get("imrOutcome"), None),
             imr_outcome=imr_outcome,
             agrees_with_imr=agrees,
             disputed=row.get("imr") is not None,
@@ -605,9 +607,9 @@ class CaseFacts:
             evidence = Evidence(
                 kind="finding",
                 text=str(row.get("quote", "")),
-                document=_text(row.get("document")),
-                document_type=_text(row.get("documentType")),
-                date=_text(row.get("documentDate")),
+                document=term_text(row.get("document")),
+                document_type=term_text(row.get("documentType")),
+                date=term_text(row.get("documentDate")),
                 span=_span(row),
                 node=str(row["finding"]),
             )
@@ -619,7 +621,7 @@ class CaseFacts:
             evidence = Evidence(
                 kind="documentation_gap",
                 text=str(row.get("quote", "")),
-                document=_text(row.get("notedIn")),
+                document=term_text(row.get("notedIn")),
                 span=_span(row),
                 node=str(row["gap"]),
             )
@@ -667,7 +669,7 @@ class CaseFacts:
             text=f"{concept}: not recorded at this visit",
             document=str(visit),
             document_type=catalogue.label(self.graph.value(visit, IMR.documentType)) or None,
-            date=_text(self.graph.value(visit, IMR.documentDate)),
+            date=term_text(self.graph.value(visit, IMR.documentDate)),
             node=str(visit),
         )
 
@@ -686,13 +688,13 @@ class CaseFacts:
         return Evidence(
             kind="request",
             text=text,
-            document=_text(document),
+            document=term_text(document),
             document_type=(
                 catalogue.label(self.graph.value(document, IMR.documentType)) or None
                 if document is not None
                 else None
             ),
-            date=_text(self.graph.value(request, IMR.requestDate)),
+            date=term_text(self.graph.value(request, IMR.requestDate)),
             node=str(request),
         )
 
@@ -756,23 +758,26 @@ def _failures(report: Graph) -> dict[tuple[Node, Node], list[tuple[Node, Node | 
     return failures
 
 
-def _decision(node, outcome, approved) -> DecisionRecord | None:
+def decision_record(node, outcome, approved) -> DecisionRecord | None:
+    """A recorded UR or IMR decision as the explanation (and the stored report) shows it."""
     if node is None or outcome is None:
         return None
     return DecisionRecord(
-        outcome=_outcome_name(outcome),
+        outcome=outcome_name(outcome),
         approved_quantity=int(approved) if approved is not None else None,
         iri=str(node),
     )
 
 
-def _outcome_name(outcome: Node | None) -> str | None:
+def outcome_name(outcome: Node | None) -> str | None:
+    """imr:Upheld -> "upheld": the outcome as JSON and reports name it."""
     if outcome is None:
         return None
     return str(outcome).rsplit("#", 1)[-1].lower()
 
 
-def _quantity(row: dict) -> str | None:
+def quantity_text(row: dict) -> str | None:
+    """The requested quantity as shown: "12 visits", "6-8 visits"."""
     low, high, unit = row.get("quantityMin"), row.get("quantityMax"), row.get("unit")
     if low is None and high is None:
         return None
@@ -796,7 +801,8 @@ def _span(row: dict) -> tuple[int, int] | None:
     return None
 
 
-def _text(value: Node | None) -> str | None:
+def term_text(value: Node | None) -> str | None:
+    """An RDF term as text, None kept as None."""
     if value is None:
         return None
     return str(value)

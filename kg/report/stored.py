@@ -20,7 +20,7 @@ from rdflib.term import Node
 
 from kg.catalogue import Catalogue
 from kg.errors import InputError
-from kg.evaluate import _decision, _outcome_name, _quantity, _text
+from kg.evaluate import decision_record, outcome_name, quantity_text, term_text
 from kg.model import (
     ConditionResult,
     CriterionResult,
@@ -73,16 +73,16 @@ def recorded_requests(
         result.append(
             RecordedRequest(
                 iri=str(row["request"]),
-                requested_as=_text(row.get("requestedAs")),
+                requested_as=term_text(row.get("requestedAs")),
                 service=catalogue.label(row.get("service")) or "unknown service",
                 body_region=sorted(r for r in str(row.get("regions", "")).split("|") if r),
-                quantity=_quantity(row),
-                request_date=_text(row.get("requestDate")),
-                ur_decision=_decision(
+                quantity=quantity_text(row),
+                request_date=term_text(row.get("requestDate")),
+                ur_decision=decision_record(
                     row.get("ur"), row.get("urOutcome"), row.get("approvedQuantity")
                 ),
-                imr_decision=_decision(row.get("imr"), row.get("imrOutcome"), None),
-                imr_outcome=_outcome_name(row.get("imrOutcome")),
+                imr_decision=decision_record(row.get("imr"), row.get("imrOutcome"), None),
+                imr_outcome=outcome_name(row.get("imrOutcome")),
                 disputed=row.get("imr") is not None,
             )
         )
@@ -175,7 +175,7 @@ def _conditions(graph: Graph, parent: Node, catalogue: Catalogue) -> list[Condit
                 status=STATUS_NAMES[graph.value(node, IMR.assessmentStatus)],
                 requirement=str(graph.value(node, IMR.requirement) or ""),
                 evidence=_evidence(graph, node, IMR.evidenceItem),
-                fact_status=_text(graph.value(node, IMR.factStatus)),
+                fact_status=term_text(graph.value(node, IMR.factStatus)),
                 combination=None if combination is None else str(combination),
                 conditions=_conditions(graph, node, catalogue),
                 iri=None if iri is None else str(iri),
@@ -193,11 +193,11 @@ def _evidence(graph: Graph, subject: Node, predicate: URIRef) -> list[Evidence]:
             Evidence(
                 kind=str(graph.value(item, IMR.evidenceKind)),
                 text=str(graph.value(item, IMR.evidenceText) or ""),
-                document=_text(graph.value(item, IMR.evidenceDocument)),
-                document_type=_text(graph.value(item, IMR.evidenceDocumentType)),
-                date=_text(graph.value(item, IMR.evidenceDate)),
+                document=term_text(graph.value(item, IMR.evidenceDocument)),
+                document_type=term_text(graph.value(item, IMR.evidenceDocumentType)),
+                date=term_text(graph.value(item, IMR.evidenceDate)),
                 span=None if start is None or end is None else (int(start), int(end)),
-                node=_text(graph.value(item, IMR.evidenceSource)),
+                node=term_text(graph.value(item, IMR.evidenceSource)),
             )
         )
     return result
