@@ -22,7 +22,7 @@ from typing import NamedTuple, Protocol
 import pyoxigraph as ox
 from pyshacl import validate
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import PROV, RDF, SH, XSD
+from rdflib.namespace import RDF, SH, XSD
 from rdflib.term import Node
 
 from kg.caseio import CaseSource, load_case
@@ -41,7 +41,7 @@ from kg.ntriples import fresh_bnode, line, lines
 from kg.oxquery import to_rdflib
 from kg.queries import rows
 from kg.shape_text import describe
-from kg.verdicts import verdict_graph, verdict_triples
+from kg.verdicts import generated_ntriples, verdict_graph, verdict_ntriples
 
 MTUS_TIER = "MTUS"
 NON_MTUS_TIER = "non-MTUS (MTUS has no criterion in force for this request)"
@@ -247,14 +247,13 @@ class CaseEvaluator:
                     for row in rows_of_case
                 ],
             )
-            verdicts = verdict_triples(evaluation)
             report_node = fresh_bnode()
             screened.append(
                 Screened(
                     evaluation=evaluation,
-                    verdicts=lines(verdicts),
+                    verdicts=verdict_ntriples(evaluation),
                     report=report.ntriples(report_node, [row["request"] for row in rows_of_case]),
-                    generated=line((verdicts[0][0], PROV.generated, report_node)),
+                    generated=generated_ntriples(evaluation, f"_:{report_node}"),
                 )
             )
         return screened

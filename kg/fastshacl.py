@@ -14,14 +14,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
 from kg.errors import InputError
-from kg.ntriples import fresh_bnode, line, lines
+from kg.ntriples import NamespaceText, Triples, boolean, fresh_label, iri, parse_graph, term, text
 
 ENGINES = ("pyshacl", "rudof")
+_SH = NamespaceText(SH)
+_TYPE = iri(RDF.type)
 
 
 class RudofValidator:
@@ -57,60 +59,55 @@ class RudofReport:
     def __init__(self, outcome) -> None:
         self.conforms = bool(outcome.conforms)
         self.failures: dict[tuple[Node, Node], list[tuple[Node, Node | None]]] = defaultdict(list)
-        self.by_focus: dict[Node, list[tuple[BNode, str]]] = defaultdict(list)
+        self.by_focus: dict[Node, list[tuple[str, str]]] = defaultdict(list)
         for entry in outcome.violations:
-            result = fresh_bnode()
+            result = fresh_label()
             focus, shape = _term(entry.focus_node), _term(entry.source_shape)
-            value = URIRef(entry.value) if entry.value and _is_iri(entry.value) else None
-            component = URIRef(entry.constraint_component)
-            triples = [
-                (result, RDF.type, SH.ValidationResult),
-                (result, SH.focusNode, focus),
-                (result, SH.sourceShape, shape),
-                (result, SH.sourceConstraintComponent, component),
-                (result, SH.resultSeverity, SH[str(entry.severity)]),
-                (result, SH.resultMessage, Literal(str(entry.message).strip('"'))),
-            ]
+            value = entry.value if entry.value and _is_iri(entry.value) else None
+            component = entry.constraint_component
+            out = Triples()
+            out.add(result, _TYPE, _SH.ValidationResult)
+            out.add(result, _SH.focusNode, term(focus))
+            out.add(result, _SH.sourceShape, term(shape))
+            out.add(result, _SH.sourceConstraintComponent, iri(component))
+            out.add(result, _SH.resultSeverity, iri(f"{SH}{entry.severity}"))
+            out.add(result, _SH.resultMessage, text(str(entry.message).strip('"')))
             if entry.path and _is_iri(entry.path):
-                triples.append((result, SH.resultPath, URIRef(entry.path)))
+                out.add(result, _SH.resultPath, iri(entry.path))
             if value is not None:
-                triples.append((result, SH.value, value))
-            self.failures[(focus, shape)].append((component, value))
-            self.by_focus[focus].append((result, lines(triples)))
+                out.add(result, _SH.value, iri(value))
+            self.failures[(focus, shape)].append(
+                (URIRef(component), URIRef(value) if value is not None else None)
+            )
+            self.by_focus[focus].append((result, out.ntriples()))
 
     def ntriples(self, node: BNode, focus_nodes: list[Node]) -> str:
         """A validation report `node` holding the results on `focus_nodes`."""
-        out = [line((node, RDF.type, SH.ValidationReport))]
+        report = term(node)
+        out = Triples()
+        out.add(report, _TYPE, _SH.ValidationReport)
         for focus in dict.fromkeys(focus_nodes):
-            for result, text in self.by_focus.get(focus, []):
-                out.append(line((node, SH.result, result)))
-                out.append(text)
-        out.append(line((node, SH.conforms, Literal(len(out) == 1))))
-        return "".join(out)
+            for result, triples in self.by_focus.get(focus, []):
+                out.add(report, _SH.result, result)
+                out.append(triples)
+        out.add(report, _SH.conforms, boolean(len(out) == 1))
+        return out.ntriples()
 
     def graph(self) -> Graph:
-        node = BNode()
-        text = [line((node, RDF.type, SH.ValidationReport))]
-        text.append(line((node, SH.conforms, Literal(self.conforms))))
+        report = term(BNode())
+        out = Triples()
+        out.add(report, _TYPE, _SH.ValidationReport)
+        out.add(report, _SH.conforms, boolean(self.conforms))
         for results in self.by_focus.values():
             for result, triples in results:
-                text.append(line((node, SH.result, result)))
-                text.append(triples)
-        return Graph(bind_namespaces="none").parse(
-            data="".join(text), format="nt", bnode_context=_SameLabels()
-        )
+                out.add(report, _SH.result, result)
+                out.append(triples)
+        return parse_graph(out.ntriples())
 
 
-class _SameLabels(dict):
-    """rdflib's N-Triples parser keeps each blank node's label with this as its context."""
-
-    def get(self, key, default=None):
-        return key
+def _is_iri(value: str) -> bool:
+    return "://" in value and not value.startswith(('"', "_:", "(")) and " " not in value
 
 
-def _is_iri(text: str) -> bool:
-    return "://" in text and not text.startswith(('"', "_:", "(")) and " " not in text
-
-
-def _term(text: str):
-    return BNode() if text.startswith("_:") else URIRef(text)
+def _term(value: str):
+    return BNode() if value.startswith("_:") else URIRef(value)

@@ -5,14 +5,23 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph
 from rdflib.namespace import PROV, RDF, RDFS, XSD
 
 from kg.namespaces import IMR, RUN
-from kg.ntriples import fresh_bnode, lines
+from kg.ntriples import (
+    NamespaceText,
+    Triples,
+    boolean,
+    fresh_label,
+    integer,
+    iri,
+    parse_graph,
+    text,
+    typed,
+)
 
 if TYPE_CHECKING:
     from kg.model import ConditionResult, Evaluation, Evidence
@@ -23,145 +32,121 @@ VERDICT_VALUES = {
     "not_covered": IMR.NotCovered,
 }
 STATUS_VALUES = {"met": IMR.Met, "not_met": IMR.NotMet, "not_documented": IMR.NotDocumented}
+_VERDICTS = {name: iri(value) for name, value in VERDICT_VALUES.items()}
+_STATUSES = {name: iri(value) for name, value in STATUS_VALUES.items()}
+
+# Predicates and classes as N-Triples text, written once.
+_TYPE = iri(RDF.type)
+_LABEL = iri(RDFS.label)
+_ENDED = iri(PROV.endedAtTime)
+_USED = iri(PROV.used)
+_GENERATED_BY = iri(PROV.wasGeneratedBy)
+_GENERATED = iri(PROV.generated)
+_IMR = NamespaceText(IMR)
 
 
 def verdict_graph(evaluation: Evaluation) -> Graph:
-    graph = Graph(bind_namespaces="none")
-    for triple in verdict_triples(evaluation):
-        graph.add(triple)
-    return graph
+    return parse_graph(verdict_ntriples(evaluation))
+
+
+def screening_iri(evaluation: Evaluation) -> str:
+    """The screening run's IRI: one per case and knowledge version."""
+    key = hashlib.sha256(f"{evaluation.case}\0{evaluation.knowledge_version}".encode())
+    return str(RUN[key.hexdigest()[:16]])
+
+
+def generated_ntriples(evaluation: Evaluation, report_label: str) -> str:
+    """The triple linking the screening run to its validation report (a blank node label)."""
+    return f"{iri(screening_iri(evaluation))} {_GENERATED} {report_label} .\n"
 
 
 def verdict_ntriples(evaluation: Evaluation) -> str:
-    """The verdict graph's triples as N-Triples (the batch path writes these to the store)."""
-    return lines(verdict_triples(evaluation))
-
-
-# Terms built once: a Namespace attribute builds a new URIRef at every access.
-_IMR_ConditionAssessment = IMR.ConditionAssessment
-_IMR_CriterionAssessment = IMR.CriterionAssessment
-_IMR_Screening = IMR.Screening
-_IMR_Verdict = IMR.Verdict
-_IMR_agreesWithIMR = IMR.agreesWithIMR
-_IMR_assessedCondition = IMR.assessedCondition
-_IMR_assessedCriterion = IMR.assessedCriterion
-_IMR_assessmentStatus = IMR.assessmentStatus
-_IMR_evidence = IMR.evidence
-_IMR_hasConditionAssessment = IMR.hasConditionAssessment
-_IMR_hasCriterionAssessment = IMR.hasCriterionAssessment
-_IMR_knowledgeVersion = IMR.knowledgeVersion
-_IMR_position = IMR.position
-_IMR_searchTier = IMR.searchTier
-_IMR_verdictFor = IMR.verdictFor
-_IMR_verdictReason = IMR.verdictReason
-_IMR_verdictValue = IMR.verdictValue
-_PROV_endedAtTime = PROV.endedAtTime
-_PROV_used = PROV.used
-_PROV_wasGeneratedBy = PROV.wasGeneratedBy
-_RDF_type = RDF.type
-_RDFS_label = RDFS.label
-
-
-def verdict_triples(evaluation: Evaluation) -> list[tuple]:
-    graph = _Triples()
-    key = hashlib.sha256(f"{evaluation.case}\0{evaluation.knowledge_version}".encode()).hexdigest()
-    run = RUN[f"{key[:16]}"]
-    graph.add((run, _RDF_type, _IMR_Screening))
-    graph.add((run, _IMR_knowledgeVersion, Literal(evaluation.knowledge_version)))
-    graph.add(
-        (run, _PROV_endedAtTime, Literal(datetime.now(UTC).isoformat(), datatype=XSD.dateTime))
-    )
+    """The verdict graph as N-Triples: the screening run, one verdict per request, and each
+    verdict's criterion and condition assessments with their evidence."""
+    graph = Triples()
+    run_iri = screening_iri(evaluation)
+    run = iri(run_iri)
+    graph.add(run, _TYPE, _IMR.Screening)
+    graph.add(run, _IMR.knowledgeVersion, text(evaluation.knowledge_version))
+    graph.add(run, _ENDED, typed(datetime.now(UTC).isoformat(), str(XSD.dateTime)))
     if evaluation.case:
-        graph.add((run, _PROV_used, URIRef(evaluation.case)))
+        graph.add(run, _USED, iri(evaluation.case))
     for request in evaluation.requests:
-        verdict = RUN[f"{key[:16]}/verdict/{_local(request.iri)}"]
-        graph.add((verdict, _RDF_type, _IMR_Verdict))
-        graph.add((verdict, _PROV_wasGeneratedBy, run))
-        graph.add((verdict, _IMR_verdictFor, URIRef(request.iri)))
-        graph.add((verdict, _IMR_verdictValue, VERDICT_VALUES[request.verdict]))
-        graph.add((verdict, _IMR_verdictReason, _text(request.reason)))
+        verdict = iri(f"{run_iri}/verdict/{_local(request.iri)}")
+        graph.add(verdict, _TYPE, _IMR.Verdict)
+        graph.add(verdict, _GENERATED_BY, run)
+        graph.add(verdict, _IMR.verdictFor, iri(request.iri))
+        graph.add(verdict, _IMR.verdictValue, _VERDICTS[request.verdict])
+        graph.add(verdict, _IMR.verdictReason, text(request.reason))
         if request.agrees_with_imr is not None:
-            graph.add((verdict, _IMR_agreesWithIMR, Literal(request.agrees_with_imr)))
+            graph.add(verdict, _IMR.agreesWithIMR, boolean(request.agrees_with_imr))
         _add_evidence(
-            graph, verdict, IMR.reviewerNotedUndocumented, request.reviewer_noted_undocumented
+            graph, verdict, _IMR.reviewerNotedUndocumented, request.reviewer_noted_undocumented
         )
         for position, criterion in enumerate(request.criteria):
-            assessment = fresh_bnode()
-            graph.add((assessment, _IMR_position, Literal(position)))
-            graph.add((verdict, _IMR_hasCriterionAssessment, assessment))
-            graph.add((assessment, _RDF_type, _IMR_CriterionAssessment))
-            graph.add((assessment, _IMR_assessedCriterion, URIRef(criterion.iri)))
-            graph.add((assessment, _IMR_assessmentStatus, STATUS_VALUES[criterion.status]))
-            graph.add((assessment, _IMR_searchTier, _text(criterion.search_tier)))
+            assessment = fresh_label()
+            graph.add(assessment, _IMR.position, integer(position))
+            graph.add(verdict, _IMR.hasCriterionAssessment, assessment)
+            graph.add(assessment, _TYPE, _IMR.CriterionAssessment)
+            graph.add(assessment, _IMR.assessedCriterion, iri(criterion.iri))
+            graph.add(assessment, _IMR.assessmentStatus, _STATUSES[criterion.status])
+            graph.add(assessment, _IMR.searchTier, text(criterion.search_tier))
             for number, condition in enumerate(criterion.conditions):
                 _add_condition(graph, assessment, condition, number)
-    return graph
+    return graph.ntriples()
 
 
-class _Triples(list):
-    """A list of triples with Graph's `add`, so the builders read as graph code."""
-
-    def add(self, triple: tuple) -> None:
-        self.append(triple)
-
-
-def _add_condition(graph: _Triples, parent, condition: ConditionResult, position: int) -> None:
-    node = fresh_bnode()
-    graph.add((parent, _IMR_hasConditionAssessment, node))
+def _add_condition(graph: Triples, parent: str, condition: ConditionResult, position: int) -> None:
+    node = fresh_label()
+    graph.add(parent, _IMR.hasConditionAssessment, node)
     _add_explanation(graph, node, condition, position)
-    graph.add((node, _RDF_type, _IMR_ConditionAssessment))
-    graph.add((node, _IMR_assessmentStatus, STATUS_VALUES[condition.status]))
-    graph.add((node, _RDFS_label, _text(condition.label)))
+    graph.add(node, _TYPE, _IMR.ConditionAssessment)
+    graph.add(node, _IMR.assessmentStatus, _STATUSES[condition.status])
+    graph.add(node, _LABEL, text(condition.label))
     if condition.iri and condition.combination is None:
-        graph.add((node, _IMR_assessedCondition, URIRef(condition.iri)))
+        graph.add(node, _IMR.assessedCondition, iri(condition.iri))
     for evidence in condition.evidence:
         if evidence.node:
-            graph.add((node, _IMR_evidence, URIRef(evidence.node)))
+            graph.add(node, _IMR.evidence, iri(evidence.node))
     for number, member in enumerate(condition.conditions):
         _add_condition(graph, node, member, number)
 
 
-def _add_explanation(graph: _Triples, node, condition: ConditionResult, position: int) -> None:
+def _add_explanation(graph: Triples, node: str, condition: ConditionResult, position: int) -> None:
     """What the explanation shows of a condition beyond its status and label: its place among
     its siblings, its requirement in words, the fact status, how a group combines, and each
     piece of evidence as quoted (so a stored verdict reads like the evaluation that made it)."""
-    graph.add((node, _IMR_position, Literal(position)))
-    graph.add((node, IMR.requirement, _text(condition.requirement)))
+    graph.add(node, _IMR.position, integer(position))
+    graph.add(node, _IMR.requirement, text(condition.requirement))
     if condition.fact_status is not None:
-        graph.add((node, IMR.factStatus, Literal(condition.fact_status)))
+        graph.add(node, _IMR.factStatus, text(condition.fact_status))
     if condition.combination is not None:
-        graph.add((node, IMR.combination, Literal(condition.combination)))
-    _add_evidence(graph, node, IMR.evidenceItem, condition.evidence)
+        graph.add(node, _IMR.combination, text(condition.combination))
+    _add_evidence(graph, node, _IMR.evidenceItem, condition.evidence)
 
 
-def _add_evidence(graph: _Triples, subject, predicate, items: list[Evidence]) -> None:
+def _add_evidence(graph: Triples, subject: str, predicate: str, items: list[Evidence]) -> None:
     for position, evidence in enumerate(items):
-        item = fresh_bnode()
-        graph.add((subject, predicate, item))
-        graph.add((item, RDF.type, IMR.EvidenceItem))
-        graph.add((item, _IMR_position, Literal(position)))
-        graph.add((item, IMR.evidenceKind, Literal(evidence.kind)))
-        graph.add((item, IMR.evidenceText, Literal(evidence.text)))
+        item = fresh_label()
+        graph.add(subject, predicate, item)
+        graph.add(item, _TYPE, _IMR.EvidenceItem)
+        graph.add(item, _IMR.position, integer(position))
+        graph.add(item, _IMR.evidenceKind, text(evidence.kind))
+        graph.add(item, _IMR.evidenceText, text(evidence.text))
         for prop, value in (
-            (IMR.evidenceSource, evidence.node),
-            (IMR.evidenceDocument, evidence.document),
+            (_IMR.evidenceSource, evidence.node),
+            (_IMR.evidenceDocument, evidence.document),
         ):
             if value and ":" in value:  # an IRI of the case (a blank node cannot be linked)
-                graph.add((item, prop, URIRef(value)))
+                graph.add(item, prop, iri(value))
         if evidence.document_type is not None:
-            graph.add((item, IMR.evidenceDocumentType, Literal(evidence.document_type)))
+            graph.add(item, _IMR.evidenceDocumentType, text(evidence.document_type))
         if evidence.date is not None:
-            graph.add((item, IMR.evidenceDate, Literal(evidence.date)))
+            graph.add(item, _IMR.evidenceDate, text(evidence.date))
         if evidence.span is not None:
-            graph.add((item, IMR.spanStart, Literal(evidence.span[0])))
-            graph.add((item, IMR.spanEnd, Literal(evidence.span[1])))
+            graph.add(item, _IMR.spanStart, integer(evidence.span[0]))
+            graph.add(item, _IMR.spanEnd, integer(evidence.span[1]))
 
 
-def _local(iri: str) -> str:
-    return hashlib.sha256(iri.encode()).hexdigest()[:12]
-
-
-@lru_cache(maxsize=4096)
-def _text(text: str) -> Literal:
-    """Labels, tiers and reasons repeat across thousands of verdicts: one Literal each."""
-    return Literal(text)
+def _local(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()[:12]
