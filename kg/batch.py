@@ -9,6 +9,7 @@ Memory stays flat: no process ever holds more than a few cases.
 from __future__ import annotations
 
 import multiprocessing
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -108,6 +109,32 @@ def _chunks(
         yield [(s.case, s.source, store.case_ntriples(s.graph)) for s in window]
 
 
+class _InFlight:
+    """Bounds the chunks handed to a Pool and not yet collected. Pool.imap reads its iterable
+    in a thread of its own as fast as it can (the whole corpus into its task queue); here
+    that thread waits for a free slot before reading the next chunk from the store, so memory
+    stays flat and the workers never wait for a batch to drain."""
+
+    def __init__(self, slots: int) -> None:
+        self._slots = threading.Semaphore(slots)
+        self._closed = False
+
+    def feed(self, chunks: Iterator[list]) -> Iterator[list]:
+        for chunk in chunks:
+            self._slots.acquire()
+            if self._closed:
+                return
+            yield chunk
+
+    def finished_one(self) -> None:
+        self._slots.release()
+
+    def close(self) -> None:
+        """Stop feeding (also on an error: Pool.terminate joins the feeding thread)."""
+        self._closed = True
+        self._slots.release()
+
+
 def _windows(items: list, size: int) -> Iterator[list]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -149,12 +176,16 @@ def evaluate_store(
             collect(worker.run(chunk))
     else:
         context = multiprocessing.get_context("spawn")
+        in_flight = _InFlight(CHUNKS_PER_WORKER * workers)
         with context.Pool(workers, initializer=_init_worker, initargs=(shacl,)) as pool:
-            # A bounded window of chunks at a time: Pool.imap would read the whole corpus
-            # into its task queue up front.
-            for window in _windows(pending, size * CHUNKS_PER_WORKER * workers):
-                for results in pool.imap(_run_in_worker, _chunks(store, window, size)):
+            try:
+                for results in pool.imap(
+                    _run_in_worker, in_flight.feed(_chunks(store, pending, size))
+                ):
                     collect(results)
+                    in_flight.finished_one()
+            finally:
+                in_flight.close()
     store.oxigraph.flush()
     store.drop_stale_verdicts(version)
     summary.seconds = time.perf_counter() - start

@@ -306,17 +306,28 @@ class Store:
     def cases(self, pending_for: str | None = None) -> Iterator[StoredCase]:
         """Every stored case (ordered by case IRI); with `pending_for`, only those without a
         verdict graph produced with that knowledge version."""
-        pending = ""
-        if pending_for is not None:
-            pending = (
-                f"FILTER NOT EXISTS {{ ?v a <{STORE.VerdictGraph}> ; <{STORE.case}> ?case ; "
-                f"<{IMR.knowledgeVersion}> {_lit(pending_for)} }}"
+        # Two plain lookups, sorted and set-differenced here: as one query (FILTER NOT EXISTS,
+        # ORDER BY) Oxigraph took 60-78 s on a 10,000-case store; these take 0.3 s.
+        screened = self.screened_cases(pending_for) if pending_for is not None else set()
+        found = [
+            StoredCase(row["case"].value, row["g"].value, row["source"].value)
+            for row in self.oxigraph.query(
+                f"SELECT ?case ?g ?source WHERE {{ GRAPH <{META}> {{ ?g a <{STORE.CaseGraph}> ; "
+                f"<{STORE.case}> ?case ; <{STORE.source}> ?source . }} }}"
             )
-        for row in self.oxigraph.query(
-            f"SELECT ?case ?g ?source WHERE {{ GRAPH <{META}> {{ ?g a <{STORE.CaseGraph}> ; "
-            f"<{STORE.case}> ?case ; <{STORE.source}> ?source . {pending} }} }} ORDER BY ?case"
-        ):
-            yield StoredCase(row["case"].value, row["g"].value, row["source"].value)
+        ]
+        found.sort(key=lambda stored: stored.case)
+        yield from (stored for stored in found if stored.case not in screened)
+
+    def screened_cases(self, version: str) -> set[str]:
+        """The IRIs of the cases that have a verdict graph produced with knowledge `version`."""
+        return {
+            row["case"].value
+            for row in self.oxigraph.query(
+                f"SELECT ?case WHERE {{ GRAPH <{META}> {{ ?v <{IMR.knowledgeVersion}> "
+                f"{_lit(version)} ; a <{STORE.VerdictGraph}> ; <{STORE.case}> ?case }} }}"
+            )
+        }
 
     def case_ntriples(self, graph_name: str) -> bytes:
         quads = self.oxigraph.quads_for_pattern(None, None, None, ox.NamedNode(graph_name))
