@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+import time
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -138,12 +139,18 @@ def _open_store(path: Path, read_only: bool = False):
 
 
 class _Bar:
-    """A rich progress bar on a terminal; one plain line per item otherwise (logs, CI, tests)."""
+    """A rich progress bar on a terminal; plain lines otherwise (logs, CI, tests): one per
+    item for up to EVERY_ITEM items, else one every LINE_SECONDS and one for the last item
+    (a line per case of 100,000 would bury the log)."""
+
+    EVERY_ITEM = 200
+    LINE_SECONDS = 2.0
 
     def __init__(self, description: str, total: int | None = None) -> None:
         self.description = description
         self.total = total
         self.done = 0
+        self.last_line = 0.0
         self.rich = None
         if err.is_terminal:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
@@ -175,13 +182,25 @@ class _Bar:
         self.done += 1
         if self.rich is not None:
             self.rich.advance(self.task)
-        else:
+        elif self._line_due():
             err.print(
                 f"{self.description} {self.done}/{self.total or '?'} {item}",
                 highlight=False,
                 soft_wrap=True,
             )
             sys.stderr.flush()
+
+    def _line_due(self) -> bool:
+        now = time.monotonic()
+        if (
+            self.total is None
+            or self.total <= self.EVERY_ITEM
+            or self.done >= self.total
+            or now - self.last_line >= self.LINE_SECONDS
+        ):
+            self.last_line = now
+            return True
+        return False
 
 
 @app.command()

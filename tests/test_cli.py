@@ -121,3 +121,27 @@ def test_query_with_bad_sparql_is_a_clear_error(tmp_path):
     result = runner.invoke(app, ["query", str(bad)])
     assert result.exit_code == 2
     assert f"{bad}: not a valid SPARQL query" in result.stderr
+
+
+def test_progress_in_a_log_is_a_line_per_item_for_small_runs_and_throttled_for_large(capsys):
+    from kg.cli import _Bar
+
+    small = _Bar("loading")
+    small.set_total(3)
+    for name in ("a", "b", "c"):
+        small.advance(name)
+    assert capsys.readouterr().err.splitlines() == [
+        "loading 1/3 a",
+        "loading 2/3 b",
+        "loading 3/3 c",
+    ]
+
+    large = _Bar("screening")
+    large.set_total(5000)
+    for number in range(5000):
+        large.advance(f"case-{number}")
+    # Well under LINE_SECONDS apart: the first line and the last one only.
+    assert capsys.readouterr().err.splitlines() == [
+        "screening 1/5000 case-0",
+        "screening 5000/5000 case-4999",
+    ]
