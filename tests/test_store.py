@@ -323,3 +323,17 @@ def test_loading_an_empty_directory_is_a_clear_error_and_the_rest_loads(tmp_path
         f"error: {empty}: a directory with no case files (.ttl, .jsonld, .nt) or determination "
         "letters (.txt) in it or below it"
     ]
+
+
+def test_an_input_error_pickles_with_its_message():
+    # Workers send the InputError of a bad file back to the loader pickled.
+    import pickle
+
+    error = InputError("cases/a.ttl", ["a case file must hold exactly one imr:Case, found 0"])
+    copy = pickle.loads(pickle.dumps(error))
+    assert (type(copy), str(copy), copy.source, copy.problems) == (
+        InputError,
+        str(error),
+        error.source,
+        error.problems,
+    )
