@@ -2,8 +2,10 @@
 
 Reading a file is the expensive part of a load: parsing and the input-shape check (pySHACL),
 or ingesting a letter. `read_case` does that for one file, in spawned worker processes when
-there are several, and returns the checked case as N-Triples (or the InputError). The parent
-does every write, one transaction per case (Store.put_case_ntriples), in file order.
+there are several (started with the load, so that they start up while the loading process
+stores the knowledge graph), and returns the checked case as N-Triples (or the InputError).
+The loading process does every write, one transaction per case (Store.put_case_ntriples),
+in file order.
 
 Memory stays flat: at most READ_AHEAD files per worker are read ahead of the writer, and a
 file whose bytes are already stored from the same path is not read at all.
@@ -15,14 +17,14 @@ import hashlib
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import partial
-from multiprocessing.pool import Pool
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kg.errors import InputError
+from kg.knowledge import load_knowledge
 from kg.store import FLUSH_EVERY, Progress, ntriples_text, read_case_file, the_case
 
 if TYPE_CHECKING:
@@ -44,7 +46,6 @@ class CaseRead:
 
 
 Pending = Callable[[], CaseRead | None]  # waits for a file's read; None: unchanged, not read
-Reader = Callable[[str, str], Pending]  # (path, digest) -> its pending read
 
 
 def read_case(path: str, digest: str) -> CaseRead:
@@ -69,69 +70,60 @@ def file_digest(path: Path) -> str:
         raise InputError(str(path), [f"cannot read the file: {exc.strerror or exc}"]) from exc
 
 
-def load_files(
-    store: Store,
-    files: list[Path],
-    summary: LoadSummary,
-    workers: int = 1,
-    progress: Progress | None = None,
-) -> None:
-    """Load `files` in order into `store`, reading them in `workers` processes (1: in this
-    process, one file at a time); results go into `summary`, `progress` is called once per
-    file in order."""
-    workers = max(1, min(workers, len(files)))
-    with _reader(workers) as reader:
-        window = 1 if workers == 1 else workers * READ_AHEAD
-        for number, (path, pending) in enumerate(_read_ahead(store, files, reader, window), 1):
-            if number % FLUSH_EVERY == 0:
-                store.oxigraph.flush()  # memtables to disk: the loader's memory stays flat
-            _write(store, path, pending(), summary)
-            if progress is not None:
-                progress(str(path))
+@dataclass(frozen=True)
+class Reader:
+    """How files are read: `start(path, digest)` starts reading one and returns its pending
+    read; `ahead` is how many files may be in flight ahead of the writer."""
+
+    start: Callable[[str, str], Pending]
+    ahead: int
 
 
 @contextmanager
-def _reader(workers: int) -> Iterator[Reader]:
-    """A Reader: with one worker, reading runs in this process when it is waited for;
-    otherwise in a spawn pool of `workers` processes."""
-    if workers == 1:
-        yield lambda path, digest: partial(read_case, path, digest)
+def file_reader(workers: int) -> Iterator[Reader]:
+    """A Reader: with one worker, each file is read in this process when it is waited for;
+    otherwise by a spawn pool of `workers` processes, started here (so they start up while
+    the loading process is starting too)."""
+    if workers <= 1:
+        yield Reader(lambda path, digest: partial(read_case, path, digest), ahead=1)
         return
-    pool = _LazyPool(workers)
-    try:
-        yield pool.read
-    finally:
-        pool.terminate()
+    with multiprocessing.get_context("spawn").Pool(workers, initializer=_warm_up) as pool:
+        yield Reader(
+            lambda path, digest: pool.apply_async(read_case, (path, digest)).get,
+            ahead=workers * READ_AHEAD,
+        )
 
 
-class _LazyPool:
-    """A spawn pool started for the first file to read: a load of unchanged files starts
-    no processes."""
-
-    def __init__(self, workers: int) -> None:
-        self.workers = workers
-        self.pool: Pool | None = None
-
-    def read(self, path: str, digest: str) -> Pending:
-        if self.pool is None:
-            self.pool = multiprocessing.get_context("spawn").Pool(self.workers)
-        return self.pool.apply_async(read_case, (path, digest)).get
-
-    def terminate(self) -> None:
-        if self.pool is not None:
-            self.pool.terminate()
-            self.pool.join()
+def _warm_up() -> None:
+    """Load the knowledge graph the input checks need as the worker starts."""
+    with suppress(InputError):  # the loading process loads it too and reports the problem
+        load_knowledge()
 
 
-def _read_ahead(
-    store: Store, files: list[Path], reader: Reader, window: int
-) -> Iterator[tuple[Path, Pending]]:
-    """Each file with its pending read, in file order, `window` files started ahead (never the
-    whole corpus: Pool.imap would queue every file up front)."""
+def load_files(
+    store: Store,
+    files: list[Path],
+    reader: Reader,
+    summary: LoadSummary,
+    progress: Progress | None = None,
+) -> None:
+    """Load `files` in order into `store`, read by `reader`; results go into `summary`, and
+    `progress` is called once per file, in order."""
+    for number, (path, pending) in enumerate(_read_ahead(store, files, reader), start=1):
+        if number % FLUSH_EVERY == 0:
+            store.oxigraph.flush()  # memtables to disk: the loader's memory stays flat
+        _write(store, path, pending(), summary)
+        if progress is not None:
+            progress(str(path))
+
+
+def _read_ahead(store: Store, files: list[Path], reader: Reader) -> Iterator[tuple[Path, Pending]]:
+    """Each file with its pending read, in file order, `reader.ahead` files started ahead
+    (never the whole corpus: Pool.imap would queue every file up front)."""
     started: deque[tuple[Path, Pending]] = deque()
     for path in files:
         started.append((path, _start(store, path, reader)))
-        if len(started) >= window:
+        if len(started) >= reader.ahead:
             yield started.popleft()
     while started:
         yield started.popleft()
@@ -145,7 +137,7 @@ def _start(store: Store, path: Path, reader: Reader) -> Pending:
         return lambda: failed
     source = str(path)
     if not store.holds_file(source, digest):
-        return reader(source, digest)
+        return reader.start(source, digest)
     # Stored from this very file: not read. Checked again when its turn comes, since a file
     # before it in this load (still being read now) may replace the case with other content.
     return lambda: None if store.holds_file(source, digest) else read_case(source, digest)

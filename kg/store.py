@@ -252,14 +252,15 @@ class Store:
         Files are read and checked (parsed and checked against the input shapes, or ingested)
         in `workers` processes (spawned, see kg.loading; 1: in this process); this process
         writes every case, one transaction each, in file order, whatever `workers` is."""
-        from kg.loading import load_files
+        from kg.loading import file_reader, load_files
 
-        self.ensure_knowledge()
         summary = LoadSummary()
         files = expand_paths(paths, summary)
-        if started is not None:
-            started(len(files))
-        load_files(self, files, summary, workers=workers, progress=progress)
+        with file_reader(min(workers, len(files))) as reader:
+            self.ensure_knowledge()  # while the workers start
+            if started is not None:
+                started(len(files))
+            load_files(self, files, reader, summary, progress)
         return summary
 
     def load_file(self, path: Path) -> bool:
