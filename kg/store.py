@@ -15,7 +15,8 @@ Layout (graph names under https://w3id.org/imr-kg/graph/):
 
 Every change to one case is a single transaction (a SPARQL update, or one `extend` of quads
 for verdicts), which Oxigraph applies atomically: a failure or a kill mid-load leaves either
-the old case or the new one, never half of one.
+the old case or the new one, never half of one. Worker processes only read and check files
+(kg.loading) or screen cases (kg.batch); every write is made by the process holding the store.
 Analyst queries see the union of all graphs (``use_default_graph_as_union``).
 """
 
@@ -171,8 +172,12 @@ class StoredCase:
 class Store:
     """An on-disk store of cases, their verdicts and the knowledge they were produced with.
 
+    Loading reads and checks files in `workers` processes and writes every case from this
+    one; screening runs in `workers` processes too (both spawned: a script calling them with
+    workers > 1 keeps its work under ``if __name__ == "__main__":``).
+
     >>> store = Store("cases.oxigraph")
-    >>> store.load(["examples/seed-case.ttl"])
+    >>> store.load(["examples/seed-case.ttl", "tests/store-cases"], workers=2)
     >>> store.evaluate(workers=2)
     >>> store.query("PREFIX imr: <https://w3id.org/imr-kg/ontology#> "
     ...             "SELECT (COUNT(*) AS ?n) WHERE { ?v a imr:Verdict }")
