@@ -3,7 +3,8 @@
     python benchmarks/batch.py --cases 1000 [--workers 2] [--dir /tmp/imr-bench]
 
 1. generates N synthetic cases from the test suite's cases (benchmarks/synthetic.py);
-2. loads them with `imr-kg load` (input checks included) into a fresh store;
+2. loads them with `imr-kg load --workers W` (files read and input-checked in W processes,
+   written by one) into a fresh store;
 3. runs `imr-kg evaluate --store DIR --workers W` (verdicts, explanations and validation
    reports written to the store) with pySHACL, the engine of record, and again on a copy of
    the loaded store with `--engine rudof`;
@@ -228,7 +229,8 @@ def main() -> None:
     chunk = 2000
     for start in range(0, len(paths), chunk):
         command = [sys.executable, "-m", "kg", "load", *map(str, paths[start : start + chunk])]
-        seconds, peak, _ = run_measured(command + ["--store", str(store_dir)], work / "load.log")
+        command += ["--store", str(store_dir), "--workers", str(args.workers)]
+        seconds, peak, _ = run_measured(command, work / "load.log")
         load_seconds += seconds
         load_peak = max(load_peak, peak)
     print(

@@ -213,12 +213,15 @@ def load(
         ),
     ],
     store: Annotated[Path, typer.Option("--store", help="store directory (created if new)")],
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="worker processes reading the files")
+    ] = 1,
 ) -> None:
     """Load cases into a store, one named graph each. Loading a case again replaces it;
     an interrupted load leaves no half-written case, and re-running it finishes the job."""
     opened = _open_store(store)
     with _Bar("loading") as bar:
-        summary = opened.load(paths, progress=bar.advance, started=bar.set_total)
+        summary = opened.load(paths, progress=bar.advance, started=bar.set_total, workers=workers)
     opened.close()
     skipped = (
         f" · skipped {len(summary.skipped)} (neither case files nor letters)"

@@ -11,6 +11,11 @@ class InputError(Exception):
         self.problems = problems
         super().__init__("\n".join(f"{source}: {problem}" for problem in problems))
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, list[str]]]:
+        # Rebuilt from source and problems: the default (the message as the only argument)
+        # cannot call __init__, so an InputError raised in a worker process would not unpickle.
+        return (type(self), (self.source, self.problems))
+
 
 class ConsistencyError(Exception):
     """The OWL reasoner found the ontology, catalogue or case data contradictory."""

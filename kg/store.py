@@ -15,7 +15,8 @@ Layout (graph names under https://w3id.org/imr-kg/graph/):
 
 Every change to one case is a single transaction (a SPARQL update, or one `extend` of quads
 for verdicts), which Oxigraph applies atomically: a failure or a kill mid-load leaves either
-the old case or the new one, never half of one.
+the old case or the new one, never half of one. Worker processes only read and check files
+(kg.loading) or screen cases (kg.batch); every write is made by the process holding the store.
 Analyst queries see the union of all graphs (``use_default_graph_as_union``).
 """
 
@@ -144,7 +145,8 @@ def the_case(graph: Graph, source: str) -> str:
     return cases[0]
 
 
-def _ntriples(graph: Graph) -> str:
+def ntriples_text(graph: Graph) -> str:
+    """The graph as N-Triples text (what a case graph is stored and sent between processes as)."""
     return graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
 
 
@@ -170,8 +172,12 @@ class StoredCase:
 class Store:
     """An on-disk store of cases, their verdicts and the knowledge they were produced with.
 
+    Loading reads and checks files in `workers` processes and writes every case from this
+    one; screening runs in `workers` processes too (both spawned: a script calling them with
+    workers > 1 keeps its work under ``if __name__ == "__main__":``).
+
     >>> store = Store("cases.oxigraph")
-    >>> store.load(["examples/seed-case.ttl"])
+    >>> store.load(["examples/seed-case.ttl", "tests/store-cases"], workers=2)
     >>> store.evaluate(workers=2)
     >>> store.query("PREFIX imr: <https://w3id.org/imr-kg/ontology#> "
     ...             "SELECT (COUNT(*) AS ?n) WHERE { ?v a imr:Verdict }")
@@ -224,8 +230,8 @@ class Store:
         )
         update.append(
             "INSERT DATA { "
-            f"GRAPH <{ontology_graph}> {{ {_ntriples(self.knowledge.ontology)} }} "
-            f"GRAPH <{shapes_graph}> {{ {_ntriples(self.knowledge.shapes)} }} "
+            f"GRAPH <{ontology_graph}> {{ {ntriples_text(self.knowledge.ontology)} }} "
+            f"GRAPH <{shapes_graph}> {{ {ntriples_text(self.knowledge.shapes)} }} "
             f"GRAPH <{META}> {{ <{ontology_graph}> a <{STORE.KnowledgeGraph}> ; "
             f"<{IMR.knowledgeVersion}> {_lit(version)} ; <{STORE.graph}> <{ontology_graph}> , "
             f"<{shapes_graph}> . {hashes} }} }}"
@@ -239,44 +245,50 @@ class Store:
         paths: Iterable[str | Path],
         progress: Progress | None = None,
         started: Callable[[int], None] | None = None,
+        workers: int = 1,
     ) -> LoadSummary:
         """Load case files and determination letters, each case into its own named graph; a
         directory stands for the case files (.ttl, .jsonld, .nt) and letters (.txt) in it and
         below it, in path order. Loading a case again replaces it (and drops its verdicts)
         unless the file is byte-for-byte unchanged. Bad files, and directories holding none,
         are reported in the summary's errors; the others are loaded. `started` is told how
-        many files there are to load."""
-        self.ensure_knowledge()
+        many files there are to load, `progress` is called once per file, in order.
+
+        Files are read and checked (parsed and checked against the input shapes, or ingested)
+        in `workers` processes (spawned, see kg.loading; 1: in this process); this process
+        writes every case, one transaction each, in file order, whatever `workers` is."""
+        from kg.loading import file_reader, load_files
+
         summary = LoadSummary()
         files = expand_paths(paths, summary)
-        if started is not None:
-            started(len(files))
-        for number, path in enumerate(files, start=1):
-            if number % FLUSH_EVERY == 0:
-                self.oxigraph.flush()  # memtables to disk: the loader's memory stays flat
-            try:
-                if self.load_file(path):
-                    summary.loaded.append(str(path))
-                else:
-                    summary.unchanged.append(str(path))
-            except InputError as exc:
-                summary.errors.append(exc)
-            if progress is not None:
-                progress(str(path))
+        with file_reader(min(workers, len(files))) as reader:
+            self.ensure_knowledge()  # while the workers start
+            if started is not None:
+                started(len(files))
+            load_files(self, files, reader, summary, progress)
         return summary
 
     def load_file(self, path: Path) -> bool:
         """Load one case file; False when the same content is already stored."""
-        if not path.is_file():
-            raise InputError(str(path), ["no such file or directory"])
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        graph, source = read_case_file(path)
-        return self.put_case(graph, source, digest)
+        from kg.loading import file_digest, read_case
+
+        read = read_case(str(path), file_digest(path))
+        if read.error is not None:
+            raise read.error
+        return self.put_case_ntriples(read.case, read.ntriples, read.source, read.digest)
 
     def put_case(self, graph: Graph, source: str, digest: str | None = None) -> bool:
         """Store one checked case graph atomically, replacing any earlier version of it."""
         case = the_case(graph, source)
-        digest = digest or hashlib.sha256(_ntriples(graph).encode()).hexdigest()
+        text = ntriples_text(graph)
+        return self.put_case_ntriples(
+            case, text, source, digest or hashlib.sha256(text.encode()).hexdigest()
+        )
+
+    def put_case_ntriples(self, case: str, ntriples: str, source: str, digest: str) -> bool:
+        """Store one checked case (its IRI and graph as N-Triples) atomically, replacing any
+        earlier version of it and dropping that version's verdicts; False (nothing written)
+        when the stored version has the same content hash."""
         name = case_graph_name(case)
         if self._stored_hash(name) == digest:
             return False
@@ -288,11 +300,21 @@ class Store:
             f"DELETE WHERE {{ GRAPH <{META}> {{ <{name}> ?p ?o }} }} ;\n"
             f"DELETE WHERE {{ GRAPH <{META}> {{ ?v a <{STORE.VerdictGraph}> ; "
             f"<{STORE.case}> <{case}> ; ?p ?o }} }} ;\n"
-            f"INSERT DATA {{ GRAPH <{name}> {{ {_ntriples(graph)} }}\n"
+            f"INSERT DATA {{ GRAPH <{name}> {{ {ntriples} }}\n"
             f"GRAPH <{META}> {{ <{name}> a <{STORE.CaseGraph}> ; <{STORE.case}> <{case}> ; "
             f"<{STORE.contentHash}> {_lit(digest)} ; <{STORE.source}> {_lit(source)} . }} }}"
         )
         return True
+
+    def holds_file(self, source: str, digest: str) -> bool:
+        """Whether a case is stored as read from `source` with content hash `digest` (the
+        file is then unchanged: loading it again would store nothing)."""
+        return bool(
+            self.oxigraph.query(
+                f"ASK {{ GRAPH <{META}> {{ ?g <{STORE.contentHash}> {_lit(digest)} ; "
+                f"<{STORE.source}> {_lit(source)} }} }}"
+            )
+        )
 
     def _stored_hash(self, name: str) -> str | None:
         for row in self.oxigraph.query(

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,36 @@ def _verdicts(store: Store) -> dict[str, str]:
         SELECT ?request ?value WHERE { ?v imr:verdictFor ?request ; imr:verdictValue ?value }"""
     )
     return {r.value: v.value.rsplit("#", 1)[1] for r, v in rows}
+
+
+def _children(pid: int) -> list[int]:
+    """Process ids whose parent is `pid`."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _exited(pids: list[int], timeout: float) -> list[int]:
+    """Those of `pids` still running (zombies count as exited) after up to `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        running = []
+        for pid in pids:
+            try:
+                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                continue
+            if state != "Z":
+                running.append(pid)
+        if not running or time.monotonic() > deadline:
+            return running
+        time.sleep(0.2)
 
 
 def test_each_case_is_its_own_named_graph_holding_exactly_its_file(fixture_store):
@@ -140,7 +171,8 @@ def test_a_file_without_exactly_one_case_is_refused(tmp_path):
     assert str(caught.value).endswith("a case file must hold exactly one imr:Case, found 0")
 
 
-def test_killing_load_mid_run_and_rerunning_leaves_the_store_complete(tmp_path):
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_killing_load_mid_run_and_rerunning_leaves_the_store_complete(tmp_path, workers):
     files = []
     for i in range(120):
         path = tmp_path / "cases" / f"case-{i:03d}.ttl"
@@ -151,6 +183,7 @@ def test_killing_load_mid_run_and_rerunning_leaves_the_store_complete(tmp_path):
     imr_kg = Path(sys.executable).parent / "imr-kg"
     launcher = [str(imr_kg)] if imr_kg.is_file() else [sys.executable, "-m", "kg"]
     command = [*launcher, "load", *map(str, files), "--store", str(store_dir)]
+    command += ["--workers", workers]
     env = {**os.environ, "COLUMNS": "200"}
     loader = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=env)
     assert loader.stderr is not None
@@ -160,9 +193,14 @@ def test_killing_load_mid_run_and_rerunning_leaves_the_store_complete(tmp_path):
             seen += 1
         if seen == 10:
             break
+    children = _children(loader.pid)
+    # --workers 1 reads in the loader itself; 2 has two workers (and a resource tracker).
+    assert len(children) == 0 if workers == "1" else len(children) >= 2
     loader.send_signal(signal.SIGKILL)
     loader.wait(timeout=30)
     assert loader.returncode == -signal.SIGKILL
+    # Worker processes do not outlive the killed loader (they see their task pipe close).
+    assert _exited(children, timeout=20) == []
 
     store = Store(store_dir)
     partial = store.count("case")
@@ -323,3 +361,105 @@ def test_loading_an_empty_directory_is_a_clear_error_and_the_rest_loads(tmp_path
         f"error: {empty}: a directory with no case files (.ttl, .jsonld, .nt) or determination "
         "letters (.txt) in it or below it"
     ]
+
+
+def test_an_input_error_pickles_with_its_message():
+    # Workers send the InputError of a bad file back to the loader pickled.
+    import pickle
+
+    error = InputError("cases/a.ttl", ["a case file must hold exactly one imr:Case, found 0"])
+    copy = pickle.loads(pickle.dumps(error))
+    assert (type(copy), str(copy), copy.source, copy.problems) == (
+        InputError,
+        str(error),
+        error.source,
+        error.problems,
+    )
+
+
+def _store_contents(path: Path) -> tuple[set[str], dict[str, Graph]]:
+    """The meta graph (N-Quads lines) and every case graph (by name) of a store."""
+    import pyoxigraph as ox
+
+    store = Store(path, read_only=True)
+    meta = ox.serialize(
+        store.oxigraph.quads_for_pattern(None, None, None, _node(str(META))),
+        format=ox.RdfFormat.N_QUADS,
+    )
+    cases = {
+        stored.graph: Graph().parse(data=store.case_ntriples(stored.graph), format="nt")
+        for stored in store.cases()
+    }
+    return set(meta.decode().splitlines()), cases
+
+
+def test_loading_with_two_workers_gives_the_same_store_summary_and_errors_as_one(tmp_path):
+    from rdflib.compare import isomorphic
+    from typer.testing import CliRunner
+
+    from kg.cli import app
+
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    for name in ("w1", "w2"):
+        copy_case(TRIAL, cases / f"{name}.ttl", name)
+    # `early` is stored before the load as read from early.ttl; the load first replaces it
+    # from replacing.ttl (other content), then reads early.ttl again, which must win.
+    early, replacing = cases / "early.ttl", cases / "replacing.ttl"
+    copy_case(TRIAL, early, "early")
+    replacing.write_text(early.read_text().replace("imr:quantityMax 6", "imr:quantityMax 12"))
+    no_case = cases / "no-case.ttl"
+    no_case.write_text("<urn:a> <urn:b> <urn:c> .\n")
+    notes = cases / "notes.dat"
+    notes.write_text("not a case\n")
+    bad = [ROOT_BAD / "malformed.ttl", ROOT_BAD / "quantity-not-a-number.ttl"]
+    files = [cases / "w1.ttl", replacing, early, *bad, SEED_CASE, no_case, SEED_LETTER]
+    files += [notes, tmp_path / "missing.ttl", cases / "w2.ttl", cases / "w1.ttl"]
+
+    runs = {}
+    for workers in ("1", "2"):
+        store_dir = tmp_path / f"store-{workers}"
+        Store(store_dir).load([early])
+        args = ["load", *map(str, files), "--store", str(store_dir), "--workers", workers]
+        runs[workers] = CliRunner().invoke(app, args)
+    one, two = runs["1"], runs["2"]
+    assert (two.exit_code, two.stdout, two.stderr) == (one.exit_code, one.stdout, one.stderr)
+    assert one.exit_code == 2
+    assert one.stdout.strip() == "loaded 6 · unchanged 1 · errors 5"
+    progress = [line for line in one.stderr.splitlines() if line.startswith("loading ")]
+    assert progress == [f"loading {n}/{len(files)} {f}" for n, f in enumerate(files, 1)]
+    errors = [line for line in one.stderr.splitlines() if line.startswith("error: ")]
+    assert errors[0].startswith(f"error: {ROOT_BAD / 'malformed.ttl'}:7: not valid Turtle: ")
+    assert errors[1:] == [
+        f"error: {ROOT_BAD / 'quantity-not-a-number.ttl'}: "
+        "<https://w3id.org/imr-kg/case/bad/quantity/request>: imr:quantityMax must be one "
+        "non-negative xsd:integer (found twelve)",
+        f"error: {no_case}: a case file must hold exactly one imr:Case, found 0",
+        f"error: {notes}: neither an RDF case file (Turtle .ttl, JSON-LD .jsonld, N-Triples "
+        ".nt) nor an IMR determination letter",
+        f"error: {tmp_path / 'missing.ttl'}: no such file or directory",
+    ]
+
+    meta_one, cases_one = _store_contents(tmp_path / "store-1")
+    meta_two, cases_two = _store_contents(tmp_path / "store-2")
+    assert meta_two == meta_one  # the same case graphs, sources and content hashes
+    assert cases_two.keys() == cases_one.keys() and len(cases_one) == 5
+    for name, graph in cases_one.items():
+        assert isomorphic(cases_two[name], graph), name
+    early_iri = "https://w3id.org/imr-kg/case/generated/early/case"
+    assert isomorphic(cases_two[case_graph_name(early_iri)], Graph().parse(early))
+
+
+def test_an_unchanged_file_is_not_read_again(tmp_path, monkeypatch):
+    import kg.loading
+
+    store = Store(tmp_path / "store")
+    case = tmp_path / "case.ttl"
+    copy_case(TRIAL, case, "one")
+    assert store.load([case, SEED_CASE]).loaded == [str(case), str(SEED_CASE)]
+
+    def read_case(path: str, digest: str):
+        raise AssertionError(f"{path} read again")
+
+    monkeypatch.setattr(kg.loading, "read_case", read_case)
+    assert store.load([case, SEED_CASE]).unchanged == [str(case), str(SEED_CASE)]

@@ -1,0 +1,154 @@
+"""Load files into a store, reading them in worker processes.
+
+Reading a file is the expensive part of a load: parsing and the input-shape check (pySHACL),
+or ingesting a letter. `read_case` does that for one file, in spawned worker processes when
+there are several (started with the load, so that they start up while the loading process
+stores the knowledge graph), and returns the checked case as N-Triples (or the InputError).
+The loading process does every write, one transaction per case (Store.put_case_ntriples),
+in file order.
+
+Memory stays flat: at most READ_AHEAD files per worker are read ahead of the writer, and a
+file whose bytes are already stored from the same path is not read at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kg.errors import InputError
+from kg.knowledge import load_knowledge
+from kg.store import FLUSH_EVERY, Progress, ntriples_text, read_case_file, the_case
+
+if TYPE_CHECKING:
+    from kg.store import LoadSummary, Store
+
+READ_AHEAD = 8  # files in flight per worker: enough to keep it busy while the parent writes
+
+
+@dataclass(frozen=True)
+class CaseRead:
+    """One file read and checked: its case (IRI, N-Triples, source label) or its InputError."""
+
+    path: str
+    digest: str
+    case: str = ""
+    ntriples: str = ""
+    source: str = ""
+    error: InputError | None = None
+
+
+Pending = Callable[[], CaseRead | None]  # waits for a file's read; None: unchanged, not read
+
+
+def read_case(path: str, digest: str) -> CaseRead:
+    """Read and check one file (run in worker processes, hence module level); bad input comes
+    back as the InputError rather than raised."""
+    try:
+        graph, source = read_case_file(Path(path))
+        case = the_case(graph, source)
+    except InputError as exc:
+        return CaseRead(path, digest, error=exc)
+    return CaseRead(path, digest, case, ntriples_text(graph), source)
+
+
+def file_digest(path: Path) -> str:
+    """The sha256 of the file's bytes; InputError if there is no such file or it is unreadable."""
+    if not path.is_file():
+        raise InputError(str(path), ["no such file or directory"])
+    try:
+        with path.open("rb") as data:
+            return hashlib.file_digest(data, "sha256").hexdigest()
+    except OSError as exc:
+        raise InputError(str(path), [f"cannot read the file: {exc.strerror or exc}"]) from exc
+
+
+@dataclass(frozen=True)
+class Reader:
+    """How files are read: `start(path, digest)` starts reading one and returns its pending
+    read; `ahead` is how many files may be in flight ahead of the writer."""
+
+    start: Callable[[str, str], Pending]
+    ahead: int
+
+
+@contextmanager
+def file_reader(workers: int) -> Iterator[Reader]:
+    """A Reader: with one worker, each file is read in this process when it is waited for;
+    otherwise by a spawn pool of `workers` processes, started here (so they start up while
+    the loading process is starting too)."""
+    if workers <= 1:
+        yield Reader(lambda path, digest: partial(read_case, path, digest), ahead=1)
+        return
+    with multiprocessing.get_context("spawn").Pool(workers, initializer=_warm_up) as pool:
+        yield Reader(
+            lambda path, digest: pool.apply_async(read_case, (path, digest)).get,
+            ahead=workers * READ_AHEAD,
+        )
+
+
+def _warm_up() -> None:
+    """Load the knowledge graph the input checks need as the worker starts."""
+    with suppress(InputError):  # the loading process loads it too and reports the problem
+        load_knowledge()
+
+
+def load_files(
+    store: Store,
+    files: list[Path],
+    reader: Reader,
+    summary: LoadSummary,
+    progress: Progress | None = None,
+) -> None:
+    """Load `files` in order into `store`, read by `reader`; results go into `summary`, and
+    `progress` is called once per file, in order."""
+    for number, (path, pending) in enumerate(_read_ahead(store, files, reader), start=1):
+        if number % FLUSH_EVERY == 0:
+            store.oxigraph.flush()  # memtables to disk: the loader's memory stays flat
+        _write(store, path, pending(), summary)
+        if progress is not None:
+            progress(str(path))
+
+
+def _read_ahead(store: Store, files: list[Path], reader: Reader) -> Iterator[tuple[Path, Pending]]:
+    """Each file with its pending read, in file order, `reader.ahead` files started ahead
+    (never the whole corpus: Pool.imap would queue every file up front)."""
+    started: deque[tuple[Path, Pending]] = deque()
+    for path in files:
+        started.append((path, _start(store, path, reader)))
+        if len(started) >= reader.ahead:
+            yield started.popleft()
+    while started:
+        yield started.popleft()
+
+
+def _start(store: Store, path: Path, reader: Reader) -> Pending:
+    try:
+        digest = file_digest(path)
+    except InputError as exc:
+        failed = CaseRead(str(path), "", error=exc)
+        return lambda: failed
+    source = str(path)
+    if not store.holds_file(source, digest):
+        return reader.start(source, digest)
+    # Stored from this very file: not read. Checked again when its turn comes, since a file
+    # before it in this load (still being read now) may replace the case with other content.
+    return lambda: None if store.holds_file(source, digest) else read_case(source, digest)
+
+
+def _write(store: Store, path: Path, read: CaseRead | None, summary: LoadSummary) -> None:
+    if read is None:
+        summary.unchanged.append(str(path))
+    elif read.error is not None:
+        summary.errors.append(read.error)
+    elif store.put_case_ntriples(read.case, read.ntriples, read.source, read.digest):
+        summary.loaded.append(str(path))
+    else:
+        summary.unchanged.append(str(path))
