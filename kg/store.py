@@ -190,6 +190,7 @@ class Store:
                 raise InputError(str(self.path), ["not a case store (run imr-kg load first)"])
             self.oxigraph = ox.Store.read_only(str(self.path))
         else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)  # "created if new", parents too
             self.oxigraph = ox.Store(str(self.path))
         self.read_only = read_only
         self._knowledge: Knowledge | None = None

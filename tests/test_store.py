@@ -145,6 +145,14 @@ def test_loading_again_is_idempotent_and_a_changed_case_replaces_the_old(tmp_pat
     assert store.evaluate().cases == 0
 
 
+def test_a_new_store_is_created_with_its_parent_folders(tmp_path):
+    store = Store(tmp_path / "not" / "yet" / "store")
+    case = tmp_path / "case.ttl"
+    copy_case(TRIAL, case, "nested")
+    assert store.load([case]).loaded == [str(case)]
+    assert (tmp_path / "not" / "yet" / "store" / "CURRENT").is_file()
+
+
 def test_a_bad_file_is_reported_and_the_others_are_loaded(tmp_path):
     store = Store(tmp_path / "store")
     notes = tmp_path / "notes.txt"
