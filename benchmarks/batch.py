@@ -1,13 +1,14 @@
 """Benchmark: screen N synthetic cases through the store, against the naive baseline.
 
     python benchmarks/batch.py --cases 1000 [--workers 2] [--dir /tmp/imr-bench]
+        [--engines pyshacl rudof] [--skip-baseline] [--replicate K]
 
 1. generates N synthetic cases from the test suite's cases (benchmarks/synthetic.py);
-2. loads them with `imr-kg load --workers W` (files read and input-checked in W processes,
-   written by one) into a fresh store;
+2. loads their directory with `imr-kg load DIR --workers W` (files read and input-checked in
+   W processes, written by one) into a fresh store;
 3. runs `imr-kg evaluate --store DIR --workers W` (verdicts, explanations and validation
-   reports written to the store) with pySHACL, the engine of record, and again on a copy of
-   the loaded store with `--engine rudof`;
+   reports written to the store) with each of --engines: pySHACL, the engine of record, on the
+   loaded store, and rudof on a copy of it;
 4. runs the naive baseline: pySHACL once over one rdflib graph holding every case (requests
    typed for their applicable criteria first; no explanations, nothing stored);
 5. times every analyst query of queries/ on the store;
@@ -16,7 +17,8 @@
    queries again there: the SPARQL figures for a store larger than this machine can screen
    in the time available, with the same distribution of facts and verdicts;
 and prints requests per second and peak memory (RSS of the whole process tree, sampled every
-0.2 s) of both paths side by side. Nothing is asserted: the figures are the output.
+0.2 s; also at each quarter of a run, to show whether it grows with the store) of the paths
+side by side. Nothing is asserted: the figures are the output.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,18 +78,33 @@ def tree_rss(pid: int) -> int:
     return total
 
 
-def run_measured(command: list[str], log: Path) -> tuple[float, int, str]:
-    """(seconds, peak RSS of the process tree, stdout) of a command."""
-    peak = 0
+@dataclass
+class Measured:
+    seconds: float
+    peak: int  # bytes, resident memory of the process tree
+    samples: list[tuple[float, int]]  # (seconds since start, bytes)
+    out: str
+
+    def profile(self) -> str:
+        """Resident memory at each quarter of the run: flat, or growing with the store?"""
+        marks = []
+        for quarter in (0.25, 0.5, 0.75, 1.0):
+            cut = [rss for t, rss in self.samples if t <= quarter * self.seconds]
+            marks.append(f"{cut[-1] / 2**20:,.0f}" if cut else "-")
+        return " / ".join(marks) + " MiB"
+
+
+def run_measured(command: list[str], log: Path) -> Measured:
+    """Time a command and sample the resident memory of its process tree every 0.2 s."""
+    samples: list[tuple[float, int]] = []
     started = time.perf_counter()
     with log.open("w") as err:
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=err, text=True)
         done = threading.Event()
 
         def sample() -> None:
-            nonlocal peak
             while not done.is_set():
-                peak = max(peak, tree_rss(process.pid))
+                samples.append((time.perf_counter() - started, tree_rss(process.pid)))
                 done.wait(0.2)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -97,7 +115,7 @@ def run_measured(command: list[str], log: Path) -> tuple[float, int, str]:
     seconds = time.perf_counter() - started
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command[:4])} failed; see {log}")
-    return seconds, peak, out
+    return Measured(seconds, max((rss for _, rss in samples), default=0), samples, out)
 
 
 def baseline(case_dir: Path) -> None:
@@ -201,6 +219,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--dir", type=Path, default=Path("/tmp/imr-kg-bench"))
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument(
+        "--engines",
+        nargs="+",
+        choices=["pyshacl", "rudof"],
+        default=["pyshacl", "rudof"],
+        help="SHACL engines to screen the store with, each on its own copy of the loaded store",
+    )
     parser.add_argument("--replicate", type=int, default=0, metavar="K")
     parser.add_argument("--baseline", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -224,61 +249,64 @@ def main() -> None:
         flush=True,
     )
 
-    # Load through the CLI, in chunks so the command line stays short.
-    load_seconds, load_peak = 0.0, 0
-    chunk = 2000
-    for start in range(0, len(paths), chunk):
-        command = [sys.executable, "-m", "kg", "load", *map(str, paths[start : start + chunk])]
-        command += ["--store", str(store_dir), "--workers", str(args.workers)]
-        seconds, peak, _ = run_measured(command, work / "load.log")
-        load_seconds += seconds
-        load_peak = max(load_peak, peak)
+    # Load through the CLI: the directory of case files, one command.
+    command = [sys.executable, "-m", "kg", "load", str(case_dir), "--store", str(store_dir)]
+    load = run_measured(command + ["--workers", str(args.workers)], work / "load.log")
     print(
-        f"load: {args.cases / load_seconds:,.0f} cases/s, {load_seconds:.1f} s, "
-        f"peak {load_peak / 2**20:,.0f} MiB",
+        f"load: {args.cases / load.seconds:,.0f} cases/s, {load.seconds:.1f} s, "
+        f"peak {load.peak / 2**20:,.0f} MiB (at each quarter: {load.profile()})",
         flush=True,
     )
 
-    rudof_dir = work / "store-rudof"
-    shutil.copytree(store_dir, rudof_dir)
-    runs = {}
-    for engine, directory in (("pyshacl", store_dir), ("rudof", rudof_dir)):
+    runs: dict[str, Measured] = {}
+    screened: dict[str, int] = {}
+    # Every engine screens the store as loaded: the copies are taken before any screening.
+    directories = {
+        e: store_dir if i == 0 else work / f"store-{e}" for i, e in enumerate(args.engines)
+    }
+    for directory in directories.values():
+        if directory != store_dir:
+            shutil.copytree(store_dir, directory)
+    for engine, directory in directories.items():
         command = [sys.executable, "-m", "kg", "evaluate", "--store", str(directory)]
         command += ["--workers", str(args.workers), "--engine", engine]
-        seconds, peak, out = run_measured(command, work / f"evaluate-{engine}.log")
-        print(f"evaluate --store --engine {engine}: {out.strip()}", flush=True)
-        runs[engine] = (seconds, peak, int(re.search(r"requests (\d+)", out).group(1)))
-    shutil.rmtree(rudof_dir)
-    screened = runs["pyshacl"][2]
+        runs[engine] = run_measured(command, work / f"evaluate-{engine}.log")
+        out = runs[engine].out.strip()
+        print(f"evaluate --store --engine {engine}: {out}", flush=True)
+        print(f"  memory at each quarter of the run: {runs[engine].profile()}", flush=True)
+        screened[engine] = int(re.search(r"requests (\d+)", out).group(1))
+        if directory != store_dir:
+            shutil.rmtree(directory)
 
     base = None
     if not args.skip_baseline:
-        command = [sys.executable, __file__, "--baseline", str(case_dir)]
-        base_seconds, base_peak, base_out = run_measured(command, work / "baseline.log")
-        figures = dict(kv.split("=") for kv in base_out.split())
-        base = (base_seconds, base_peak, figures)
-        print(f"baseline: {base_out.strip()} (wall {base_seconds:.1f} s)", flush=True)
+        base = run_measured(
+            [sys.executable, __file__, "--baseline", str(case_dir)], work / "baseline.log"
+        )
+        print(f"baseline: {base.out.strip()} (wall {base.seconds:.1f} s)", flush=True)
 
     timings = time_queries(store_dir)
 
     print()
     print(
-        f"N = {args.cases:,} cases, {screened:,} requests, {args.workers} workers, "
+        f"N = {args.cases:,} cases, {requests:,} requests, {args.workers} workers, "
         f"{os.cpu_count()} CPUs"
     )
-    heads = ["evaluate --store", "... --engine rudof", "naive pySHACL"]
-    print(f"{'':36}" + "".join(f"{h:>20}" for h in heads))
-    rates = [f"{runs[e][2] / runs[e][0]:,.0f}" for e in ("pyshacl", "rudof")]
-    rates.append(f"{requests / base[0]:,.0f}" if base else "skipped")
-    print(f"{'requests/s (wall, whole command)':36}" + "".join(f"{r:>20}" for r in rates))
+    heads = [f"evaluate --engine {e}" for e in args.engines] + ["naive pySHACL"]
+    print(f"{'':36}" + "".join(f"{h:>26}" for h in heads))
+    rates = [f"{screened[e] / runs[e].seconds:,.0f}" for e in args.engines]
+    rates.append(f"{requests / base.seconds:,.0f}" if base else "skipped")
+    print(f"{'requests/s (wall, whole command)':36}" + "".join(f"{r:>26}" for r in rates))
     if base:
-        validate_only = f"{requests / float(base[2]['validate']):,.0f}"
-        print(f"{'requests/s (pySHACL step only)':36}{'':>40}{validate_only:>20}")
-    peaks = [f"{runs[e][1] / 2**20:,.0f} MiB" for e in ("pyshacl", "rudof")]
-    peaks.append(f"{base[1] / 2**20:,.0f} MiB" if base else "skipped")
-    print(f"{'peak memory (RSS, process tree)':36}" + "".join(f"{m:>20}" for m in peaks))
-    stored = ["yes", "yes", "no"]
-    print(f"{'explanations and reports stored':36}" + "".join(f"{m:>20}" for m in stored))
+        figures = dict(kv.split("=") for kv in base.out.split())
+        validate_only = f"{requests / float(figures['validate']):,.0f}"
+        padding = " " * (26 * len(args.engines))
+        print(f"{'requests/s (pySHACL step only)':36}{padding}{validate_only:>26}")
+    peaks = [f"{runs[e].peak / 2**20:,.0f} MiB" for e in args.engines]
+    peaks.append(f"{base.peak / 2**20:,.0f} MiB" if base else "skipped")
+    print(f"{'peak memory (RSS, process tree)':36}" + "".join(f"{m:>26}" for m in peaks))
+    stored = ["yes"] * len(args.engines) + ["no"]
+    print(f"{'explanations and reports stored':36}" + "".join(f"{m:>26}" for m in stored))
     print()
     print(f"SPARQL on the {args.cases:,}-case store:")
     for name, seconds, count in timings:
