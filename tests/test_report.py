@@ -280,3 +280,34 @@ def test_store_report_shows_the_stored_verdict_and_flags_cases_not_screened(tmp_
         f"{tmp_path / 'store'}, then write the report again."
     )
     assert f"{trial} | 0 | not screened with the current knowledge version | |" in index
+
+
+def test_store_index_says_its_charts_still_count_verdicts_of_an_older_knowledge_version(tmp_path):
+    from kg.store import META
+
+    store = Store(tmp_path / "store")
+    trial = tmp_path / "trial.ttl"
+    copy_case(FIXTURES / "manual-therapy" / "chiropractic-six-visit-trial.ttl", trial, "older")
+    assert store.load([trial]).loaded == [str(trial)]
+    store.evaluate()
+    # Move the verdicts to another knowledge version, as if the knowledge changed since.
+    iri = "https://w3id.org/imr-kg/case/generated/older/case"
+    current = verdict_graph_name(iri, store.knowledge_version)
+    verdicts = store.stored_verdicts(iri, store.knowledge_version)
+    store.put_verdicts([(iri, verdicts.serialize(format="nt"))], "0" * 64)
+    store.oxigraph.update(
+        f"DROP GRAPH <{current}> ; DELETE WHERE {{ GRAPH <{META}> {{ <{current}> ?p ?o }} }}"
+    )
+    store.close()
+
+    out = tmp_path / "report"
+    result = CliRunner().invoke(app, ["report", "--store", str(tmp_path / "store"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    index = rendered_lines(out / "index.html", tmp_path)
+    assert index[3] == (
+        "1 of 1 cases not screened with the current knowledge version: the store holds no "
+        "verdict for them, and this report screens nothing. Run imr-kg evaluate --store "
+        f"{tmp_path / 'store'}, then write the report again. 1 of them hold verdicts of an older "
+        "knowledge version: the agreement figures and the charts below, which are the store's "
+        "analyst queries over every stored verdict, still count those."
+    )
