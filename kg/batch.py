@@ -157,6 +157,12 @@ def evaluate_store(
     pending = list(store.cases(pending_for=version))
     if started is not None:
         started(len(pending))
+    # Older versions' verdict graphs of the pending cases, dropped as each chunk's new ones are
+    # written (not all at the end: re-screening 100,000 cases left 100,000 graphs to drop).
+    older = {
+        case: [graph for graph, v in graphs if v != version]
+        for case, graphs in store.verdict_graphs_by_case().items()
+    }
     size = chunk_size(len(pending), workers)
     # RocksDB holds written data in memtables until flushed: flushing every FLUSH_EVERY cases
     # written keeps the writer's memory flat however large the store and the chunks grow.
@@ -165,6 +171,7 @@ def evaluate_store(
     def collect(results: list[CaseResult]) -> None:
         nonlocal unflushed
         _collect(store, results, summary, version, progress)
+        store.drop_verdict_graphs([g for r in results for g in older.pop(r.case, [])])
         unflushed += len(results)
         if unflushed >= FLUSH_EVERY:
             store.oxigraph.flush()

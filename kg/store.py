@@ -23,6 +23,7 @@ Analyst queries see the union of all graphs (``use_default_graph_as_union``).
 from __future__ import annotations
 
 import hashlib
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,7 @@ META = GRAPH["meta"]
 
 
 FLUSH_EVERY = 500  # cases loaded between flushes of RocksDB's memtables
+DROP_BATCH = 100  # verdict graphs dropped in one transaction
 
 RDF_SUFFIXES = {".ttl", ".turtle", ".jsonld", ".json", ".nt", ".ntriples"}
 # Files taken from a directory: case files by suffix (not .json, which folders of cases also use
@@ -421,27 +423,42 @@ class Store:
         current = self.knowledge_version
         return current if current in versions else versions[0]
 
-    def drop_stale_verdicts(self, version: str) -> int:
-        """Drop the verdict graphs of older knowledge versions for every case that has
-        verdicts for `version`; returns how many were dropped."""
-        stale = [
-            row["g"].value
-            for row in self.oxigraph.query(
-                f"SELECT DISTINCT ?g WHERE {{ GRAPH <{META}> {{ "
-                f"?g a <{STORE.VerdictGraph}> ; <{STORE.case}> ?case ; "
-                f"<{IMR.knowledgeVersion}> ?old . FILTER (?old != {_lit(version)}) "
-                f"?current a <{STORE.VerdictGraph}> ; <{STORE.case}> ?case ; "
-                f"<{IMR.knowledgeVersion}> {_lit(version)} }} }}"
-            )
-        ]
-        for start in range(0, len(stale), 500):
+    def verdict_graphs_by_case(self) -> dict[str, list[tuple[str, str]]]:
+        """(verdict graph, knowledge version) of every verdict graph, by case IRI: one lookup
+        for the whole store (verdict_graphs asks for one case)."""
+        found: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for row in self.oxigraph.query(
+            f"SELECT ?case ?g ?v WHERE {{ GRAPH <{META}> {{ ?g a <{STORE.VerdictGraph}> ; "
+            f"<{STORE.case}> ?case ; <{IMR.knowledgeVersion}> ?v }} }}"
+        ):
+            found[row["case"].value].append((row["g"].value, row["v"].value))
+        return dict(found)
+
+    def drop_verdict_graphs(self, graphs: list[str]) -> None:
+        """Drop verdict graphs and their bookkeeping, DROP_BATCH graphs a transaction."""
+        for start in range(0, len(graphs), DROP_BATCH):
             self.oxigraph.update(
                 " ;\n".join(
                     f"DROP SILENT GRAPH <{g}> ;\n"
                     f"DELETE WHERE {{ GRAPH <{META}> {{ <{g}> ?p ?o }} }}"
-                    for g in stale[start : start + 500]
+                    for g in graphs[start : start + DROP_BATCH]
                 )
             )
+
+    def drop_stale_verdicts(self, version: str) -> int:
+        """Drop the verdict graphs of older knowledge versions for every case that has
+        verdicts for `version`; returns how many were dropped. (Batch screening drops them
+        chunk by chunk as it writes; this catches what a killed run left.)"""
+        stale = [
+            graph
+            for graphs in self.verdict_graphs_by_case().values()
+            if any(v == version for _, v in graphs)
+            for graph, v in graphs
+            if v != version
+        ]
+        for start in range(0, len(stale), FLUSH_EVERY):
+            self.drop_verdict_graphs(stale[start : start + FLUSH_EVERY])
+            self.oxigraph.flush()  # memtables to disk: memory stays flat
         return len(stale)
 
     def count(self, kind: str) -> int:

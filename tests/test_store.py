@@ -283,6 +283,29 @@ def test_rescreening_with_new_knowledge_replaces_the_older_verdicts(tmp_path):
     assert _graph_size(store, verdict_graph_name(iri, old)) == 0
 
 
+def test_older_verdicts_left_beside_current_ones_are_dropped_and_unscreened_cases_keep_theirs(
+    tmp_path,
+):
+    # As a run killed between writing a chunk's verdicts and dropping the older ones leaves it.
+    store = Store(tmp_path / "store")
+    for name in ("screened", "unscreened"):
+        case = tmp_path / f"{name}.ttl"
+        copy_case(TRIAL, case, name)
+        store.load([case])
+    screened, unscreened = (
+        f"https://w3id.org/imr-kg/case/generated/{name}/case" for name in ("screened", "unscreened")
+    )
+    current, old = load_knowledge().version, "0" * 64
+    store.put_verdicts([(screened, "<urn:new> <urn:verdict> <urn:current> .\n")], current)
+    for case in (screened, unscreened):
+        store.put_verdicts([(case, "<urn:old> <urn:verdict> <urn:stale> .\n")], old)
+    assert store.drop_stale_verdicts(current) == 1
+    assert store.verdict_graphs(screened) == [(verdict_graph_name(screened, current), current)]
+    assert _graph_size(store, verdict_graph_name(screened, old)) == 0
+    assert store.verdict_graphs(unscreened) == [(verdict_graph_name(unscreened, old), old)]
+    assert _graph_size(store, verdict_graph_name(unscreened, old)) == 1
+
+
 def test_evaluating_a_directory_that_is_not_a_store_is_a_clear_error(tmp_path):
     from typer.testing import CliRunner
 
