@@ -160,8 +160,9 @@ def evaluate_store(
     # Older versions' verdict graphs of the pending cases, dropped as each chunk's new ones are
     # written (not all at the end: re-screening 100,000 cases left 100,000 graphs to drop).
     older = {
-        case: [graph for graph, v in graphs if v != version]
+        case: stale
         for case, graphs in store.verdict_graphs_by_case().items()
+        if (stale := [graph for graph, v in graphs if v != version])
     }
     size = chunk_size(len(pending), workers)
     # RocksDB holds written data in memtables until flushed: flushing every FLUSH_EVERY cases

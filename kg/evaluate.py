@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple, Protocol
 
-import pyoxigraph as ox
 from pyshacl import validate
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH, XSD
@@ -37,8 +36,7 @@ from kg.model import (
     RequestResult,
 )
 from kg.namespaces import IMR, bind_prefixes
-from kg.ntriples import fresh_bnode, line, lines
-from kg.oxquery import to_rdflib
+from kg.ntriples import fresh_bnode, line, lines, parse_graph
 from kg.queries import rows
 from kg.shape_text import describe
 from kg.verdicts import generated_ntriples, verdict_graph, verdict_ntriples
@@ -211,8 +209,8 @@ class CaseEvaluator:
         evaluations = []
         for screened in self.screen_many(cases, view, graph):
             evaluation = screened.evaluation
-            evaluation.verdict_graph = _parse(screened.verdicts)
-            evaluation.report = _parse(screened.report)
+            evaluation.verdict_graph = parse_graph(screened.verdicts)
+            evaluation.report = parse_graph(screened.report)
             evaluations.append(evaluation)
         return evaluations
 
@@ -733,17 +731,6 @@ class _ReportShares:
             if isinstance(value, BNode) and value not in seen:
                 seen.add(value)
                 self._describe(value, out, seen)
-
-
-def _parse(ntriples: str) -> Graph:
-    """A graph of N-Triples, blank nodes keeping their labels (as the store keeps them): a
-    report's blank-node paths are the shapes graph's own nodes."""
-    graph = Graph(bind_namespaces="none")
-    for triple in ox.parse(ntriples.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES):
-        graph.add(
-            (to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object))
-        )
-    return graph
 
 
 def _failures(report: Graph) -> dict[tuple[Node, Node], list[tuple[Node, Node | None]]]:

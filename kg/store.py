@@ -280,14 +280,6 @@ class Store:
             raise read.error
         return self.put_case_ntriples(read.case, read.ntriples, read.source, read.digest)
 
-    def put_case(self, graph: Graph, source: str, digest: str | None = None) -> bool:
-        """Store one checked case graph atomically, replacing any earlier version of it."""
-        case = the_case(graph, source)
-        text = ntriples_text(graph)
-        return self.put_case_ntriples(
-            case, text, source, digest or hashlib.sha256(text.encode()).hexdigest()
-        )
-
     def put_case_ntriples(self, case: str, ntriples: str, source: str, digest: str) -> bool:
         """Store one checked case (its IRI and graph as N-Triples) atomically, replacing any
         earlier version of it and dropping that version's verdicts; False (nothing written)
