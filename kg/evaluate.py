@@ -27,13 +27,19 @@ from rdflib.term import Node
 from kg.caseio import CaseSource, load_case
 from kg.catalogue import Catalogue, ConditionLogic, CriterionInfo, LogicNode, load_catalogue
 from kg.derive import derive
+from kg.eras import Era, eras, in_force_over
+from kg.eras import describe as describe_era
 from kg.model import (
     ConditionResult,
     CriterionResult,
+    DateBound,
+    DateInterval,
     DecisionRecord,
+    EraResult,
     Evaluation,
     Evidence,
     RequestResult,
+    Verdict,
 )
 from kg.namespaces import IMR, bind_prefixes
 from kg.ntriples import fresh_bnode, line, lines, parse_graph
@@ -57,6 +63,9 @@ class Candidate:
     date: str | None
     effective_from: str | None
     effective_through: str | None
+    overlaps: bool = False
+    earliest: str | None = None
+    latest: str | None = None
 
 
 def evaluate(case: CaseSource) -> Evaluation:
@@ -163,6 +172,7 @@ class CaseEvaluator:
 
     def _run(self, case: Graph, source: str, view: CaseView) -> Evaluation:
         derived = view.derive()
+        self._bounds = _by_request(view.rows("request-date-bounds"))
         governing = self._governing(view.rows("applicable-criteria"))
         self._note_uncovered(view, governing, case)
 
@@ -223,6 +233,7 @@ class CaseEvaluator:
         the same cases) saves pySHACL a parse; the rudof engine needs none. Evaluation is per
         request, so this equals run() on each case alone."""
         view.derive_in_place()
+        self._bounds = _by_request(view.rows("request-date-bounds"))
         governing = self._governing(view.rows("applicable-criteria"))
         self._note_uncovered(view, governing, None)
         report = self._validate_view(view, governing, graph)
@@ -305,20 +316,30 @@ class CaseEvaluator:
                     date=term_text(row.get("date")),
                     effective_from=term_text(row.get("effectiveFrom")),
                     effective_through=term_text(row.get("effectiveThrough")),
+                    overlaps=bool(row["overlaps"].toPython()),
+                    earliest=term_text(row.get("earliest")),
+                    latest=term_text(row.get("latest")),
                 )
             )
-        governing = {}
+        governing: dict[URIRef, list[tuple[Candidate, str]]] = {}
+        self._eras: dict[URIRef, list[tuple[Era, list[tuple[Candidate, str]]]]] = {}
         for request, candidates in self._candidates.items():
-            in_force = [c for c in candidates if c.in_force and not c.statutory]
-            mtus = [c for c in in_force if c.mtus]
-            # Medical Evidence Search Sequence (8 CCR 9792.21.1): MTUS first; other
-            # guidelines only where MTUS does not address the request.
-            chosen = [(c, MTUS_TIER) for c in mtus] or [(c, NON_MTUS_TIER) for c in in_force]
-            # A statute's limits (imr:statutory documents) bind whichever tier governs.
-            chosen += [(c, STATUTE_TIER) for c in candidates if c.in_force and c.statutory]
+            interval = self._interval(request)
+            pieces = []
+            for era in eras(*interval, candidates):
+                in_force = [c for c in candidates if in_force_over(c, era, interval)]
+                pieces.append((era, _search_sequence(in_force)))
+            self._eras[request] = pieces
+            chosen = list({id(c): (c, tier) for _, cs in pieces for c, tier in cs}.values())
             if chosen:
                 governing[request] = chosen
         return governing
+
+    def _interval(self, request: URIRef) -> tuple[str | None, str | None]:
+        bounds = self._bounds.get(request)
+        if not bounds:
+            return None, None
+        return term_text(bounds[0].get("earliest")), term_text(bounds[0].get("latest"))
 
     def _not_covered_reason(self, request: URIRef, service: str, regions: list[str]) -> str:
         reason = self._no_criterion_reason(request, service, regions)
@@ -330,7 +351,8 @@ class CaseEvaluator:
                 for row in uncovered
             )
             reason += (
-                f" On {uncovered[0]['date']} the request is governed by provisions that have no "
+                f" Over {describe_era(Era(*self._interval(request)))} the request is governed "
+                "by provisions that have no "
                 f"criteria encoded yet: {provisions}."
             )
         return reason
@@ -340,17 +362,20 @@ class CaseEvaluator:
         where = f"{service} ({', '.join(regions)})" if regions else service
         if not candidates:
             return f"No criterion in the catalogue addresses {where}."
-        if candidates[0].date is None:
+        start, end = self._interval(request)
+        if start is None and end is None:
             return (
-                f"Criteria for {where} exist, but neither a request date nor a UR decision "
-                "date is documented, so no provision can be placed in force."
+                f"Criteria for {where} exist, but nothing in the record dates the request (no "
+                "request, UR or IMR decision date, injury date or dated citation), so no "
+                "provision can be placed in force."
             )
         periods = "; ".join(
             f"{self.catalogue.criteria[c.criterion].label}: in force "
             f"{c.effective_from or 'from an unknown date'} to {c.effective_through or 'open'}"
             for c in candidates
         )
-        return f"No criterion for {where} is in force on {candidates[0].date} ({periods})."
+        when = describe_era(Era(start, end))
+        return f"No criterion for {where} is in force over the request's date, {when} ({periods})."
 
     # --- one request ----------------------------------------------------------------------
 
@@ -373,16 +398,10 @@ class CaseEvaluator:
             ),
             key=lambda c: (c.status == "met", c.iri),
         )
-        if not criteria:
-            verdict, reason = "not_covered", self._not_covered_reason(request, service, regions)
-        elif any(c.status == "not_met" for c in criteria):
-            failed = "; ".join(c.label for c in criteria if c.status == "not_met")
-            verdict, reason = "criteria_not_met", f"The documented facts do not meet: {failed}."
-        else:
-            verdict, reason = (
-                "criteria_met",
-                "The documented facts meet every applicable criterion.",
-            )
+        verdict, reason = self._verdict(request, service, regions, criteria)
+        eras_screened = self._era_results(request, criteria)
+        if len(eras_screened) > 1:
+            verdict, reason = self._across_eras(request, service, regions, eras_screened)
 
         imr_outcome = outcome_name(row.get("imrOutcome"))
         agrees = None
@@ -395,6 +414,8 @@ class CaseEvaluator:
             body_region=regions,
             quantity=quantity_text(row),
             request_date=term_text(row.get("requestDate")),
+            date_interval=self._date_interval(request),
+            eras=eras_screened if len(eras_screened) > 1 else [],
             verdict=verdict,
             reason=reason,
             criteria=criteria,
@@ -406,6 +427,94 @@ class CaseEvaluator:
             agrees_with_imr=agrees,
             disputed=row.get("imr") is not None,
             reviewer_noted_undocumented=facts.gaps_noted_in(row.get("imr")),
+        )
+
+    def _verdict(
+        self, request: URIRef, service: str, regions: list[str], criteria: list[CriterionResult]
+    ) -> tuple[Verdict, str]:
+        if not criteria:
+            return "not_covered", self._not_covered_reason(request, service, regions)
+        if any(c.status == "not_met" for c in criteria):
+            failed = "; ".join(c.label for c in criteria if c.status == "not_met")
+            return "criteria_not_met", f"The documented facts do not meet: {failed}."
+        return "criteria_met", "The documented facts meet every applicable criterion."
+
+    def _era_results(self, request: URIRef, criteria: list[CriterionResult]) -> list[EraResult]:
+        """The verdict under each era of the request's date interval (kg.eras)."""
+        by_iri = {c.iri: c for c in criteria}
+        results = []
+        for era, chosen in self._eras.get(request, []):
+            own = [by_iri[str(c.criterion)] for c, _ in chosen if str(c.criterion) in by_iri]
+            if not own:
+                verdict: Verdict = "not_covered"
+            elif any(c.status == "not_met" for c in own):
+                verdict = "criteria_not_met"
+            else:
+                verdict = "criteria_met"
+            results.append(
+                EraResult(
+                    start=era.start,
+                    end=era.end,
+                    verdict=verdict,
+                    criteria=sorted(str(c.criterion) for c, _ in chosen),
+                    documents=sorted(
+                        {self.catalogue.criteria[c.criterion].provision.document for c, _ in chosen}
+                    ),
+                )
+            )
+        return results
+
+    def _across_eras(
+        self, request: URIRef, service: str, regions: list[str], screened: list[EraResult]
+    ) -> tuple[Verdict, str]:
+        """One verdict where every era gives the same; else not_covered, naming the eras and
+        the dates that would decide."""
+        start, end = self._interval(request)
+        where = f"{service} ({', '.join(regions)})" if regions else service
+        pieces = "; ".join(
+            f"{describe_era(Era(e.start, e.end))}: {e.verdict}"
+            + (f" under {', '.join(e.documents)}" if e.documents else " (no criterion in force)")
+            for e in screened
+        )
+        interval = describe_era(Era(start, end))
+        verdicts = {e.verdict for e in screened}
+        if len(verdicts) == 1:
+            [verdict] = verdicts
+            return verdict, (
+                f"The date of the request for {where} is known only as {interval}, a period "
+                f"that spans a change of guidelines; screened under each ({pieces}), every "
+                f"period gives {verdict}."
+            )
+        deciding = ", ".join(
+            later.start or ""
+            for earlier, later in zip(screened, screened[1:], strict=False)
+            if earlier.verdict != later.verdict
+        )
+        return "not_covered", (
+            f"The date of the request for {where} is known only as {interval}, a period that "
+            f"spans a change of guidelines, and the screens differ ({pieces}). A request date "
+            f"before or on/after {deciding} would decide."
+        )
+
+    def _date_interval(self, request: URIRef) -> DateInterval | None:
+        rows = self._bounds.get(request)
+        if not rows:
+            return None
+        start, end = self._interval(request)
+        return DateInterval(
+            earliest=start,
+            latest=end,
+            bounds=[
+                DateBound(
+                    not_before=term_text(r.get("notBefore")),
+                    not_after=term_text(r.get("notAfter")),
+                    rule=str(r["rule"]),
+                    rule_label=term_text(r.get("ruleLabel")) or str(r["rule"]),
+                    statement=str(r["statement"]),
+                    text=term_text(r.get("statementText")),
+                )
+                for r in rows
+            ],
         )
 
     def _criterion_result(
@@ -694,6 +803,24 @@ class CaseFacts:
             date=term_text(self.graph.value(request, IMR.requestDate)),
             node=str(request),
         )
+
+
+def _search_sequence(in_force: list[Candidate]) -> list[tuple[Candidate, str]]:
+    """Medical Evidence Search Sequence (8 CCR 9792.21.1): MTUS first; other guidelines only
+    where MTUS does not address the request. A statute's limits (imr:statutory documents) bind
+    whichever tier governs."""
+    guidelines = [c for c in in_force if not c.statutory]
+    mtus = [c for c in guidelines if c.mtus]
+    chosen = [(c, MTUS_TIER) for c in mtus] or [(c, NON_MTUS_TIER) for c in guidelines]
+    chosen += [(c, STATUTE_TIER) for c in in_force if c.statutory]
+    return chosen
+
+
+def _by_request(rows: list[dict]) -> dict[Node, list[dict]]:
+    grouped: dict[Node, list[dict]] = defaultdict(list)
+    for row in rows:
+        grouped[row["request"]].append(row)
+    return grouped
 
 
 def _by_case(rows: list[dict]) -> dict[Node, list[dict]]:

@@ -107,6 +107,40 @@ class DecisionRecord:
 
 
 @dataclass
+class DateBound:
+    """One statement of the record that bounds a request's date, and the rule that makes it
+    a bound (ontology/vocabularies/date-bounds.ttl)."""
+
+    not_before: str | None
+    not_after: str | None
+    rule: str  # IRI of the imr:DateBoundRule
+    rule_label: str
+    statement: str  # IRI of the statement: a decision, the injury, a provision, the request
+    text: str | None = None  # the statement's quote or citation, where it has one
+
+
+@dataclass
+class DateInterval:
+    """Between which dates the request's date lies (either end None: open), and why."""
+
+    earliest: str | None
+    latest: str | None
+    bounds: list[DateBound] = field(default_factory=list)
+
+
+@dataclass
+class EraResult:
+    """The screen of a request under one period of its date interval over which the same
+    provisions are in force (given only when the interval spans a change of guidelines)."""
+
+    start: str | None
+    end: str | None
+    verdict: Verdict
+    criteria: list[str]
+    documents: list[str]
+
+
+@dataclass
 class RequestResult:
     iri: str
     requested_as: str | None
@@ -123,6 +157,8 @@ class RequestResult:
     agrees_with_imr: bool | None
     disputed: bool
     reviewer_noted_undocumented: list[Evidence] = field(default_factory=list)
+    date_interval: DateInterval | None = None
+    eras: list[EraResult] = field(default_factory=list)
 
 
 @dataclass

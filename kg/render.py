@@ -50,6 +50,15 @@ def print_table(evaluation: Evaluation, console: Console | None = None) -> None:
     console.print(Text(f"knowledge version {evaluation.knowledge_version[:16]}", style="dim"))
 
 
+def _interval_text(request: RequestResult) -> str:
+    interval = request.date_interval
+    assert interval is not None
+    start, end = interval.earliest, interval.latest
+    if start and end:
+        return start if start == end else f"between {start} and {end}"
+    return f"from {start}" if start else f"up to {end}" if end else "unknown"
+
+
 def _request_panel(request: RequestResult) -> Panel:
     title = request.requested_as or request.service or request.iri
     facts = [request.service or "unknown service"]
@@ -59,6 +68,8 @@ def _request_panel(request: RequestResult) -> Panel:
         facts.append(request.quantity)
     if request.request_date:
         facts.append(f"requested {request.request_date}")
+    elif request.date_interval is not None:
+        facts.append(f"request date {_interval_text(request)}")
     header = Text(" · ".join(facts))
     verdict = Text.assemble(
         ("screening verdict: ", "bold"),
@@ -69,7 +80,17 @@ def _request_panel(request: RequestResult) -> Panel:
     tree = Tree("criteria", hide_root=True)
     for criterion in request.criteria:
         _criterion_branch(tree, criterion)
-    parts = [header, verdict, decisions, tree]
+    parts = [header, verdict, decisions]
+    if request.date_interval is not None and not request.request_date:
+        for bound in request.date_interval.bounds:
+            limit = " ".join(
+                f"{word} {value}"
+                for word, value in (("not before", bound.not_before), ("not after", bound.not_after))
+                if value
+            )
+            said = f': "{bound.text}"' if bound.text else ""
+            parts.append(Text(f"date bound: {limit}: {bound.rule_label}{said}", style="dim"))
+    parts.append(tree)
     for evidence in request.reviewer_noted_undocumented:
         parts.append(
             Text(f"IMR reviewer noted as not documented: {_evidence_text(evidence)}", style="dim")

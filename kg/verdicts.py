@@ -80,6 +80,7 @@ def verdict_ntriples(evaluation: Evaluation) -> str:
         graph.add(verdict, _IMR.verdictReason, text(request.reason))
         if request.agrees_with_imr is not None:
             graph.add(verdict, _IMR.agreesWithIMR, boolean(request.agrees_with_imr))
+        _add_interval(graph, verdict, request)
         _add_evidence(
             graph, verdict, _IMR.reviewerNotedUndocumented, request.reviewer_noted_undocumented
         )
@@ -94,6 +95,40 @@ def verdict_ntriples(evaluation: Evaluation) -> str:
             for number, condition in enumerate(criterion.conditions):
                 _add_condition(graph, assessment, condition, number)
     return graph.ntriples()
+
+
+def _add_interval(graph: Triples, verdict: str, request: RequestResult) -> None:
+    """The request date interval the verdict was screened on, linked to the bounds (derived
+    nodes of queries/derive/05-request-date-bounds.rq) that set it, and each era's verdict."""
+    interval = request.date_interval
+    if interval is None:
+        return
+    if interval.earliest:
+        graph.add(verdict, _IMR.screenedFrom, typed(interval.earliest, str(XSD.date)))
+    if interval.latest:
+        graph.add(verdict, _IMR.screenedThrough, typed(interval.latest, str(XSD.date)))
+    for bound in interval.bounds:
+        node = fresh_label()
+        graph.add(verdict, _IMR.screenedWithBound, node)
+        graph.add(node, _TYPE, _IMR.DateBound)
+        graph.add(node, _IMR.boundRule, iri(bound.rule))
+        graph.add(node, _IMR.boundedBy, iri(bound.statement))
+        if bound.not_before:
+            graph.add(node, _IMR.notBefore, typed(bound.not_before, str(XSD.date)))
+        if bound.not_after:
+            graph.add(node, _IMR.notAfter, typed(bound.not_after, str(XSD.date)))
+    for position, era in enumerate(request.eras):
+        node = fresh_label()
+        graph.add(verdict, _IMR.hasEraVerdict, node)
+        graph.add(node, _TYPE, _IMR.EraVerdict)
+        graph.add(node, _IMR.position, integer(position))
+        graph.add(node, _IMR.verdictValue, _VERDICTS[era.verdict])
+        if era.start:
+            graph.add(node, _IMR.screenedFrom, typed(era.start, str(XSD.date)))
+        if era.end:
+            graph.add(node, _IMR.screenedThrough, typed(era.end, str(XSD.date)))
+        for criterion in era.criteria:
+            graph.add(node, _IMR.assessedCriterion, iri(criterion))
 
 
 def _add_condition(graph: Triples, parent: str, condition: ConditionResult, position: int) -> None:

@@ -24,6 +24,8 @@ from kg.evaluate import decision_record, outcome_name, quantity_text, term_text
 from kg.model import (
     ConditionResult,
     CriterionResult,
+    DateBound,
+    DateInterval,
     DecisionRecord,
     Evaluation,
     Evidence,
@@ -142,7 +144,28 @@ def _request(
         agrees_with_imr=None if agrees is None else bool(agrees.toPython()),
         disputed=request.disputed,
         reviewer_noted_undocumented=_evidence(graph, verdict, IMR.reviewerNotedUndocumented),
+        date_interval=_interval(graph, verdict, catalogue),
     )
+
+
+def _interval(graph: Graph, verdict: Node, catalogue: Catalogue) -> DateInterval | None:
+    """The date interval a stored verdict was screened on, with its bounds."""
+    bounds = [
+        DateBound(
+            not_before=term_text(graph.value(node, IMR.notBefore)),
+            not_after=term_text(graph.value(node, IMR.notAfter)),
+            rule=str(graph.value(node, IMR.boundRule)),
+            rule_label=catalogue.label(graph.value(node, IMR.boundRule)),
+            statement=str(graph.value(node, IMR.boundedBy)),
+        )
+        for node in graph.objects(verdict, IMR.screenedWithBound)
+    ]
+    start = term_text(graph.value(verdict, IMR.screenedFrom))
+    end = term_text(graph.value(verdict, IMR.screenedThrough))
+    if not bounds and start is None and end is None:
+        return None
+    bounds.sort(key=lambda b: (b.not_before or "", b.not_after or "", b.rule))
+    return DateInterval(earliest=start, latest=end, bounds=bounds)
 
 
 def _criterion(graph: Graph, node: Node, catalogue: Catalogue) -> CriterionResult:
