@@ -83,11 +83,8 @@ def _request_panel(request: RequestResult) -> Panel:
     parts = [header, verdict, decisions]
     if request.date_interval is not None and not request.request_date:
         for bound in request.date_interval.bounds:
-            limit = " ".join(
-                f"{word} {value}"
-                for word, value in (("not before", bound.not_before), ("not after", bound.not_after))
-                if value
-            )
+            limits = (("not before", bound.not_before), ("not after", bound.not_after))
+            limit = " ".join(f"{word} {value}" for word, value in limits if value)
             said = f': "{bound.text}"' if bound.text else ""
             parts.append(Text(f"date bound: {limit}: {bound.rule_label}{said}", style="dim"))
     parts.append(tree)

@@ -24,7 +24,7 @@ from kg.ntriples import (
 )
 
 if TYPE_CHECKING:
-    from kg.model import ConditionResult, Evaluation, Evidence
+    from kg.model import ConditionResult, Evaluation, Evidence, RequestResult
 
 VERDICT_VALUES = {
     "criteria_met": IMR.CriteriaMet,
