@@ -128,7 +128,7 @@ def test_requests_not_covered_by_the_catalogue(fixture_store):
             None,
             MRI,
             "lumbar spine",
-            "No criterion for magnetic resonance imaging (lumbar spine) is in force on 2018-03-01 "
+            "No criterion for magnetic resonance imaging (lumbar spine) is in force over the request's date, 2018-03-01 "
             "(Lumbar imaging has an accepted indication: in force 2007-06-15 to 2017-11-30).",
         ],
         [

@@ -160,7 +160,7 @@ def test_a_request_before_the_provision_is_not_covered_with_the_reason():
     request = _request("dates-out-of-force/massage-before-cpmtg-2009.ttl")
     assert request.verdict == "not_covered"
     assert request.reason == (
-        "No criterion for massage therapy (lumbar spine) is in force on 2009-03-02 "
+        "No criterion for massage therapy (lumbar spine) is in force over the request's date, 2009-03-02 "
         "(Massage is an adjunct limited to 4-6 visits: in force 2009-07-18 to 2016-07-28)."
     )
 
