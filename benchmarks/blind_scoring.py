@@ -163,7 +163,8 @@ def score_letter(path: Path, facts: dict, knowledge: Graph, ingest, evaluate) ->
                 (
                     d
                     for d in free
-                    if wanted and _narrower_or_same(knowledge, graph.value(d[1], IMR.service), wanted)
+                    if wanted
+                    and _narrower_or_same(knowledge, graph.value(d[1], IMR.service), wanted)
                 ),
                 None,
             )
@@ -190,7 +191,11 @@ def score_letter(path: Path, facts: dict, knowledge: Graph, ingest, evaluate) ->
 
 def _score_findings(score: LetterScore, facts: dict, graph: Graph, knowledge: Graph) -> None:
     read = [
-        (graph.value(f, IMR.findingConcept), graph.value(f, IMR.status), graph.value(f, IMR.bodyRegion))
+        (
+            graph.value(f, IMR.findingConcept),
+            graph.value(f, IMR.status),
+            graph.value(f, IMR.bodyRegion),
+        )
         for f in graph.subjects(RDF.type, IMR.Finding)
     ]
     for finding in facts.get("findings") or []:
@@ -225,7 +230,6 @@ def _score_dates(score: LetterScore, facts: dict, graph: Graph) -> None:
     ur = _date_text(facts.get("ur_date"))
     if ur:
         decided = {
-            str(graph.value(d, IMR.decisionDate))
-            for d in graph.subjects(RDF.type, IMR.URDecision)
+            str(graph.value(d, IMR.decisionDate)) for d in graph.subjects(RDF.type, IMR.URDecision)
         }
         score.ur_date_right = int(ur in decided)

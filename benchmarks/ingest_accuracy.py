@@ -3,6 +3,10 @@
     python benchmarks/ingest_accuracy.py                 # precision / recall per field
     python benchmarks/ingest_accuracy.py --generate 1000 # + 1,000 generated letters, letters/s
 
+Blind letters (tests/blind/, written by writers who never saw the reader): the development
+half and the test half are scored apart, end to end: items read, service, outcome, screened
+(not not_covered), agreeing with the recorded IMR outcome, findings and dates (blind_scoring.py).
+
 Accuracy: every letter with known facts is ingested and its facts (kg.ingest.compare) scored
 against the expected ones, per field: dates, items, quantities, outcomes, citations, findings.
 Letters: the seed letter (expected = the hand-modelled examples/seed-case.ttl), the synthetic
@@ -32,14 +36,21 @@ from rich.table import Table
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from blind_scoring import LetterScore, blind_letters, score_letter  # noqa: E402
+
+from kg.catalogue import load_catalogue  # noqa: E402
+from kg.evaluate import CaseEvaluator  # noqa: E402
 from kg.ingest import ingest  # noqa: E402
 from kg.ingest.batch import ingest_folder  # noqa: E402
 from kg.ingest.compare import FIELDS, Facts, case_facts, facts_from_json, score  # noqa: E402
+from kg.knowledge import load_knowledge  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 SEED_LETTER = SHARED / "seed" / "imr-final-determination-2014.txt"
 LETTERS = ROOT / "tests" / "letters"
+BLIND = ROOT / "tests" / "blind"
 
 
 def known_letters() -> list[tuple[Path, Facts]]:
@@ -71,6 +82,75 @@ def table(title: str, totals: dict) -> Table:
         recall = hits / wanted if wanted else 1.0
         out.add_row(name, f"{precision:.3f}", f"{recall:.3f}", str(hits), str(found), str(wanted))
     return out
+
+
+def blind_report(console: Console) -> None:
+    """Blind letters (tests/blind/): development and test halves apart, never blended."""
+    knowledge = load_knowledge().ontology
+    evaluator = CaseEvaluator(load_catalogue())
+
+    def evaluate(graph: Graph):
+        return evaluator.run(graph, "letter")
+
+    halves = {
+        "dev (blind)": [p for p in blind_letters(BLIND / "dev") if p[0].parent.name != "real"],
+        "dev (public decisions)": blind_letters(BLIND / "dev" / "real"),
+        "test (blind, scored only)": blind_letters(BLIND / "test"),
+    }
+    totals = Table(
+        "half",
+        "letters",
+        "refused",
+        "items",
+        "read",
+        "service right",
+        "outcome right",
+        "screened",
+        "agree w/ IMR",
+        "findings right",
+        "false present",
+        "injury date",
+        "UR date",
+        title="Blind letters, end to end (read = items whose IMR decision was read)",
+    )
+    layouts = Table("half", "layout", "letters", "refused", "items", "read", title="By layout")
+    for half, letters in halves.items():
+        scores: list[LetterScore] = [
+            score_letter(path, facts, knowledge, ingest, evaluate) for path, facts in letters
+        ]
+        injury = [s.injury_right for s in scores if s.injury_right is not None]
+        ur = [s.ur_date_right for s in scores if s.ur_date_right is not None]
+        totals.add_row(
+            half,
+            str(len(scores)),
+            str(sum(s.refused is not None for s in scores)),
+            str(sum(s.items_expected for s in scores)),
+            str(sum(s.items_read for s in scores)),
+            str(sum(s.categories_right for s in scores)),
+            str(sum(s.outcomes_right for s in scores)),
+            str(sum(s.screened for s in scores)),
+            str(sum(s.agreeing for s in scores)),
+            f"{sum(s.findings_right for s in scores)}/{sum(s.findings_expected for s in scores)}",
+            str(sum(s.false_present for s in scores)),
+            f"{sum(injury)}/{len(injury)}",
+            f"{sum(ur)}/{len(ur)}",
+        )
+        for layout in sorted({s.layout for s in scores}):
+            group = [s for s in scores if s.layout == layout]
+            layouts.add_row(
+                half,
+                layout,
+                str(len(group)),
+                str(sum(s.refused is not None for s in group)),
+                str(sum(s.items_expected for s in group)),
+                str(sum(s.items_read for s in group)),
+            )
+        if half.startswith("dev"):
+            for s in scores:
+                if s.refused:
+                    console.print(f"[dim]{half} {s.name}: refused: {s.refused[:200]}[/dim]")
+    console.print(totals)
+    console.print(layouts)
 
 
 def noisy(text: str, rng: random.Random, number: int) -> str:
@@ -115,7 +195,7 @@ def main() -> int:
     )
     parser.add_argument("--keep", type=Path, help="folder to keep the generated letters in")
     args = parser.parse_args()
-    console = Console()
+    console = Console(width=200)
 
     letters = known_letters()
     if args.match:
@@ -134,6 +214,9 @@ def main() -> int:
             totals,
         )
     )
+
+    if not args.match:
+        blind_report(console)
 
     if args.generate:
         with tempfile.TemporaryDirectory() as scratch:

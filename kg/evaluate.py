@@ -173,8 +173,8 @@ class CaseEvaluator:
     def _run(self, case: Graph, source: str, view: CaseView) -> Evaluation:
         derived = view.derive()
         self._bounds = _by_request(view.rows("request-date-bounds"))
+        self._uncovered = _by_request(view.rows("uncovered-provisions"))
         governing = self._governing(view.rows("applicable-criteria"))
-        self._note_uncovered(view, governing, case)
 
         data = Graph()
         bind_prefixes(data)
@@ -198,16 +198,6 @@ class CaseEvaluator:
         )
         evaluation.verdict_graph = verdict_graph(evaluation)
         return evaluation
-
-    def _note_uncovered(self, view: CaseView, governing, cases: Graph | None) -> None:
-        """Provisions in force without encoded criteria, for requests no criterion governs
-        (their not_covered reason names them); `cases` None: look them up in any case."""
-        self._uncovered: dict[URIRef, list[dict]] = defaultdict(list)
-        if cases is None or any(
-            request not in governing for request in cases.subjects(IMR.service, None)
-        ):
-            for row in view.rows("uncovered-provisions"):
-                self._uncovered[row["request"]].append(row)
 
     def run_many(
         self, cases: list[tuple[URIRef, str]], graph: Graph | None, view: BatchView
@@ -234,8 +224,8 @@ class CaseEvaluator:
         request, so this equals run() on each case alone."""
         view.derive_in_place()
         self._bounds = _by_request(view.rows("request-date-bounds"))
+        self._uncovered = _by_request(view.rows("uncovered-provisions"))
         governing = self._governing(view.rows("applicable-criteria"))
-        self._note_uncovered(view, governing, None)
         report = self._validate_view(view, governing, graph)
         failures = report.failures
         findings = _by_case(view.rows("case-findings"))
@@ -328,7 +318,10 @@ class CaseEvaluator:
             pieces = []
             for era in eras(*interval, candidates):
                 in_force = [c for c in candidates if in_force_over(c, era, interval)]
-                pieces.append((era, _search_sequence(in_force)))
+                mtus_silent = not any(
+                    _in_force_over_row(row, era) for row in self._uncovered.get(request, [])
+                )
+                pieces.append((era, _search_sequence(in_force, mtus_silent)))
             self._eras[request] = pieces
             chosen = list({id(c): (c, tier) for _, cs in pieces for c, tier in cs}.values())
             if chosen:
@@ -373,9 +366,20 @@ class CaseEvaluator:
             f"{self.catalogue.criteria[c.criterion].label}: in force "
             f"{c.effective_from or 'from an unknown date'} to {c.effective_through or 'open'}"
             for c in candidates
+            if not c.in_force
+        )
+        set_aside = "; ".join(
+            self.catalogue.criteria[c.criterion].label for c in candidates if c.in_force
         )
         when = describe_era(Era(start, end))
-        return f"No criterion for {where} is in force over the request's date, {when} ({periods})."
+        reason = f"No criterion for {where} is in force over the request's date, {when}"
+        reason += f" ({periods})." if periods else "."
+        if set_aside:
+            reason += (
+                " Non-MTUS criteria in force are set aside by the medical evidence search "
+                f"sequence, because MTUS provisions in force address the request: {set_aside}."
+            )
+        return reason
 
     # --- one request ----------------------------------------------------------------------
 
@@ -805,15 +809,28 @@ class CaseFacts:
         )
 
 
-def _search_sequence(in_force: list[Candidate]) -> list[tuple[Candidate, str]]:
+def _search_sequence(
+    in_force: list[Candidate], mtus_silent: bool = True
+) -> list[tuple[Candidate, str]]:
     """Medical Evidence Search Sequence (8 CCR 9792.21.1): MTUS first; other guidelines only
-    where MTUS does not address the request. A statute's limits (imr:statutory documents) bind
-    whichever tier governs."""
+    where MTUS does not address the request (`mtus_silent`: no MTUS provision in force
+    addresses it, with or without encoded criteria). A statute's limits (imr:statutory
+    documents) bind whichever tier governs."""
     guidelines = [c for c in in_force if not c.statutory]
-    mtus = [c for c in guidelines if c.mtus]
-    chosen = [(c, MTUS_TIER) for c in mtus] or [(c, NON_MTUS_TIER) for c in guidelines]
+    mtus = [(c, MTUS_TIER) for c in guidelines if c.mtus]
+    others = [(c, NON_MTUS_TIER) for c in guidelines] if mtus_silent else []
+    chosen = mtus or others
     chosen += [(c, STATUTE_TIER) for c in in_force if c.statutory]
     return chosen
+
+
+def _in_force_over_row(row: dict, era: Era) -> bool:
+    """Whether an uncovered provision (a row of uncovered-provisions.rq) is in force over some
+    part of `era`."""
+    start, end = term_text(row.get("effectiveFrom")), term_text(row.get("effectiveThrough"))
+    return (start is None or era.end is None or start <= era.end) and (
+        end is None or era.start is None or era.start <= end
+    )
 
 
 def _by_request(rows: list[dict]) -> dict[Node, list[dict]]:
