@@ -1,9 +1,11 @@
-"""Dates as letters write them: "September 20, 2014", "May 2012", "9/20/2014", "2014-09-20"."""
+"""Dates as letters write them: "September 20, 2014", "21 May 2013", "April of 2014", "May 2012",
+"9/20/2014", "2014-09-20"."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 MONTHS = {
     name: number
@@ -28,7 +30,10 @@ MONTHS = {
 }
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 DATE_PATTERN = re.compile(
-    rf"\b(?:(?P<month>{_MONTH})\.?\s+(?:(?P<day>\d{{1,2}}),?\s+)?(?P<year>(?:19|20)\d\d)"
+    rf"\b(?:(?P<month>{_MONTH})\.?\s+(?:(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+)?(?:of\s+)?"
+    r"(?P<year>(?:19|20)\d\d)"
+    rf"|(?P<dday>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<dmonth>{_MONTH})\.?,?\s+"
+    r"(?P<dyear>(?:19|20)\d\d)"
     r"|(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>(?:19|20)?\d\d)"
     r"|(?P<iy>(?:19|20)\d\d)-(?P<im>\d\d)-(?P<id>\d\d))\b",
     re.IGNORECASE,
@@ -56,11 +61,25 @@ def find_dates(text: str, start: int = 0, end: int | None = None) -> list[FoundD
 
 
 def _value(match: re.Match[str]) -> str | None:
+    value = _parts(match)
+    if value is not None and len(value) == 10:
+        try:  # "February 31, 2013" is no date
+            date.fromisoformat(value)
+        except ValueError:
+            return None
+    return value
+
+
+def _parts(match: re.Match[str]) -> str | None:
     if match.group("month"):
         month = MONTHS[match.group("month").lower()]
         year = int(match.group("year"))
         day = match.group("day")
         return f"{year:04d}-{month:02d}-{int(day):02d}" if day else f"{year:04d}-{month:02d}"
+    if match.group("dmonth"):
+        year, month = int(match.group("dyear")), MONTHS[match.group("dmonth").lower()]
+        day = int(match.group("dday"))
+        return f"{year:04d}-{month:02d}-{day:02d}" if 1 <= day <= 31 else None
     if match.group("m"):
         year = int(match.group("y"))
         year += 2000 if year < 100 else 0

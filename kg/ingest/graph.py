@@ -65,7 +65,8 @@ class Builder:
 
     @staticmethod
     def date(value: str) -> Literal:
-        return Literal(value, datatype=XSD.gYearMonth if len(value) == 7 else XSD.date)
+        kinds = {4: XSD.gYear, 7: XSD.gYearMonth}
+        return Literal(value, datatype=kinds.get(len(value), XSD.date))
 
     # --- parts ----------------------------------------------------------------------------
 

@@ -21,15 +21,18 @@ from kg.namespaces import VC
 INTRO = re.compile(r"(?i)^(?:in|on|per|according to|through|by way of)\b")
 INTRO_END = re.compile(r",\s+(?:the|it|he|she|this|a|an)\b")
 INJURY = re.compile(
-    r"(?i)\b(?:(?P<art>an?|the)\s+(?:[\w-]+\s+){0,3})?injur(?:y|ies)\s+(?:of|on|dated)\s+"
+    r"(?i)\b(?:(?:(?P<art>an?|the)\s+(?:[\w-]+\s+){0,3})?injur(?:y|ies)\s+(?:of|on|dated|in)"
+    r"|(?:was|were|got)\s+injured\s+(?:at\s+work\s+)?(?:on|in)"
+    r"|injured\s+(?:at\s+work\s+)?(?:on|in)(?=\s+(?:\w+\s+)?(?:\d|19|20)))\s+"
 )
+YEAR_ALONE = re.compile(r"(?:19|20)\d\d\b(?![/-]\d)")
 HEADER_INJURY = re.compile(r"(?i)Date of Injury\s*:\s*")
 HEADER_UR = re.compile(r"(?i)Date of UR Decision\s*:\s*")
 HEADER_DATED = re.compile(r"(?im)^\s*Dated\s*:\s*")
 PAIN = re.compile(r"(?i)\bpain\b(?!\s+management)")
 CLAIM = re.compile(r"(?i)\bclaim\s+for\b")
 REPRESENTED = re.compile(r"(?i)\b(un)?represented\b")
-INVOKED = re.compile(r"(?i)\b(?:invoked|cited|referenced|relied (?:up)?on)\b")
+INVOKED = re.compile(r"(?i)\b(?:invoked|cited|referenced|relied (?:up)?on|based (?:up)?on)\b")
 SOUGHT = re.compile(
     r"(?i)\b(?:was|were)\s+(?:sought|requested|ordered|recommended)\b|\b(?:requested|sought)\b"
 )
@@ -139,12 +142,12 @@ class SummaryReader:
         seen = set()
         for start, end in self.spans:
             for match in INJURY.finditer(self.text, start, end):
-                dates = find_dates(self.text, match.end(), min(end, match.end() + 25))
-                if dates and dates[0].start == match.end() and dates[0].value not in seen:
-                    seen.add(dates[0].value)
-                    span = (match.start(), dates[0].end)
+                found = _injury_date(self.text, match.end(), end)
+                if found is not None and found[0] not in seen:
+                    seen.add(found[0])
+                    span = (match.start(), found[1])
                     self.summary.injury_dates.append(
-                        DateReport(dates[0].value, span, self.document_at(start))
+                        DateReport(found[0], span, self.document_at(start))
                     )
         for match in HEADER_INJURY.finditer(self.text):
             dates = find_dates(self.text, match.end(), match.end() + 20)
@@ -258,6 +261,16 @@ class SummaryReader:
             for fact in [*self.summary.findings, *self.summary.gaps]:
                 if fact.region is None and fact.concept in self.lexicon.with_claim_region:
                     fact.region = region
+
+
+def _injury_date(text: str, at: int, end: int) -> tuple[str, int] | None:
+    """(value, end) of the date right after an injury phrase: a full date, a month, or a year
+    alone ("an industrial injury of 2018")."""
+    dates = find_dates(text, at, min(end, at + 25))
+    if dates and dates[0].start == at:
+        return dates[0].value, dates[0].end
+    year = YEAR_ALONE.match(text, at, end)
+    return (year.group(0), year.end()) if year else None
 
 
 def read_summary(
