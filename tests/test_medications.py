@@ -136,7 +136,9 @@ def test_requests_under_the_drug_formulary_are_not_covered_and_say_why():
         "MTUS Drug Formulary, 8 CCR 9792.27.1-9792.27.23 (operative 1 January 2018) "
         "(in force from 2018-01-01)."
     )
-    assert result.reason.startswith("No criterion for medications is in force over the request's date, 2018-03-02 (")
+    assert result.reason.startswith(
+        "No criterion for medications is in force over the request's date, 2018-03-02 ("
+    )
 
 
 def test_opioid_requests_under_the_2016_opioid_guideline_name_it(tmp_path):

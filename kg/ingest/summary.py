@@ -83,6 +83,10 @@ class SummaryReader:
         limit = start + (stop.start() if stop else min(len(sentence), 160))
         types = self.lexicon.document_types.find(self.text, start, limit)
         dates = find_dates(self.text, start, limit)
+        if types and not dates:
+            # "In a Utilization Review Report, the claims administrator denied ...": a UR
+            # report named without its date still carries its decisions.
+            return self._ur_intro(start, end)
         if not types or not dates:
             return None
         quote_end = max(types[0].end, dates[0].end)
@@ -97,6 +101,8 @@ class SummaryReader:
             dates = find_dates(self.text, mention.end, min(end, mention.end + 30))
             if dates and self.lexicon.ur_outcomes.find(self.text, dates[0].end, end):
                 return self._document(mention.concept, dates[0].value, (start, dates[0].end))
+            if not dates and self.lexicon.ur_outcomes.find(self.text, mention.end, end):
+                return self._document(mention.concept, None, (start, mention.end))
         return None
 
     def documents(self) -> None:
