@@ -133,8 +133,10 @@ def test_requests_under_the_drug_formulary_are_not_covered_and_say_why():
     assert result.criteria == []
     assert result.reason.endswith(
         "Over 2018-03-02 the request is governed by provisions that have no criteria encoded yet: "
-        "MTUS Drug Formulary, 8 CCR 9792.27.1-9792.27.23 (operative 1 January 2018) "
-        "(in force from 2018-01-01)."
+        "MTUS ACOEM Chronic Pain Guideline (15 May 2017), 8 CCR 9792.24.2 (in force from "
+        "2017-12-01); MTUS ACOEM Opioids Guideline (20 April 2017), 8 CCR 9792.24.4 (in force "
+        "from 2017-12-01); MTUS Drug Formulary, 8 CCR 9792.27.1-9792.27.23 (operative 1 January "
+        "2018) (in force from 2018-01-01)."
     )
     assert result.reason.startswith(
         "No criterion for medications is in force over the request's date, 2018-03-02 ("
