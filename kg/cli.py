@@ -94,6 +94,7 @@ def evaluate(
             evaluation = run_evaluation(path)
     except InputError as exc:
         _fail(exc)
+    _warn(str(path), evaluation.warnings)
     if format is OutputFormat.json:
         sys.stdout.write(to_json(evaluation) + "\n")
     elif format is OutputFormat.turtle:
@@ -233,6 +234,8 @@ def load(
         f"errors {len(summary.errors)}{skipped}",
         highlight=False,
     )
+    for source, warning in summary.warnings:
+        _warn(source, [warning])
     if summary.errors:
         for exc in summary.errors:
             for line in str(exc).splitlines():
@@ -420,6 +423,16 @@ def coverage() -> None:
     console.print("[bold]not covered:[/bold] " + ("; ".join(uncovered) or "nothing"))
 
 
+def _warn(source: str, warnings: list[str]) -> None:
+    """One line on stderr per thing a letter's reader kept but could not map (exit code 0)."""
+    for warning in warnings:
+        err.print(
+            f"[yellow]warning:[/yellow] {escape(source)}: {escape(warning)}",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
 def _warn_unresolved(source: str, citations: list[str]) -> None:
     for citation in dict.fromkeys(citations):
         err.print(
@@ -459,6 +472,7 @@ def ingest(
     except InputError as exc:
         _fail(exc)
     _warn_unresolved(result.source, result.unresolved_citations)
+    _warn(result.source, result.warnings)
     for problem in result.problems:
         err.print(
             f"[yellow]partial:[/yellow] {escape(result.source)}: {escape(problem)}",

@@ -35,7 +35,7 @@ from kg.model import (
     Evidence,
     RequestResult,
 )
-from kg.namespaces import IMR, bind_prefixes
+from kg.namespaces import IMR, VC, bind_prefixes
 from kg.ntriples import fresh_bnode, line, lines, parse_graph
 from kg.queries import rows
 from kg.shape_text import describe
@@ -63,7 +63,10 @@ def evaluate(case: CaseSource) -> Evaluation:
     """Screen every request of `case` (a Graph or a path to Turtle / JSON-LD) against the
     criteria in force on its date, and explain each verdict."""
     graph, source = load_case(case)
-    return CaseEvaluator(load_catalogue()).run(graph, source)
+    evaluation = CaseEvaluator(load_catalogue()).run(graph, source)
+    # What the letter reader kept but could not map (an item of no known service) is named.
+    evaluation.warnings = sorted(str(w) for w in graph.objects(None, IMR.ingestWarning))
+    return evaluation
 
 
 class CaseView(Protocol):
@@ -373,7 +376,10 @@ class CaseEvaluator:
             ),
             key=lambda c: (c.status == "met", c.iri),
         )
-        if not criteria:
+        if not criteria and row.get("service") == VC.UnrecognisedService:
+            words = term_text(row.get("requestedAs")) or ""
+            verdict, reason = "not_covered", f"No service concept matches '{words}'."
+        elif not criteria:
             verdict, reason = "not_covered", self._not_covered_reason(request, service, regions)
         elif any(c.status == "not_met" for c in criteria):
             failed = "; ".join(c.label for c in criteria if c.status == "not_met")
