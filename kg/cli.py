@@ -395,9 +395,18 @@ def serve(
 
 
 @app.command()
-def coverage() -> None:
+def coverage(
+    store: Annotated[
+        Path | None,
+        typer.Option(
+            "--store",
+            help="also count the requests of this store screened not_covered, by category",
+        ),
+    ] = None,
+) -> None:
     """The feature matrix: criteria encoded per service category, with their provisions and
-    verification status, and what is not covered. Generated from the knowledge graph."""
+    verification status, and what is not covered. Generated from the knowledge graph. With
+    --store, the requests the screen left not_covered, per category, most first."""
     from kg.coverage import coverage as categories
 
     console = Console(width=max(Console().width, 140))
@@ -421,6 +430,25 @@ def coverage() -> None:
             uncovered.append(f"{category.name}: {', '.join(category.uncovered_services)}")
     console.print(table)
     console.print("[bold]not covered:[/bold] " + ("; ".join(uncovered) or "nothing"))
+    if store is not None:
+        _store_coverage(store, console)
+
+
+def _store_coverage(path: Path, console: Console) -> None:
+    from kg.coverage import not_covered_by_category
+
+    if not (path / "CURRENT").is_file():
+        _fail(InputError(str(path), ["not a case store (run imr-kg load first)"]))
+    opened = _open_store(path, read_only=True)
+    try:
+        found = not_covered_by_category(opened)
+    except InputError as exc:
+        _fail(exc)
+    opened.close()
+    table = Table("category", "requests not covered", "disputed at IMR", "services")
+    for row in found:
+        table.add_row(row.category, str(row.requests), str(row.disputed), ", ".join(row.services))
+    console.print(table)
 
 
 def _warn(source: str, warnings: list[str]) -> None:
