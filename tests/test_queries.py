@@ -144,7 +144,7 @@ def test_requests_not_covered_by_the_catalogue(fixture_store):
 def test_requests_not_covered_by_category(fixture_store):
     # category | requests not covered | of them disputed at IMR | services
     assert answer(fixture_store, "not-covered-by-category") == [
-        ["diagnostic imaging", "1", "1", MRI],
+        ["diagnostic imaging", "1", "0", MRI],
         ["specialist consultation", "1", "0", "pain management consultation"],
     ]
 
