@@ -433,6 +433,15 @@ def _q(**values) -> Quantity:
             VC.Psychotherapy,
             _q(unit=VC.Visit, weeks_min=6, weeks_max=6),
         ),
+        (
+            "Interferential unit x 30 day rental",
+            VC.InterferentialStimulator,
+            _q(quantity_min=30, quantity_max=30, unit=VC.RentalDay),
+        ),
+        # A TENS unit is rented by the month: a 30-day trial is a duration, not 30 months.
+        ("TENS unit x 30 day trial", VC.TENS, _q(unit=VC.RentalMonth, days=30)),
+        # "One" in a brand name is no quantity.
+        ("Synvisc-One injection to the left knee", VC.Viscosupplementation, _q(unit=VC.Injection)),
         ("Zorblax device", None, _q()),
         ("home health care", VC.HomeHealth, _q(unit=VC.Hour)),
     ],

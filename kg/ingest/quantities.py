@@ -69,7 +69,8 @@ DURATION = re.compile(
     re.IGNORECASE,
 )
 UNITS = re.compile(
-    _RANGE.format("n") + r"[\s-]+(?P<unit>[a-z]+(?:\s+supply|\s+rental)?)", re.IGNORECASE
+    r"(?<![\w-])" + _RANGE.format("n") + r"[\s-]+(?P<unit>[a-z]+(?:\s+supply|\s+rental)?)",
+    re.IGNORECASE,
 )
 
 
@@ -150,6 +151,9 @@ def _read_times(text: str, lexicon: Lexicon) -> _Times:
         unit = _time_unit(match.group("unit"), lexicon)
         if unit is None:
             continue
+        counted = lexicon.units.find(text, match.start("unit"))
+        if counted and counted[0].start == match.start("unit"):
+            continue  # "x 30 day rental": 30 days of rental, a count read below
         times.durations.setdefault(unit, _pair(match, "n"))
         times.spans.append(match.span())
     return times
