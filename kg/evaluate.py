@@ -63,10 +63,7 @@ def evaluate(case: CaseSource) -> Evaluation:
     """Screen every request of `case` (a Graph or a path to Turtle / JSON-LD) against the
     criteria in force on its date, and explain each verdict."""
     graph, source = load_case(case)
-    evaluation = CaseEvaluator(load_catalogue()).run(graph, source)
-    # What the letter reader kept but could not map (an item of no known service) is named.
-    evaluation.warnings = sorted(str(w) for w in graph.objects(None, IMR.ingestWarning))
-    return evaluation
+    return CaseEvaluator(load_catalogue()).run(graph, source)
 
 
 class CaseView(Protocol):
@@ -188,6 +185,8 @@ class CaseEvaluator:
             knowledge_version=self.catalogue.knowledge.version,
             requests=results,
             report=report,
+            # What the letter's reader kept but could not map (an item of no known service).
+            warnings=sorted(str(w) for w in case.objects(case_node, IMR.ingestWarning)),
         )
         evaluation.verdict_graph = verdict_graph(evaluation)
         return evaluation

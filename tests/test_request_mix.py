@@ -257,6 +257,17 @@ def test_load_screen_and_count_not_covered_by_category(tmp_path):
     assert "unrecognised service" in result.stdout
 
 
+def test_the_audit_report_of_the_letter_shows_the_warning(tmp_path):
+    from kg.report import write_case_report
+
+    html = write_case_report(MIX, tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "Read from the letter with warnings" in html
+    assert (
+        "item &#39;Zorblax device&#39;: no service concept matches &#39;Zorblax device&#39;" in html
+    )
+    assert "No service concept matches &#39;Zorblax device&#39;." in html
+
+
 def test_a_hand_written_case_may_name_the_unrecognised_service():
     graph = Graph().parse(
         data="""
