@@ -184,6 +184,8 @@ def _with_times(
     if not times.rates and not times.durations:
         return base
     changes: dict[str, int | URIRef | None] = {}
+    # Hours ("4-6 hrs/day"), months and days keep the upper end of a stated range: what the
+    # request asks for at most, the value a ceiling is checked against.
     if (VC.Hour, VC.Day) in times.rates:
         changes["hours_per_day"] = times.rates[(VC.Hour, VC.Day)][1]
     if (VC.Hour, VC.Week) in times.rates:
