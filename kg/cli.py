@@ -94,6 +94,7 @@ def evaluate(
             evaluation = run_evaluation(path)
     except InputError as exc:
         _fail(exc)
+    _warn(str(path), evaluation.warnings)
     if format is OutputFormat.json:
         sys.stdout.write(to_json(evaluation) + "\n")
     elif format is OutputFormat.turtle:
@@ -233,6 +234,8 @@ def load(
         f"errors {len(summary.errors)}{skipped}",
         highlight=False,
     )
+    for source, warning in summary.warnings:
+        _warn(source, [warning])
     if summary.errors:
         for exc in summary.errors:
             for line in str(exc).splitlines():
@@ -392,9 +395,18 @@ def serve(
 
 
 @app.command()
-def coverage() -> None:
+def coverage(
+    store: Annotated[
+        Path | None,
+        typer.Option(
+            "--store",
+            help="also count the requests of this store screened not_covered, by category",
+        ),
+    ] = None,
+) -> None:
     """The feature matrix: criteria encoded per service category, with their provisions and
-    verification status, and what is not covered. Generated from the knowledge graph."""
+    verification status, and what is not covered. Generated from the knowledge graph. With
+    --store, the requests the screen left not_covered, per category, most first."""
     from kg.coverage import coverage as categories
 
     console = Console(width=max(Console().width, 140))
@@ -418,6 +430,35 @@ def coverage() -> None:
             uncovered.append(f"{category.name}: {', '.join(category.uncovered_services)}")
     console.print(table)
     console.print("[bold]not covered:[/bold] " + ("; ".join(uncovered) or "nothing"))
+    if store is not None:
+        _store_coverage(store, console)
+
+
+def _store_coverage(path: Path, console: Console) -> None:
+    from kg.coverage import not_covered_by_category
+
+    if not (path / "CURRENT").is_file():
+        _fail(InputError(str(path), ["not a case store (run imr-kg load first)"]))
+    opened = _open_store(path, read_only=True)
+    try:
+        found = not_covered_by_category(opened)
+    except InputError as exc:
+        _fail(exc)
+    opened.close()
+    table = Table("category", "requests not covered", "disputed at IMR", "services")
+    for row in found:
+        table.add_row(row.category, str(row.requests), str(row.disputed), ", ".join(row.services))
+    console.print(table)
+
+
+def _warn(source: str, warnings: list[str]) -> None:
+    """One line on stderr per thing a letter's reader kept but could not map (exit code 0)."""
+    for warning in warnings:
+        err.print(
+            f"[yellow]warning:[/yellow] {escape(source)}: {escape(warning)}",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def _warn_unresolved(source: str, citations: list[str]) -> None:
@@ -459,6 +500,7 @@ def ingest(
     except InputError as exc:
         _fail(exc)
     _warn_unresolved(result.source, result.unresolved_citations)
+    _warn(result.source, result.warnings)
     for problem in result.problems:
         err.print(
             f"[yellow]partial:[/yellow] {escape(result.source)}: {escape(problem)}",

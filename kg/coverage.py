@@ -4,11 +4,15 @@ knowledge graph by queries/coverage.rq (never hand-written)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from rdflib import Graph
 
-from kg.knowledge import load_knowledge
+from kg.knowledge import load_knowledge, project_root
 from kg.queries import rows
+
+if TYPE_CHECKING:
+    from kg.store import Store
 
 
 @dataclass(frozen=True)
@@ -65,3 +69,35 @@ def coverage() -> list[Category]:
             s for s, ok in services[name].items() if not ok and s != name
         )
     return sorted(categories.values(), key=lambda c: (not c.covered, c.name))
+
+
+@dataclass(frozen=True)
+class UncoveredCategory:
+    """Requests of a store the screen left not_covered, in one category of the service
+    scheme (queries/not-covered-by-category.rq)."""
+
+    category: str
+    requests: int
+    disputed: int
+    services: list[str]
+
+
+def not_covered_by_category(store: Store) -> list[UncoveredCategory]:
+    """Which categories cost most coverage in `store`: not_covered requests per category
+    (an item of no known service under "unrecognised service"), most first."""
+    from kg.storequery import plain
+
+    path = project_root() / "queries" / "not-covered-by-category.rq"
+    variables, found = store.query(path.read_text(encoding="utf-8"), source=str(path))
+    result = []
+    for row in found:
+        values = dict(zip(variables, (plain(term) for term in row), strict=True))
+        result.append(
+            UncoveredCategory(
+                category=values["category"] or "",
+                requests=int(values["requests"] or 0),
+                disputed=int(values["disputed"] or 0),
+                services=sorted((values["services"] or "").split("|")),
+            )
+        )
+    return result

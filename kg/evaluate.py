@@ -41,7 +41,7 @@ from kg.model import (
     RequestResult,
     Verdict,
 )
-from kg.namespaces import IMR, bind_prefixes
+from kg.namespaces import IMR, VC, bind_prefixes
 from kg.ntriples import fresh_bnode, line, lines, parse_graph
 from kg.queries import rows
 from kg.shape_text import describe
@@ -195,6 +195,8 @@ class CaseEvaluator:
             knowledge_version=self.catalogue.knowledge.version,
             requests=results,
             report=report,
+            # What the letter's reader kept but could not map (an item of no known service).
+            warnings=sorted(str(w) for w in case.objects(case_node, IMR.ingestWarning)),
         )
         evaluation.verdict_graph = verdict_graph(evaluation)
         return evaluation
@@ -402,7 +404,9 @@ class CaseEvaluator:
             ),
             key=lambda c: (c.status == "met", c.iri),
         )
-        verdict, reason = self._verdict(request, service, regions, criteria)
+        unmapped = row.get("service") == VC.UnrecognisedService
+        words = (term_text(row.get("requestedAs")) or "") if unmapped else None
+        verdict, reason = self._verdict(request, service, regions, criteria, words)
         eras_screened = self._era_results(request, criteria)
         if len(eras_screened) > 1:
             verdict, reason = self._across_eras(request, service, regions, eras_screened)
@@ -434,8 +438,15 @@ class CaseEvaluator:
         )
 
     def _verdict(
-        self, request: URIRef, service: str, regions: list[str], criteria: list[CriterionResult]
+        self,
+        request: URIRef,
+        service: str,
+        regions: list[str],
+        criteria: list[CriterionResult],
+        unmapped_words: str | None = None,
     ) -> tuple[Verdict, str]:
+        if not criteria and unmapped_words is not None:
+            return "not_covered", f"No service concept matches '{unmapped_words}'."
         if not criteria:
             return "not_covered", self._not_covered_reason(request, service, regions)
         if any(c.status == "not_met" for c in criteria):

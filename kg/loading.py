@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from kg.errors import InputError
 from kg.knowledge import load_knowledge
+from kg.namespaces import IMR
 from kg.store import FLUSH_EVERY, Progress, ntriples_text, read_case_file, the_case
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ class CaseRead:
     ntriples: str = ""
     source: str = ""
     error: InputError | None = None
+    warnings: tuple[str, ...] = ()
 
 
 Pending = Callable[[], CaseRead | None]  # waits for a file's read; None: unchanged, not read
@@ -56,7 +58,8 @@ def read_case(path: str, digest: str) -> CaseRead:
         case = the_case(graph, source)
     except InputError as exc:
         return CaseRead(path, digest, error=exc)
-    return CaseRead(path, digest, case, ntriples_text(graph), source)
+    warnings = tuple(sorted(str(w) for w in graph.objects(None, IMR.ingestWarning)))
+    return CaseRead(path, digest, case, ntriples_text(graph), source, warnings=warnings)
 
 
 def file_digest(path: Path) -> str:
@@ -150,5 +153,6 @@ def _write(store: Store, path: Path, read: CaseRead | None, summary: LoadSummary
         summary.errors.append(read.error)
     elif store.put_case_ntriples(read.case, read.ntriples, read.source, read.digest):
         summary.loaded.append(str(path))
+        summary.warnings.extend((str(path), warning) for warning in read.warnings)
     else:
         summary.unchanged.append(str(path))

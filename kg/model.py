@@ -168,6 +168,8 @@ class Evaluation:
     knowledge_version: str
     requests: list[RequestResult]
     disclaimer: str = DISCLAIMER
+    # What reading the case's letter kept but could not map (imr:ingestWarning), in words.
+    warnings: list[str] = field(default_factory=list)
     report: Graph | None = field(default=None, repr=False, compare=False)
     verdict_graph: Graph | None = field(default=None, repr=False, compare=False)
 

@@ -162,6 +162,8 @@ class LoadSummary:
     unchanged: list[str] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # neither case files nor letters
+    # (file, warning): what a letter's reader kept but could not map (imr:ingestWarning).
+    warnings: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -143,7 +143,9 @@ def test_coverage_lists_the_new_categories():
     } <= listed
     assert matrix["medications"].uncovered_services == [
         "anticonvulsants (antiepilepsy drugs)",
+        "antidepressants",
         "local anaesthetics",
         "non-opioid analgesics",
+        "sedative-hypnotics (sleep aids)",
         "topical analgesics",
     ]

@@ -141,6 +141,14 @@ def test_requests_not_covered_by_the_catalogue(fixture_store):
     ]
 
 
+def test_requests_not_covered_by_category(fixture_store):
+    # category | requests not covered | of them disputed at IMR | services
+    assert answer(fixture_store, "not-covered-by-category") == [
+        ["diagnostic imaging", "1", "0", MRI],
+        ["specialist consultation", "1", "0", "pain management consultation"],
+    ]
+
+
 @pytest.mark.parametrize("path", sorted(QUERIES.glob("*.rq")), ids=lambda p: p.stem)
 def test_every_query_states_question_parameters_and_example(path):
     header = "".join(re.findall(r"^#.*\n", path.read_text(), flags=re.M))

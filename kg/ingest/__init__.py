@@ -33,6 +33,7 @@ class IngestResult:
     source: str
     problems: list[str] = field(default_factory=list)
     unresolved_citations: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def partial(self) -> bool:
@@ -44,7 +45,10 @@ def ingest(
 ) -> IngestResult:
     """Read a letter (a path, or the letter's text) into a case graph. Raises InputError
     naming the letter and what is missing, unless `allow_partial`, in which case the graph is
-    marked imr:partial and lists each problem as imr:ingestProblem."""
+    marked imr:partial and lists each problem as imr:ingestProblem. An item whose words name
+    no service concept does not make the letter fail: it is kept (imr:service
+    vc:UnrecognisedService, screened not_covered) and named in `warnings` and, on the case,
+    as imr:ingestWarning."""
     text, label = read_letter(source, name)
     lexicon = load_lexicon()
     clean = CleanText.of(text)
@@ -82,13 +86,15 @@ def ingest(
     for request in requests:
         builder.request(request, summary)
     problems += builder.problems
+    for warning in builder.warnings:
+        builder.add(builder.case, IMR.ingestWarning, Literal(warning))
     if problems:
         if not allow_partial:
             raise InputError(label, problems)
         builder.add(builder.case, IMR.partial, Literal(True))
         for problem in problems:
             builder.add(builder.case, IMR.ingestProblem, Literal(problem))
-    return IngestResult(builder.graph, label, problems, builder.unresolved)
+    return IngestResult(builder.graph, label, problems, builder.unresolved, builder.warnings)
 
 
 def ingest_letter(source: str | Path, *, allow_partial: bool = False) -> Graph:

@@ -58,7 +58,13 @@ def ingest_folder(folder: Path, output: Path | None, allow_partial: bool, consol
         task = progress.add_task("letters", total=len(letters))
         for letter in letters:
             try:
-                ingest_to_file(letter, target / f"{letter.stem}.ttl", allow_partial)
+                result = ingest_to_file(letter, target / f"{letter.stem}.ttl", allow_partial)
+                for warning in result.warnings:
+                    progress.console.print(
+                        f"[yellow]warning:[/yellow] {escape(result.source)}: {escape(warning)}",
+                        highlight=False,
+                        soft_wrap=True,
+                    )
             except InputError as exc:
                 failed += 1
                 for line in str(exc).splitlines():

@@ -34,6 +34,7 @@ class Builder:
     source_name: str | None
     graph: Graph = field(default_factory=Graph)
     problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
     letter_date: str | None = None
 
@@ -174,7 +175,13 @@ class Builder:
             if kept_as is not None and request.named_as:
                 self.add(node, kept_as, Literal(request.named_as))
         else:
-            self.problems.append(f"item {request.requested_as!r}: no known service in its name")
+            # Kept with its words and spans, marked as matching no service concept: screened
+            # not_covered, and the rest of the letter is read as usual.
+            self.add(node, IMR.service, VC.UnrecognisedService)
+            self.warnings.append(
+                f"item {request.requested_as!r}: no service concept matches "
+                f"{request.requested_as!r}; kept in the case and screened not_covered"
+            )
         for region in request.regions:
             self.add(node, IMR.bodyRegion, region)
         q = request.quantity
@@ -185,6 +192,10 @@ class Builder:
             (IMR.durationWeeksMax, q.weeks_max),
             (IMR.quantityMin, q.quantity_min),
             (IMR.quantityMax, q.quantity_max),
+            (IMR.hoursPerDay, q.hours_per_day),
+            (IMR.hoursPerWeek, q.hours_per_week),
+            (IMR.durationMonths, q.months),
+            (IMR.durationDays, q.days),
         ):
             if value is not None:
                 self.add(node, prop, Literal(value))

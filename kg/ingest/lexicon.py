@@ -85,6 +85,8 @@ class Lexicon:
     gap_phrases: PhraseIndex
     document_types: PhraseIndex
     units: PhraseIndex
+    time_units: PhraseIndex  # units of time (lx:timeUnit): read in rates and durations only
+    rental_unit: dict[URIRef, URIRef]  # time unit -> unit a rental of that many is counted in
     mechanisms: PhraseIndex
     ur_outcomes: PhraseIndex
     imr_outcomes: PhraseIndex
@@ -147,11 +149,17 @@ def build_lexicon(graph: Graph) -> Lexicon:
         units=PhraseIndex(
             _labels(
                 graph,
-                _members(graph, IMR.Unit) - set(literal_map(LX.strengthUnit)),
+                _members(graph, IMR.Unit)
+                - set(literal_map(LX.strengthUnit))
+                - set(literal_map(LX.timeUnit)),
                 *LABELS,
                 IMR.pluralLabel,
             )
         ),
+        time_units=PhraseIndex(
+            _labels(graph, set(literal_map(LX.timeUnit)), *LABELS, IMR.pluralLabel)  # type: ignore[arg-type]
+        ),
+        rental_unit=literal_map(LX.rentalUnit),  # type: ignore[arg-type]
         mechanisms=PhraseIndex(_labels(graph, mechanisms, *LABELS)),
         ur_outcomes=PhraseIndex(_labels(graph, _members(graph, IMR.UROutcome), LX.outcomePhrase)),
         imr_outcomes=PhraseIndex(_labels(graph, _members(graph, IMR.IMROutcome), LX.outcomePhrase)),

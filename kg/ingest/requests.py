@@ -44,7 +44,7 @@ class Request:
 
 
 def _slug(concept: URIRef | None) -> str:
-    name = str(concept).rsplit("#", 1)[-1] if concept is not None else "item"
+    name = str(concept).rsplit("#", 1)[-1] if concept is not None else "UnrecognisedService"
     return re.sub(r"(?<=[a-z])(?=[A-Z])", "-", name).lower()
 
 
@@ -138,6 +138,8 @@ def build_requests(
             if request.ur is not None:
                 request.span = request.ur.request_span
         named = [request.named_as] if request.service in lexicon.keeps_name else []
+        if request.service is None:
+            named = [request.requested_as]  # items of no known service: told apart by their words
         key = "-".join(
             [_slug(request.service), *(_slug(r) for r in request.regions), *map(_word_slug, named)]
         )
