@@ -152,8 +152,10 @@ def test_opioid_requests_under_the_2016_opioid_guideline_name_it(tmp_path):
     result = kg.evaluate(path).request(_request(OPIOIDS / "norco-after-drug-formulary.ttl"))
     assert result.verdict == "not_covered"
     assert result.reason.endswith(
-        "provisions that have no criteria encoded yet: MTUS Opioids Treatment Guidelines (2016), "
-        "8 CCR 9792.24.4 (in force from 2016-07-29 to 2017-11-30)."
+        "provisions that have no criteria encoded yet: MTUS Chronic Pain Medical Treatment "
+        "Guidelines (2016 update), 8 CCR 9792.24.2 (in force from 2016-07-29 to 2017-11-30); "
+        "MTUS Opioids Treatment Guidelines (2016), 8 CCR 9792.24.4 (in force from 2016-07-29 to "
+        "2017-11-30)."
     )
 
 
