@@ -1,12 +1,19 @@
 """Findings (documented present / absent) and documentation gaps ("not documented") read with
-medspaCy ConText from the sentences of the case summary and of the item rationales."""
+medspaCy ConText from the sentences of the case summary and of the item rationales.
+
+A finding's regions are those named in its clause (the clause of its phrase and of the cue
+that decides it); a neurologic finding reads limbs and nerve root levels ("C6") as their spine
+region, and a test of one region (Spurling's: the cervical spine) adds that region."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 
+from rdflib import URIRef
+
 from kg.ingest.context import read_findings
+from kg.ingest.examinations import load_examinations
 from kg.ingest.facts import Document, Finding, Gap, Span
 from kg.ingest.lexicon import Lexicon
 from kg.ingest.regions import region_set
@@ -39,6 +46,7 @@ def read_context(
     gaps: list[Gap] = []
     seen: set[tuple] = set()
     results = read_findings([text[s:e] for s, e in spans])
+    levels = load_examinations().levels
     for (s_start, s_end), found in zip(spans, results, strict=True):
         sentence_end = s_end - 1 if text[s_end - 1] == "." else s_end
         for hit in found:
@@ -47,8 +55,9 @@ def read_context(
                 end = sentence_end
             else:
                 first = min(hit.start, hit.cue_start if hit.cue_start is not None else hit.start)
+                last = max(hit.end, hit.cue_end if hit.cue_end is not None else hit.end)
                 start = s_start + first
-                end = _clause_end(text, s_start + hit.end, s_end)
+                end = _clause_end(text, s_start + last, s_end)
                 if not findings_wanted:
                     continue
             neurologic = hit.concept in lexicon.via_neurologic_level
@@ -56,7 +65,12 @@ def read_context(
             region_from = (
                 start if hit.status == "not_documented" else _clause_start(text, s_start, start)
             )
-            regions = region_set(text, lexicon, region_from, end, neurologic=neurologic) or [None]
+            named = region_set(
+                text, lexicon, region_from, end, neurologic=neurologic, levels=levels
+            )
+            if hit.region is not None and hit.region not in named:
+                named.append(hit.region)
+            regions: list[URIRef | None] = [*named] or [None]
             document = document_of(s_start)
             for region in regions:
                 gap_at = s_start if hit.status == "not_documented" else None

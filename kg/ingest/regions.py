@@ -1,6 +1,7 @@
 """Body regions named in a stretch of text, including coordinations such as "the cervical and
 lumbar spines" or "the upper and lower extremities" (each conjunct is looked up as
-"<word> spine" / "<word> extremity" in the lexicon)."""
+"<word> spine" / "<word> extremity" in the lexicon), and, for a neurologic finding, nerve root
+levels ("C6", "L5": lx:RootLevel, lx:levelOf)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import re
 
 from rdflib import URIRef
 
-from kg.ingest.lexicon import Lexicon, Mention
+from kg.ingest.lexicon import Lexicon, Mention, PhraseIndex
 
 COORDINATED = re.compile(
     r"(?i)\b(?P<a>[a-z]+)\s+(?:and|or|&)\s+(?P<b>[a-z]+)\s+(?P<noun>spines|extremities)\b"
@@ -41,11 +42,16 @@ def region_set(
     start: int = 0,
     end: int | None = None,
     neurologic: bool = False,
+    levels: PhraseIndex | None = None,
 ) -> list[URIRef]:
     """Distinct regions in order of mention; limb regions read as their spinal level when
-    `neurologic` (lx:neurologicLevel)."""
+    `neurologic` (lx:neurologicLevel), and so are the nerve root levels of `levels` (level
+    label -> spine region)."""
     regions: list[URIRef] = []
-    for mention in find_regions(text, lexicon, start, end):
+    mentions = find_regions(text, lexicon, start, end)
+    if neurologic and levels is not None:
+        mentions = sorted([*mentions, *levels.find(text, start, end)], key=lambda m: m.start)
+    for mention in mentions:
         concept = mention.concept
         if neurologic:
             concept = lexicon.neurologic_level.get(concept, concept)
