@@ -36,6 +36,21 @@ def find_regions(
     return sorted(found, key=lambda m: m.start)
 
 
+def region_mentions(
+    text: str,
+    lexicon: Lexicon,
+    start: int = 0,
+    end: int | None = None,
+    levels: PhraseIndex | None = None,
+) -> list[Mention]:
+    """Regions named in order, with the nerve root levels of `levels` ("C6": the cervical
+    spine) if given."""
+    mentions = find_regions(text, lexicon, start, end)
+    if levels is not None:
+        mentions = sorted([*mentions, *levels.find(text, start, end)], key=lambda m: m.start)
+    return mentions
+
+
 def region_set(
     text: str,
     lexicon: Lexicon,
@@ -48,10 +63,7 @@ def region_set(
     `neurologic` (lx:neurologicLevel), and so are the nerve root levels of `levels` (level
     label -> spine region)."""
     regions: list[URIRef] = []
-    mentions = find_regions(text, lexicon, start, end)
-    if neurologic and levels is not None:
-        mentions = sorted([*mentions, *levels.find(text, start, end)], key=lambda m: m.start)
-    for mention in mentions:
+    for mention in region_mentions(text, lexicon, start, end, levels if neurologic else None):
         concept = mention.concept
         if neurologic:
             concept = lexicon.neurologic_level.get(concept, concept)
