@@ -185,6 +185,11 @@ NORMAL_CUES = [
         "denies numbness or weakness about the lower extremities",
     ),
     (
+        "There was no weakness about the upper extremities.",
+        "CervicalSpine",
+        "no weakness about the upper extremities",
+    ),
+    (
         "The applicant was neurologically intact about the upper extremities.",
         "CervicalSpine",
         "neurologically intact about the upper extremities",
@@ -252,6 +257,8 @@ def test_an_abnormal_cue_documents_the_deficit_present_with_its_region(sentence,
         "The applicant underwent a neurologic exam of the upper and lower extremities.",
         "Straight leg raise testing was attempted.",
         "The applicant reported numbness about the left leg.",
+        # a negation before an examination's name: it was not done
+        "No neurological examination was performed.",
     ],
 )
 def test_an_examination_named_without_a_result_documents_nothing(sentence):

@@ -83,9 +83,11 @@ def _pipeline():
     return nlp
 
 
-def _nearest_result(ent, modifiers):
+def _nearest_result(ent, modifiers, denied_normal: bool):
     """The result cue nearest the examination; at equal distance the one after it ("reflexes
-    were 2+"), as a letter states a result after naming what was examined."""
+    were 2+"), as a letter states a result after naming what was examined. A negation before
+    the name of an examination says it was not done ("no neurological examination was
+    performed") unless what was examined is a symptom asked about ("denies numbness")."""
 
     def distance(modifier) -> tuple[int, int]:
         start, end = modifier.modifier_span
@@ -93,7 +95,12 @@ def _nearest_result(ent, modifiers):
             return start - ent.end, 0
         return ent.start - end, 1
 
-    results = [m for m in modifiers if m.category in EXAM_RESULT]
+    results = [
+        m
+        for m in modifiers
+        if m.category in EXAM_RESULT
+        and (m.category != NEGATED or denied_normal or m.modifier_span[0] >= ent.end)
+    ]
     return min(results, key=distance, default=None)
 
 
@@ -103,7 +110,7 @@ def read_findings(sentences: list[str]) -> list[list[ContextFinding]]:
     exams = load_examinations()
     results = []
     with warnings.catch_warnings():
-        # W036: medspaCy's rule matcher has no token patterns (the lexicon is all phrases).
+        # W036: a rule matcher with no token patterns (most of the lexicon is phrases).
         warnings.filterwarnings("ignore", message=r"\[W036\]")
         docs = list(nlp.pipe(sentences))
     for doc in docs:
@@ -122,7 +129,7 @@ def read_findings(sentences: list[str]) -> list[list[ContextFinding]]:
                 continue
             elif exam is not None:
                 # An examination named is not a finding: only its result documents one.
-                cue = _nearest_result(ent, ent._.modifiers)
+                cue = _nearest_result(ent, ent._.modifiers, exam in exams.denied_normal)
                 if cue is None:
                     continue
                 status = "present" if cue.category == EXAM_ABNORMAL else "absent"

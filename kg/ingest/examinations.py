@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SKOS
 
 from kg.ingest.lexicon import LABELS, LX, Cue, PhraseIndex
@@ -20,6 +20,7 @@ class Examinations:
     phrases: PhraseIndex  # phrase -> lx:Examination
     examines: dict[URIRef, URIRef]  # examination -> finding concept it looks for
     region: dict[URIRef, URIRef]  # examination -> spine region it examines (Spurling's)
+    denied_normal: set[URIRef]  # symptoms asked about: a negation before them is normal
     levels: PhraseIndex  # root level label ("C6") -> spine region
     territory_cues: list[Cue]  # "distribution", "dermatome": cues after a root level
 
@@ -32,6 +33,7 @@ def build_examinations(graph: Graph) -> Examinations:
     phrases: dict[str, URIRef] = {}
     examines: dict[URIRef, URIRef] = {}
     region: dict[URIRef, URIRef] = {}
+    denied_normal: set[URIRef] = set()
     for exam in _subjects(graph, LX.Examination):
         concept = graph.value(exam, LX.examines)
         if not isinstance(concept, URIRef):
@@ -40,6 +42,9 @@ def build_examinations(graph: Graph) -> Examinations:
         examined = graph.value(exam, LX.examinesRegion)
         if isinstance(examined, URIRef):
             region[exam] = examined
+        flag = graph.value(exam, LX.negationIsNormal)
+        if isinstance(flag, Literal) and flag.toPython() is True:
+            denied_normal.add(exam)
         for prop in LABELS:
             for label in graph.objects(exam, prop):
                 phrases.setdefault(str(label).lower(), exam)
@@ -58,7 +63,9 @@ def build_examinations(graph: Graph) -> Examinations:
         )
         for c in _subjects(graph, LX.RootTerritoryCue)
     ]
-    return Examinations(PhraseIndex(phrases), examines, region, PhraseIndex(levels), territory_cues)
+    return Examinations(
+        PhraseIndex(phrases), examines, region, denied_normal, PhraseIndex(levels), territory_cues
+    )
 
 
 @cache
