@@ -1,15 +1,23 @@
 """Findings (documented present / absent) and documentation gaps ("not documented") read with
-medspaCy ConText from the sentences of the case summary and of the item rationales."""
+medspaCy ConText from the sentences of the case summary and of the item rationales.
+
+A finding's regions are those named in its clause (the clause of its phrase and of the cue
+that decides it); a neurologic finding reads limbs and nerve root levels ("C6") as their spine
+region, and a test of one region (Spurling's: the cervical spine) adds that region."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from itertools import pairwise
 
-from kg.ingest.context import read_findings
+from rdflib import URIRef
+
+from kg.ingest.context import ContextFinding, read_findings
+from kg.ingest.examinations import load_examinations
 from kg.ingest.facts import Document, Finding, Gap, Span
 from kg.ingest.lexicon import Lexicon
-from kg.ingest.regions import region_set
+from kg.ingest.regions import region_mentions, region_set
 
 CLAUSE_END = re.compile(r"[,;]\s|\.$|\.\s")
 
@@ -27,6 +35,62 @@ def _clause_end(text: str, start: int, sentence_end: int) -> int:
     return end - 1 if text[end - 1 : end] == "." else end
 
 
+def _extent(hit: ContextFinding) -> tuple[int, int]:
+    """Sentence-local span of a finding's phrase and of the cue that decides it."""
+    if hit.cue_start is None or hit.cue_end is None:
+        return hit.start, hit.end
+    return min(hit.start, hit.cue_start), max(hit.end, hit.cue_end)
+
+
+def _windows(
+    text: str, s_start: int, s_end: int, found: list[ContextFinding], lexicon: Lexicon, levels
+) -> dict[int, tuple[int, int, int]]:
+    """For each finding of a sentence (by index): where its quote starts, and the stretch its
+    regions are read from and its quote ends with. That stretch is the finding's clause; where a
+    clause holds findings decided by different cues ("Sensation was decreased in the left L5
+    dermatome and reflexes were 2+ about the upper extremities"), each keeps the words from its
+    own start (or a region named right before it: "upper extremity reflexes") to the next one's.
+    """
+    windows: dict[int, tuple[int, int, int]] = {}
+    groups: dict[tuple[int, int], list[int]] = {}
+    for index, hit in enumerate(found):
+        if hit.status == "not_documented":
+            continue
+        first, last = _extent(hit)
+        start = s_start + first
+        windows[index] = (
+            start,
+            _clause_start(text, s_start, start),
+            _clause_end(text, s_start + last, s_end),
+        )
+        key = (hit.cue_start, hit.cue_end) if hit.cue_start is not None else (hit.start, hit.end)
+        groups.setdefault(key, []).append(index)  # type: ignore[arg-type]
+    extents = sorted(
+        (
+            s_start + min(_extent(found[i])[0] for i in members),
+            s_start + max(_extent(found[i])[1] for i in members),
+            members,
+        )
+        for members in groups.values()
+    )
+    for (_, prev_end, prev), (next_start, _, following) in pairwise(extents):
+        if prev_end > next_start or any(windows[i][1] > prev_end for i in following):
+            continue  # interleaved, or not in one clause
+        adjacent = [
+            m
+            for m in region_mentions(text, lexicon, prev_end, next_start, levels)
+            if not text[m.end : next_start].strip()
+        ]
+        split = adjacent[0].start if adjacent else next_start
+        for i in prev:
+            quote, low, high = windows[i]
+            windows[i] = (quote, low, min(high, len(text[:split].rstrip())))
+        for i in following:
+            quote, low, high = windows[i]
+            windows[i] = (min(quote, split), max(low, split), high)
+    return windows
+
+
 def read_context(
     text: str,
     spans: list[Span],
@@ -39,24 +103,26 @@ def read_context(
     gaps: list[Gap] = []
     seen: set[tuple] = set()
     results = read_findings([text[s:e] for s, e in spans])
+    levels = load_examinations().levels
     for (s_start, s_end), found in zip(spans, results, strict=True):
         sentence_end = s_end - 1 if text[s_end - 1] == "." else s_end
-        for hit in found:
+        windows = _windows(text, s_start, s_end, found, lexicon, levels)
+        for index, hit in enumerate(found):
             if hit.status == "not_documented":
                 start = s_start + (hit.cue_start if hit.cue_start is not None else hit.start)
-                end = sentence_end
+                region_from, end = start, sentence_end
+            elif not findings_wanted:
+                continue
             else:
-                first = min(hit.start, hit.cue_start if hit.cue_start is not None else hit.start)
-                start = s_start + first
-                end = _clause_end(text, s_start + hit.end, s_end)
-                if not findings_wanted:
-                    continue
+                # Regions named anywhere in its stretch: "Lumbar range of motion was limited".
+                start, region_from, end = windows[index]
             neurologic = hit.concept in lexicon.via_neurologic_level
-            # Regions named anywhere in the clause: "Lumbar range of motion was limited".
-            region_from = (
-                start if hit.status == "not_documented" else _clause_start(text, s_start, start)
+            named = region_set(
+                text, lexicon, region_from, end, neurologic=neurologic, levels=levels
             )
-            regions = region_set(text, lexicon, region_from, end, neurologic=neurologic) or [None]
+            if hit.region is not None and hit.region not in named:
+                named.append(hit.region)
+            regions: list[URIRef | None] = [*named] or [None]
             document = document_of(s_start)
             for region in regions:
                 gap_at = s_start if hit.status == "not_documented" else None
