@@ -40,8 +40,12 @@ class CleanText:
     offsets: tuple[int, ...]
 
     @classmethod
-    def of(cls, original: str) -> CleanText:
+    def of(cls, original: str, furniture: re.Pattern[str] | None = None) -> CleanText:
+        """`furniture`: lines to leave out (page numbers, a case number repeated on every
+        page; kg.ingest.layout reads them from RDF)."""
         text, offsets = original, list(range(len(original)))
+        if furniture is not None:
+            text, offsets = _apply(text, offsets, furniture, "")
         # A word hyphenated at a line end ("Guide-\nlines") is joined when the letter uses the
         # whole word elsewhere; otherwise the hyphen is kept ("303-\n304", "red-\nflag").
         words = {w.lower() for w in re.findall(r"[A-Za-z]+", original)}
