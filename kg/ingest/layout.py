@@ -91,6 +91,7 @@ class Rules:
     citations: list[tuple[re.Pattern[str], str | None]]  # (cue, section it attributes to)
     conclusions: list[re.Pattern[str]]
     summary_openings: list[re.Pattern[str]]
+    credentials: list[re.Pattern[str]]
     decisions_openings: list[re.Pattern[str]]
     header_fields: list[tuple[str, str]]  # (field, wording regex)
     furniture: re.Pattern[str] | None
@@ -108,7 +109,7 @@ def _compile(patterns: list[str], flags: int = re.IGNORECASE) -> list[re.Pattern
     return [re.compile(tolerant(p), flags) for p in patterns]
 
 
-HEADING_LEAD = r"(?:^|(?<=[.!?]))[ \t]*(?:(?P<lead_number>\d{1,2})\s*[.)]\s*)?"
+HEADING_LEAD = r"(?:^|(?<=[.!?]))[ \t]*(?:(?P<lead_number>\d{1,2})[ \t]*[.)][ \t]*)?"
 HEADING_TAIL = r"(?P<tail>[ \t]*:|[ \t]*(?=\r?\n|\Z))"
 
 
@@ -169,6 +170,7 @@ def build_rules(graph: Graph) -> Rules:
         citations=citations,
         conclusions=cue_patterns(RATIONALE),
         summary_openings=cue_patterns(SUMMARY),
+        credentials=cue_patterns(QUALIFICATIONS),
         decisions_openings=cue_patterns(DECISIONS),
         header_fields=sorted(fields, key=lambda f: len(f[1]), reverse=True),
         furniture=(
@@ -386,7 +388,9 @@ def split(clean: CleanText, lexicon: Lexicon) -> Layout | None:
     layout = Layout(kind or "unknown", None, headings=headings)
     summary_heading = next((h for h in tops if h.section == SUMMARY), None)
     decisions_heading = next((h for h in tops if h.section in (DECISIONS,)), None)
-    layout.summary = _summary(text, tops, summary_heading, numbered, rules)
+    layout.summary = _summary(
+        clean, tops, [h for h in headings if h.section == ITEM], summary_heading, numbered, rules
+    )
     area = (
         decisions_heading.end
         if decisions_heading
@@ -399,14 +403,42 @@ def split(clean: CleanText, lexicon: Lexicon) -> Layout | None:
         _numbered_items(clean, lexicon, layout, numbered, item_headings, headings, area, rules)
     else:
         starts = _item_starts(clean, headings, item_headings, area, rules)
+        listed = {_key(s.name): s for s in _listed(clean, rules, area)}
         for index, start in enumerate(starts):
             end = starts[index + 1].at if index + 1 < len(starts) else len(text)
             end = _block_end(tops, start.at, end)
+            entry = listed.pop(_key(start.name), None) if not start.outcome_text else None
+            if entry is not None:  # "Determination: ITEM: Upheld", its block further on
+                start.heading, start.outcome_text = entry.heading, entry.outcome_text
             outcome = _outcome(lexicon, start.outcome_text) if start.outcome_text else None
             item = Item(start.name, start.heading, outcome, start.outcome_text)
             _fill(clean, lexicon, item, start.body, end, headings, rules)
             layout.items.append(item)
+        for entry in listed.values():  # a listed determination with no block of its own
+            outcome = _outcome(lexicon, entry.outcome_text)
+            layout.items.append(Item(entry.name, entry.heading, outcome, entry.outcome_text))
     return layout
+
+
+def _key(name: str) -> str:
+    return re.sub(r"\W+", " ", name).strip().lower()
+
+
+def _listed(clean: CleanText, rules: Rules, area: int) -> list[_Start]:
+    """Determination lines listed before the decisions' blocks (a "Determination" list)."""
+    found = [s for s in _outcome_lines(clean, rules, 0) if s.at < area]
+    for pattern in rules.item_sentences:
+        for match in pattern.finditer(clean.text, 0, area):
+            found.append(
+                _Start(
+                    match.start(),
+                    match.end(),
+                    _strip(clean.text, match.start(), match.end()),
+                    match.group("name").strip(),
+                    match.group("outcome"),
+                )
+            )
+    return sorted(found, key=lambda s: s.at)
 
 
 def _any_determination(clean: CleanText, rules: Rules) -> bool:
@@ -442,27 +474,41 @@ def _numbered_determinations(text: str, tops: list[Heading], rules: Rules) -> li
 
 
 def _summary(
-    text: str,
+    clean: CleanText,
     tops: list[Heading],
+    items: list[Heading],
     heading: Heading | None,
     numbered: list[re.Match[str]],
     rules: Rules,
 ) -> Span | None:
+    text = clean.text
+    openings = [m for p in rules.summary_openings if (m := p.search(text))]
     if heading is not None:
         start = heading.end
     else:
-        openings = [m for p in rules.summary_openings if (m := p.search(text))]
         if openings:
             start = min(m.start() for m in openings)
-        elif numbered:
-            start = numbered[-1].end()
-        else:
-            return None
+        else:  # after the numbered determinations, or from the letter's start
+            start = numbered[-1].end() if numbered else 0
     ends = [h.start for h in tops if h.start >= start and h.section != SUMMARY]
+    ends += [h.start for h in items if h.start >= start]
     ends += [m.start() for p in rules.decisions_openings if (m := p.search(text, start))]
     if heading is None:
         ends += [m.start() for p in rules.item_sentences if (m := p.search(text, start))]
     end = min(ends) if ends else len(text)
+    if heading is None and not openings:
+        # The reviewer's credentials, when they have no heading either, are no part of it:
+        # before it (the 2014 order) or after it (the 2013 order).
+        paras = paragraphs(clean, start, end, rules)
+        about = [p for p in paras if any(r.search(text, *p) for r in rules.credentials)]
+        leading = 0
+        while leading < len(paras) and paras[leading] in about:
+            leading += 1
+        if leading:
+            start = paras[leading - 1][1]
+        later = [p for p in about if p[0] >= start]
+        if later:
+            end = later[0][0]
     span = _strip(text, start, end)
     return span if span[1] > span[0] else None
 

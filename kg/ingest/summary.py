@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from rdflib import URIRef
 
-from kg.ingest.dates import find_dates
+from kg.ingest.dates import FoundDate, find_dates
 from kg.ingest.facts import DateReport, Document, Sought, Span, Summary, URClause
 from kg.ingest.findings import read_context
 from kg.ingest.layout import load_rules
@@ -307,8 +307,10 @@ def header_fields(clean: CleanText, wanted: str | None = None) -> list[HeaderFie
         dates = find_dates(original, match.end(), stop)
         if dates and original[match.end() : dates[0].start].strip():
             dates = []  # the field's value is not a date ("Date Assigned: pending")
-        if not dates:
-            dates = _date_below(original, match.start(), line_end)
+        if not dates and not original[match.end() : stop].strip():
+            following = matches[index + 1].start() if index + 1 < len(matches) else None
+            next_label = following if following is not None and following < line_end else None
+            dates = _date_below(original, match.start(), next_label, line_end)
         if not dates:
             continue
         date = dates[0]
@@ -318,27 +320,25 @@ def header_fields(clean: CleanText, wanted: str | None = None) -> list[HeaderFie
     return found
 
 
-def _date_below(original: str, label_at: int, line_end: int) -> list:
-    """The date on the next non-blank line whose column is nearest the label's."""
-    column = label_at - (original.rfind("\n", 0, label_at) + 1)
+def _date_below(
+    original: str, label_at: int, next_label: int | None, line_end: int
+) -> list[FoundDate]:
+    """The date on the next non-blank line that stands in the label's column (from the
+    label's start to the next label's on its line)."""
+    line_start = original.rfind("\n", 0, label_at) + 1
+    column = label_at - line_start
+    column_end = next_label - line_start if next_label is not None else None
     start = line_end + 1
     while start < len(original):
         end = original.find("\n", start)
         end = len(original) if end < 0 else end
         if original[start:end].strip():
-            if _label_pattern().search(original, start, end) and not find_dates(
-                original, start, end
-            ):
-                return []
-            dates = [
+            return [
                 d
                 for d in find_dates(original, start, end)
-                if not original[start : d.start].strip()
-                or re.search(r"\s\s$", original[start : d.start])
-            ]
-            if not dates:
-                return []
-            return [min(dates, key=lambda d: abs((d.start - start) - column))]
+                if column - 2 <= d.start - start
+                and (column_end is None or d.start - start < column_end)
+            ][:1]
         start = end + 1
     return []
 
