@@ -84,6 +84,7 @@ class HeadingRule:
 @dataclass(frozen=True)
 class Rules:
     headings: list[HeadingRule]
+    any_heading: re.Pattern[str]  # where some heading may start (one pass over the letter)
     layouts: list[tuple[str, list[re.Pattern[str]]]]
     determinations: list[re.Pattern[str]]  # in the clean text
     determination_lines: list[re.Pattern[str]]  # one whole line as written
@@ -126,6 +127,13 @@ def build_rules(graph: Graph) -> Rules:
                 re.IGNORECASE | re.MULTILINE,
             )
             headings.append(HeadingRule(section, scope, regex, tail))
+    bodies_of_all = "|".join(
+        re.sub(r"\(\?P<\w+>", "(?:", rule.regex.pattern[len(HEADING_LEAD) :]) for rule in headings
+    )
+    any_heading = re.compile(
+        r"(?:^|(?<=[.!?]))[ \t]*(?:\d{1,2}[ \t]*[.)][ \t]*)?(?:" + bodies_of_all + ")",
+        re.IGNORECASE | re.MULTILINE,
+    )
     layouts = sorted(
         (int(graph.value(node, LS.order) or 9), str(graph.value(node, LS.layoutCode)), node)
         for node in graph.subjects(RDF.type, LS.LetterLayout)
@@ -160,6 +168,7 @@ def build_rules(graph: Graph) -> Rules:
     ]
     return Rules(
         headings=headings,
+        any_heading=any_heading,
         layouts=[
             (code, [re.compile(tolerant(m), re.IGNORECASE) for m in _strings(graph, n, LS.marker)])
             for _, code, n in layouts
@@ -266,12 +275,15 @@ def find_headings(clean: CleanText, rules: Rules) -> list[Heading]:
     colon), the longest where several match at one place; clean spans."""
     original = clean.original
     found: list[tuple[int, int, HeadingRule, re.Match[str]]] = []
-    for rule in rules.headings:
-        for match in rule.regex.finditer(original):
+    candidates = sorted({m.start() for m in rules.any_heading.finditer(original)})
+    for position in candidates:
+        for rule in rules.headings:
+            match = rule.regex.match(original, position)
+            if match is None:
+                continue
             lead = match.start() + len(match.group(0)) - len(match.group(0).lstrip())
-            at_line = _line_start(original, match.start())
             tail = match.groupdict().get("tail")
-            if not at_line and not (tail or "").strip().endswith(":"):
+            if not _line_start(original, match.start()) and not (tail or "").strip().endswith(":"):
                 continue
             if match.end() > lead:
                 found.append((lead, match.end(), rule, match))
