@@ -331,8 +331,14 @@ def test_letter_layout_is_recorded_on_the_letter():
     assert set(graph.objects(None, IMR.letterLayout)) == {Literal("later")}
 
 
-def test_text_with_no_decision_line_is_still_refused():
-    text = "Rationale:\nThe reviewer read the file.\n\nCase Summary\nThe applicant is a worker.\n"
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Rationale:\nThe reviewer read the file.\n\nCase Summary\nThe applicant is a worker.\n",
+        "MRI Lumbar Spine: Upheld\n",  # a determination line with nothing it was based on
+    ],
+)
+def test_text_with_no_decision_line_is_still_refused(text):
     with pytest.raises(kg.InputError) as caught:
         kg.ingest_letter(text)
     assert str(caught.value).startswith("<letter>: not an IMR determination letter: neither")

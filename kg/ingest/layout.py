@@ -250,16 +250,11 @@ def detect_text(text: str) -> str | None:
 
 
 def is_letter_text(text: str) -> bool:
-    """A layout's marker or a determination line: text that is (meant to be) a letter."""
-    rules = load_rules()
+    """A layout's marker, or a determination line with what it was based on after it (a
+    citation or a closing conclusion): text that is (meant to be) a letter."""
     if detect_text(text) is not None:
         return True
-    flat = re.sub(r"\s+", " ", text)
-    if any(p.search(flat) for p in rules.determinations + rules.item_sentences):
-        return True
-    return any(
-        p.fullmatch(line.strip()) for line in text.splitlines() for p in rules.determination_lines
-    )
+    return _decided(CleanText.of(text, furniture=load_rules().furniture), load_rules())
 
 
 # --- finding headings and paragraphs ------------------------------------------------------------
@@ -395,7 +390,7 @@ def split(clean: CleanText, lexicon: Lexicon) -> Layout | None:
     kind = detect(clean)
     numbered = _numbered_determinations(text, tops, rules)
     starts_probe = kind is None and not numbered
-    if starts_probe and not _any_determination(clean, rules):
+    if starts_probe and not _decided(clean, rules):
         return None
     layout = Layout(kind or "unknown", None, headings=headings)
     summary_heading = next((h for h in tops if h.section == SUMMARY), None)
@@ -453,10 +448,19 @@ def _listed(clean: CleanText, rules: Rules, area: int) -> list[_Start]:
     return sorted(found, key=lambda s: s.at)
 
 
-def _any_determination(clean: CleanText, rules: Rules) -> bool:
-    if any(p.search(clean.text) for p in rules.item_sentences):
+def _decided(clean: CleanText, rules: Rules) -> bool:
+    """A determination line ("ITEM: Upheld", "The IMR reviewer upholds ...") followed by a
+    citation or a closing conclusion: a letter without any heading of a known layout. A
+    determination line alone ("ITEM: Upheld" in a note) is no letter."""
+    text = clean.text
+    firsts = [m.start() for p in rules.item_sentences if (m := p.search(text))]
+    firsts += [s.at for s in _outcome_lines(clean, rules, 0)[:1]]
+    if not firsts:
+        return False
+    first = min(firsts)
+    if any(p.search(text, first) for p in rules.conclusions):
         return True
-    return bool(_outcome_lines(clean, rules, 0))
+    return any(p.search(text, first) for p, _ in rules.citations)
 
 
 def _numbered_determinations(text: str, tops: list[Heading], rules: Rules) -> list[re.Match[str]]:
@@ -566,7 +570,8 @@ def _item_starts(
 ) -> list[_Start]:
     text = clean.text
     starts = _outcome_lines(clean, rules, area)
-    for pattern in rules.item_sentences:
+    # "The IMR reviewer upholds ..." starts items only in letters without "ITEM: Upheld" lines.
+    for pattern in [] if starts else rules.item_sentences:
         for match in pattern.finditer(text, area):
             heading = _strip(text, match.start(), match.end())
             starts.append(
