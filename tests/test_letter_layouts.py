@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,9 @@ def _rows(facts, field):
 def _layout(graph):
     [layout] = graph.objects(None, IMR.letterLayout)
     return str(layout)
+
+
+FIELDS = ("items", "outcomes", "citations", "dates", "quantities", "findings")
 
 
 def _layout_of(path):
@@ -189,6 +193,22 @@ def test_reflowed_letter_with_page_furniture_reads_across_the_page_breaks():
     assert [h.value for h in header_fields(clean, "InjuryDateField")] == ["2014-04-08"]
 
 
+@pytest.mark.parametrize(
+    "name", ["2014-01-chiropractic-trial-overturned", "2014-03-physical-therapy-modified"]
+)
+def test_a_letter_rewrapped_narrow_breaks_its_item_lines_and_still_reads(name):
+    """At 45 characters "Chiropractic 2x3 for the lumbar spine: / Overturned" and
+    "Physical therapy ... for the lumbar / spine: Upheld" are broken over two lines."""
+    text = (LETTERS / f"{name}.txt").read_text()
+    wrapped = "\n".join(
+        "\n".join(textwrap.wrap(line, 45)) if line.strip() else "" for line in text.splitlines()
+    )
+    assert wrapped.count("\n") > text.count("\n") + 10
+    expected = facts_from_json(json.loads((LETTERS / f"{name}.expected.json").read_text()))
+    _, facts = _facts(wrapped)
+    assert {f: facts[f] for f in FIELDS} == {f: expected[f] for f in FIELDS}
+
+
 # --- a letter with every heading removed (issue 17) -----------------------------------------
 
 HEADINGS_2014 = re.compile(
@@ -214,9 +234,6 @@ LABELS_2013 = re.compile(
 def _without_headings(text: str) -> str:
     text = LABELS_2014.sub(r"\1", HEADINGS_2014.sub("", text))
     return LABELS_2013.sub(r"\1", HEADINGS_2013.sub("", text))
-
-
-FIELDS = ("items", "outcomes", "citations", "dates", "quantities", "findings")
 
 
 def test_a_2014_letter_without_any_heading_yields_its_items_outcomes_and_citations():

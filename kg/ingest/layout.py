@@ -410,7 +410,7 @@ def split(clean: CleanText, lexicon: Lexicon) -> Layout | None:
         _numbered_items(clean, lexicon, layout, numbered, item_headings, headings, area, rules)
     else:
         starts = _item_starts(clean, headings, item_headings, area, rules)
-        listed = {_key(s.name): s for s in _listed(clean, rules, area)}
+        listed = {_key(s.name): s for s in _listed(clean, rules, area, headings)}
         for index, start in enumerate(starts):
             end = starts[index + 1].at if index + 1 < len(starts) else len(text)
             end = _block_end(tops, start.at, end)
@@ -431,9 +431,9 @@ def _key(name: str) -> str:
     return re.sub(r"\W+", " ", name).strip().lower()
 
 
-def _listed(clean: CleanText, rules: Rules, area: int) -> list[_Start]:
+def _listed(clean: CleanText, rules: Rules, area: int, headings: list[Heading]) -> list[_Start]:
     """Determination lines listed before the decisions' blocks (a "Determination" list)."""
-    found = [s for s in _outcome_lines(clean, rules, 0) if s.at < area]
+    found = [s for s in _outcome_lines(clean, rules, 0, headings) if s.at < area]
     for pattern in rules.item_sentences:
         for match in pattern.finditer(clean.text, 0, area):
             found.append(
@@ -535,29 +535,50 @@ def _block_end(tops: list[Heading], start: int, end: int) -> int:
     return min([end] + [h.start for h in tops if start < h.start < end])
 
 
-def _outcome_lines(clean: CleanText, rules: Rules, area: int) -> list[_Start]:
-    """Lines "ITEM: Upheld" (as written) at or after a clean offset."""
+def _outcome_lines(
+    clean: CleanText, rules: Rules, area: int, headings: list[Heading] | None = None
+) -> list[_Start]:
+    """Lines "ITEM: Upheld" (as written) at or after a clean offset. A reflowed item line
+    ("Physical therapy 2x6 for the lumbar / spine: Upheld", "Chiropractic 2x3 for the lumbar
+    spine: / Overturned") is read with the lines before it that continue it: no heading, no
+    sentence's end, the whole still one "ITEM: OUTCOME"."""
     original = clean.original
-    starts = []
-    for line_start, line_end in _lines(original, rules.furniture):
-        at = clean.clean_index(line_start)
-        if at < area:
+    lines = _lines(original, rules.furniture)
+    words = [original[a:b].strip() for a, b in lines]
+    clean_lines = [(clean.clean_index(a), clean.clean_index(b)) for a, b in lines]
+    starts_of_headings = sorted(h.start for h in headings or [])
+
+    def continues(k: int) -> bool:
+        a, b = clean_lines[k]
+        heading = any(a <= h < b for h in starts_of_headings)
+        return not heading and words[k][-1] not in ".;!?"
+
+    starts: list[_Start] = []
+    for index in range(len(lines)):
+        if clean_lines[index][0] < area or (starts and starts[-1].body > clean_lines[index][0]):
             continue
-        line = original[line_start:line_end]
-        for pattern in rules.determination_lines:
-            match = pattern.fullmatch(line.strip())
-            if match:
-                heading = _strip(clean.text, at, clean.clean_index(line_end))
-                starts.append(
-                    _Start(
-                        at,
-                        heading[1],
-                        heading,
-                        match.group("name").strip(),
-                        match.group("outcome").strip(),
-                    )
-                )
+        match, first = None, index
+        for back in range(index, max(-1, index - 4), -1):
+            if back < index and not continues(back):
                 break
+            joined = " ".join(words[back : index + 1])
+            found = next((m for p in rules.determination_lines if (m := p.fullmatch(joined))), None)
+            if found is None and match is not None:
+                break
+            if found is not None:
+                match, first = found, back
+        if match is None or clean_lines[first][0] < area:
+            continue
+        heading = _strip(clean.text, clean_lines[first][0], clean_lines[index][1])
+        starts.append(
+            _Start(
+                heading[0],
+                heading[1],
+                heading,
+                re.sub(r"\s+", " ", match.group("name")).strip(),
+                match.group("outcome").strip(),
+            )
+        )
     return starts
 
 
@@ -569,7 +590,7 @@ def _item_starts(
     rules: Rules,
 ) -> list[_Start]:
     text = clean.text
-    starts = _outcome_lines(clean, rules, area)
+    starts = _outcome_lines(clean, rules, area, headings)
     # "The IMR reviewer upholds ..." starts items only in letters without "ITEM: Upheld" lines.
     for pattern in [] if starts else rules.item_sentences:
         for match in pattern.finditer(text, area):
