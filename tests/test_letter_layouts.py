@@ -198,7 +198,8 @@ def test_reflowed_letter_with_page_furniture_reads_across_the_page_breaks():
 )
 def test_a_letter_rewrapped_narrow_breaks_its_item_lines_and_still_reads(name):
     """At 45 characters "Chiropractic 2x3 for the lumbar spine: / Overturned" and
-    "Physical therapy ... for the lumbar / spine: Upheld" are broken over two lines."""
+    "Physical therapy 12 sessions for the cervical / spine:  Upheld" are broken over two
+    lines."""
     text = (LETTERS / f"{name}.txt").read_text()
     wrapped = "\n".join(
         "\n".join(textwrap.wrap(line, 45)) if line.strip() else "" for line in text.splitlines()

@@ -389,12 +389,11 @@ def split(clean: CleanText, lexicon: Lexicon) -> Layout | None:
     tops = [h for h in headings if h.scope == "letter"]
     kind = detect(clean)
     numbered = _numbered_determinations(text, tops, rules)
-    starts_probe = kind is None and not numbered
-    if starts_probe and not _decided(clean, rules):
-        return None
+    if kind is None and not numbered and not _decided(clean, rules):
+        return None  # no layout's marker and no decision line: no letter
     layout = Layout(kind or "unknown", None, headings=headings)
     summary_heading = next((h for h in tops if h.section == SUMMARY), None)
-    decisions_heading = next((h for h in tops if h.section in (DECISIONS,)), None)
+    decisions_heading = next((h for h in tops if h.section == DECISIONS), None)
     layout.summary = _summary(
         clean, tops, [h for h in headings if h.section == ITEM], summary_heading, numbered, rules
     )
