@@ -3,8 +3,9 @@
     >>> import kg
     >>> graph = kg.ingest_letter("../shared/seed/imr-final-determination-2014.txt")
 
-Modules, one job each: text (reading, repair with offsets), layout (sections and items of the
-2014 and 2013 layouts), lexicon (words to concepts, from RDF), dates, quantities, regions,
+Modules, one job each: text (reading, repair with offsets), layout (sections and items of
+every letter layout, from the headings and content cues of letter-sections.ttl), lexicon
+(words to concepts, from RDF), dates, quantities, regions,
 citations (resolved against the catalogue), context and findings (medspaCy ConText),
 summary (facts of the case summary), requests (items merged with UR decisions), graph (RDF).
 """
@@ -19,11 +20,11 @@ from rdflib import Graph, Literal
 
 from kg.errors import InputError
 from kg.ingest.graph import Builder
-from kg.ingest.layout import LAYOUT_2013, LAYOUT_2014, split
+from kg.ingest.layout import clean_letter, is_letter_text, split
 from kg.ingest.lexicon import load_lexicon
 from kg.ingest.requests import build_requests
 from kg.ingest.summary import header_ur_date, letter_date, read_summary
-from kg.ingest.text import CleanText, decode_letter, read_letter
+from kg.ingest.text import decode_letter, read_letter
 from kg.namespaces import IMR
 
 
@@ -51,7 +52,7 @@ def ingest(
     as imr:ingestWarning."""
     text, label = read_letter(source, name)
     lexicon = load_lexicon()
-    clean = CleanText.of(text)
+    clean = clean_letter(text)
     layout = split(clean, lexicon)
     if layout is None:
         raise InputError(
@@ -63,12 +64,15 @@ def ingest(
             ],
         )
     if not layout.items:
-        problem = (
-            "no decision section: no item with 'Claims Administrator guideline:' after 'IMR "
-            "ISSUES, DECISIONS AND RATIONALES'"
-            if layout.kind == "2014"
-            else "no decision section: no numbered 'MAXIMUS Federal Services, Inc. has "
-            "determined the request for ...' line"
+        problem = {
+            "2014": "no decision section: no item with 'Claims Administrator guideline:' after "
+            "'IMR ISSUES, DECISIONS AND RATIONALES'",
+            "2013": "no decision section: no numbered 'MAXIMUS Federal Services, Inc. has "
+            "determined the request for ...' line",
+        }.get(
+            layout.kind,
+            "no decision section: no determination line ('ITEM: Upheld', '... has determined "
+            "the request for ... is (not) medically necessary', 'The IMR reviewer upholds ...')",
         )
         raise InputError(label, [problem])
     problems = list(layout.problems)
@@ -103,9 +107,10 @@ def ingest_letter(source: str | Path, *, allow_partial: bool = False) -> Graph:
 
 
 def looks_like_letter(path: Path) -> bool:
-    """Decided by content: a determination letter's headings make a letter whatever the file
-    is called; a PDF or binary file is taken as a letter (to be refused with a clear message);
-    RDF syntax makes a case file; otherwise a .txt file is a letter."""
+    """Decided by content: a determination letter's layout markers or a determination line
+    make a letter whatever the file is called; a PDF or binary file is taken as a letter (to
+    be refused with a clear message); RDF syntax makes a case file;
+    otherwise a .txt file is a letter."""
     try:
         head = path.read_bytes()[:20000]
     except OSError:
@@ -116,7 +121,7 @@ def looks_like_letter(path: Path) -> bool:
         text = decode_letter(head, str(path))
     except InputError:
         return path.suffix.lower() == ".txt"
-    if LAYOUT_2014.search(text) or LAYOUT_2013.search(text):
+    if is_letter_text(text):
         return True
     if RDF_SYNTAX.search(text):
         return False

@@ -1,14 +1,28 @@
-"""The parts of a determination letter, for its two layouts.
+"""The parts of a determination letter, whatever its headings say.
 
-2014 layout (the seed letter): HOW THE IMR FINAL DETERMINATION WAS MADE, CLINICAL CASE
-SUMMARY, IMR ISSUES, DECISIONS AND RATIONALES with one block per item: "ITEM: Upheld",
-"Claims Administrator guideline:", "MAXIMUS guideline:", "Decision rationale:".
+Section types, their known wordings and tolerant heading patterns, the layouts' markers, the
+content cues that find an item's parts without headings, header fields and page furniture are
+data: ontology/vocabularies/letter-sections.ttl. This module only compiles and applies them.
 
-2013 layout: Notice of Independent Medical Review Determination, numbered lines "MAXIMUS
-Federal Services, Inc. has determined the request for ... is (not) medically necessary and
-appropriate", Medical Qualifications of the Expert Reviewer, (Expert Reviewer) Case Summary,
-then per item "Regarding the request for ...:" with the sections of the MTUS cited by the
-claims administrator and used by the expert reviewer, and "Rationale for the Decision:".
+Why a line-anchored pattern detector and not medspaCy's Sectionizer: the Sectionizer matches
+token sequences of a spaCy Doc and can only check that a header's first token follows a newline
+token. Letter headings need more than that: a heading broken over two lines, an optional
+colon at the heading's end which decides whether it is a heading or running text ("Rationale
+for the Decision:" against "... the rationale for the decision was ..."), item headings whose
+name is free text ("Chirocare 2x4-6:  Upheld", "Regarding the request for X:"), numbered
+headings, and spans that must map back to the repaired text (kg.ingest.text.CleanText) the
+rest of the reader works on. A regular expression per wording, anchored at a line start of the
+letter as written, does all of this, is as declarative as the Sectionizer's rules (the rules
+are RDF literals), and needs no second spaCy pipeline per letter. What follows a heading up to
+the next heading of the same scope is its section, as in the Sectionizer.
+
+Layouts read (imr:letterLayout): "2014" (HOW THE IMR FINAL DETERMINATION WAS MADE, CLINICAL CASE
+SUMMARY, IMR ISSUES, DECISIONS AND RATIONALES; per item "ITEM: Upheld" with the guidelines of
+the claims administrator and of the reviewer and the rationale), "2013" (Notice of Independent
+Medical Review Determination: numbered "... has determined the request for X is (not)
+medically necessary" lines, then per item "Regarding the request for X:"), "later" (Summary of
+Case, Determination, Basis for the Decision) and "unknown" (no known heading: the letter is read
+from its determination lines and content cues alone).
 
 Everything is located in the cleaned text (kg.ingest.text.CleanText); spans are clean offsets.
 """
@@ -16,46 +30,181 @@ Everything is located in the cleaned text (kg.ingest.text.CleanText); spans are 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
+from functools import cache
 
-from rdflib import URIRef
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import RDF
 
 from kg.ingest.lexicon import Lexicon
 from kg.ingest.text import CleanText
 
 Span = tuple[int, int]
+LS = Namespace("https://w3id.org/imr-kg/letter-sections#")
 
-LAYOUT_2014 = re.compile(
-    r"(?i)HOW THE IMR FINAL DETERMINATION WAS MADE|IMR ISSUES, DECISIONS AND RATIONALES"
+# Section types (local names of ls: individuals) the reader gives a role to.
+HEADER, SUMMARY, DETERMINATIONS, DECISIONS = (
+    "HeaderBlock",
+    "CaseSummary",
+    "DeterminationList",
+    "Decisions",
 )
-LAYOUT_2013 = re.compile(
-    r"(?i)Notice of Independent Medical Review Determination|has determined the request for"
+QUALIFICATIONS, EFFECT = "ReviewerQualifications", "EffectOfDecision"
+ITEM, CA, REVIEWER, RATIONALE = (
+    "ItemBlock",
+    "ClaimsAdministratorGuidelines",
+    "ReviewerGuidelines",
+    "Rationale",
 )
-SUMMARY_2014 = re.compile(r"CLINICAL CASE SUMMARY")
-DECISIONS_2014 = re.compile(r"IMR ISSUES, DECISIONS AND RATIONALES")
-CA_2014 = re.compile(r"(?i)Claims Administrator guideline\s*:")
-IMR_2014 = re.compile(r"(?i)MAXIMUS guideline\s*:")
-RATIONALE_2014 = re.compile(r"(?i)Decision rationale\s*:")
 
-SUMMARY_2013 = re.compile(r"(?i)(?:Expert Reviewer )?Case Summary\s*:?")
-QUALIFICATIONS_2013 = re.compile(r"(?i)Medical Qualifications of the Expert Reviewer\s*:?")
-DECISIONS_2013 = re.compile(r"(?i)Expert Reviewer'?s Decision and Rationale\s*:?")
-DETERMINED_2013 = re.compile(
-    r"(?P<number>\d+)[.)]\s*MAXIMUS Federal Services, Inc\.? has determined the request for\s+"
-    r"(?P<name>.+?)\s+(?P<outcome>is\s+(?:not\s+)?medically necessary and appropriate)"
-)
-REGARDING_2013 = re.compile(
-    r"(?P<number>\d+)[.)]\s*Regarding the request for\s+(?P<name>[^:]+?)\s*:"
-)
-CA_2013 = re.compile(
-    r"(?i)Section of the Medical Treatment Utilization Schedule \(MTUS\)"
-    r" cited by the Claims Administrator\s*:"
-)
-IMR_2013 = re.compile(
-    r"(?i)Section of the Medical Treatment Utilization Schedule \(MTUS\)"
-    r" used by the Expert Reviewer\s*:"
-)
-RATIONALE_2013 = re.compile(r"(?i)Rationale for the Decision\s*:")
+
+# --- the rules, from RDF ------------------------------------------------------------------------
+
+
+def tolerant(pattern: str) -> str:
+    """An ls:pattern as a regular expression: a space stands for any run of white space."""
+    return pattern.replace(" ", r"\s+")
+
+
+def wording(words: str) -> str:
+    """An ls:wording as a regular expression: literal, white space tolerant, "(s)" optional."""
+    escaped = re.escape(words.strip()).replace(r"\ ", r"\s+")
+    return escaped.replace(r"\(s\)", r"(?:\(s\))?")
+
+
+@dataclass(frozen=True)
+class HeadingRule:
+    section: str
+    scope: str
+    regex: re.Pattern[str]
+    tail: bool  # must be followed by a colon or the end of its line
+
+
+@dataclass(frozen=True)
+class Rules:
+    headings: list[HeadingRule]
+    any_heading: re.Pattern[str]  # where some heading may start (one pass over the letter)
+    layouts: list[tuple[str, list[re.Pattern[str]]]]
+    determinations: list[re.Pattern[str]]  # in the clean text
+    determination_lines: list[re.Pattern[str]]  # one whole line as written
+    item_sentences: list[re.Pattern[str]]  # "The IMR reviewer upholds ..."
+    citations: list[tuple[re.Pattern[str], str | None]]  # (cue, section it attributes to)
+    conclusions: list[re.Pattern[str]]
+    summary_openings: list[re.Pattern[str]]
+    credentials: list[re.Pattern[str]]
+    decisions_openings: list[re.Pattern[str]]
+    header_fields: list[tuple[str, str]]  # (field, wording regex)
+    furniture: re.Pattern[str] | None
+
+
+def _local(node: URIRef) -> str:
+    return str(node).rsplit("#", 1)[-1]
+
+
+def _strings(graph: Graph, node: URIRef, prop: URIRef) -> list[str]:
+    return sorted(str(o) for o in graph.objects(node, prop) if isinstance(o, Literal))
+
+
+def _compile(patterns: list[str], flags: int = re.IGNORECASE) -> list[re.Pattern[str]]:
+    return [re.compile(tolerant(p), flags) for p in patterns]
+
+
+HEADING_LEAD = r"(?:^|(?<=[.!?]))[ \t]*(?:(?P<lead_number>\d{1,2})[ \t]*[.)][ \t]*)?"
+HEADING_TAIL = r"(?P<tail>[ \t]*:|[ \t]*(?=\r?\n|\Z))"
+
+
+def build_rules(graph: Graph) -> Rules:
+    headings = []
+    for node in sorted(graph.subjects(RDF.type, LS.SectionType)):
+        section, scope = _local(node), str(graph.value(node, LS.scope) or "letter")
+        bodies = [(wording(w), True) for w in _strings(graph, node, LS.wording)]
+        for pattern in _strings(graph, node, LS.pattern):
+            bodies.append((tolerant(pattern), not pattern.rstrip().endswith((":", "$"))))
+        for body, tail in bodies:
+            regex = re.compile(
+                HEADING_LEAD + f"(?:{body})" + (HEADING_TAIL if tail else ""),
+                re.IGNORECASE | re.MULTILINE,
+            )
+            headings.append(HeadingRule(section, scope, regex, tail))
+    bodies_of_all = "|".join(
+        re.sub(r"\(\?P<\w+>", "(?:", rule.regex.pattern[len(HEADING_LEAD) :]) for rule in headings
+    )
+    any_heading = re.compile(
+        r"(?:^|(?<=[.!?]))[ \t]*(?:\d{1,2}[ \t]*[.)][ \t]*)?(?:" + bodies_of_all + ")",
+        re.IGNORECASE | re.MULTILINE,
+    )
+    layouts = sorted(
+        (int(graph.value(node, LS.order) or 9), str(graph.value(node, LS.layoutCode)), node)
+        for node in graph.subjects(RDF.type, LS.LetterLayout)
+    )
+    cues: dict[str, list[URIRef]] = {}
+    for node in graph.subjects(RDF.type, LS.ContentCue):
+        for marked in graph.objects(node, LS.marks):
+            cues.setdefault(_local(marked), []).append(node)
+
+    def cue_patterns(section: str, within_line: bool | None = None) -> list[re.Pattern[str]]:
+        found = []
+        for node in sorted(cues.get(section, [])):
+            line = bool(graph.value(node, LS.withinLine))
+            if within_line is None or line == within_line:
+                found += _compile(_strings(graph, node, LS.pattern))
+        return found
+
+    citations = []
+    for node in sorted(set(cues.get(CA, []) + cues.get(REVIEWER, []))):
+        attributed = graph.value(node, LS.attributesTo)
+        for regex in _compile(_strings(graph, node, LS.pattern)):
+            citations.append((regex, _local(attributed) if attributed is not None else None))
+    # Attributed cues first: "The claims administrator based its decision on" before "MTUS".
+    citations.sort(key=lambda c: c[1] is None)
+    fields = []
+    for node in sorted(graph.subjects(RDF.type, LS.HeaderField)):
+        fields += [(_local(node), wording(w)) for w in _strings(graph, node, LS.wording)]
+    furniture = [
+        tolerant(p)
+        for node in sorted(graph.subjects(RDF.type, LS.PageFurniture))
+        for p in _strings(graph, node, LS.pattern)
+    ]
+    return Rules(
+        headings=headings,
+        any_heading=any_heading,
+        layouts=[
+            (code, [re.compile(tolerant(m), re.IGNORECASE) for m in _strings(graph, n, LS.marker)])
+            for _, code, n in layouts
+        ],
+        determinations=cue_patterns(DETERMINATIONS),
+        determination_lines=cue_patterns(ITEM, within_line=True),
+        item_sentences=cue_patterns(ITEM, within_line=False),
+        citations=citations,
+        conclusions=cue_patterns(RATIONALE),
+        summary_openings=cue_patterns(SUMMARY),
+        credentials=cue_patterns(QUALIFICATIONS),
+        decisions_openings=cue_patterns(DECISIONS),
+        header_fields=sorted(fields, key=lambda f: len(f[1]), reverse=True),
+        furniture=(
+            re.compile(
+                r"^[ \t]*(?:" + "|".join(furniture) + r")[ \t]*\r?$", re.IGNORECASE | re.MULTILINE
+            )
+            if furniture
+            else None
+        ),
+    )
+
+
+@cache
+def load_rules() -> Rules:
+    from kg.knowledge import load_knowledge
+
+    return build_rules(load_knowledge().ontology)
+
+
+def clean_letter(text: str) -> CleanText:
+    """The letter's clean text, page furniture left out."""
+    return CleanText.of(text, furniture=load_rules().furniture)
+
+
+# --- what was found -----------------------------------------------------------------------------
 
 
 @dataclass
@@ -69,29 +218,131 @@ class Item:
     rationale: Span | None = None
 
 
+@dataclass(frozen=True)
+class Heading:
+    section: str
+    scope: str
+    start: int  # clean offsets of the heading words
+    end: int
+    name: str | None = None  # an item block heading's item
+    number: str | None = None
+
+
 @dataclass
 class Layout:
-    kind: str  # "2014" or "2013"
+    kind: str  # "2014", "2013", "later" or "unknown"
     summary: Span | None
     items: list[Item] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    headings: list[Heading] = field(default_factory=list)
 
 
 def detect(clean: CleanText) -> str | None:
-    if LAYOUT_2014.search(clean.text):
-        return "2014"
-    if LAYOUT_2013.search(clean.text):
-        return "2013"
+    """The layout a letter's markers name, or None."""
+    return detect_text(clean.text)
+
+
+def detect_text(text: str) -> str | None:
+    for code, markers in load_rules().layouts:
+        if any(marker.search(text) for marker in markers):
+            return code
     return None
 
 
-def split(clean: CleanText, lexicon: Lexicon) -> Layout | None:
-    kind = detect(clean)
-    if kind == "2014":
-        return _split_2014(clean, lexicon)
-    if kind == "2013":
-        return _split_2013(clean, lexicon)
-    return None
+def is_letter_text(text: str) -> bool:
+    """A layout's marker, or a determination line with what it was based on after it (a
+    citation or a closing conclusion): text that is (meant to be) a letter."""
+    if detect_text(text) is not None:
+        return True
+    return _decided(CleanText.of(text, furniture=load_rules().furniture), load_rules())
+
+
+# --- finding headings and paragraphs ------------------------------------------------------------
+
+
+def _line_start(original: str, at: int) -> bool:
+    start = original.rfind("\n", 0, at) + 1
+    return not original[start:at].strip()
+
+
+def find_headings(clean: CleanText, rules: Rules) -> list[Heading]:
+    """Every heading of the letter as written: line-anchored (or after a full stop, then with a
+    colon), the longest where several match at one place; clean spans."""
+    original = clean.original
+    found: list[tuple[int, int, HeadingRule, re.Match[str]]] = []
+    candidates = sorted({m.start() for m in rules.any_heading.finditer(original)})
+    for position in candidates:
+        for rule in rules.headings:
+            match = rule.regex.match(original, position)
+            if match is None:
+                continue
+            lead = match.start() + len(match.group(0)) - len(match.group(0).lstrip())
+            tail = match.groupdict().get("tail")
+            if not _line_start(original, match.start()) and not (tail or "").strip().endswith(":"):
+                continue
+            if match.end() > lead:
+                found.append((lead, match.end(), rule, match))
+    found.sort(key=lambda f: (f[0], -(f[1] - f[0])))
+    headings: list[Heading] = []
+    last_end = -1
+    for start, end, rule, match in found:
+        if start < last_end:
+            continue
+        last_end = end
+        groups = match.groupdict()
+        name = groups.get("name")
+        headings.append(
+            Heading(
+                rule.section,
+                rule.scope,
+                clean.clean_index(start),
+                clean.clean_index(end),
+                re.sub(r"\s+", " ", name).strip() if name else None,
+                groups.get("lead_number"),
+            )
+        )
+    return headings
+
+
+def _lines(original: str, furniture: re.Pattern[str] | None) -> list[tuple[int, int]]:
+    """(start, end) of each non-blank line as written, page furniture left out."""
+    lines = []
+    position = 0
+    for line in original.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        if body.strip() and not (furniture and furniture.fullmatch(body)):
+            lines.append((position, position + len(body)))
+        position += len(line)
+    return lines
+
+
+def paragraphs(clean: CleanText, start: int, end: int, rules: Rules) -> list[Span]:
+    """Clean spans of the paragraphs in [start, end): runs of lines separated by more blank
+    lines than the letter usually leaves between lines (double-spaced letters too)."""
+    original = clean.original
+    lines = _lines(original, rules.furniture)
+    gaps = Counter(
+        original.count("\n", a_end, b_start) - 1
+        for (_, a_end), (b_start, _) in zip(lines, lines[1:], strict=False)
+    )
+    usual = gaps.most_common(1)[0][0] if gaps else 0
+    o_start, o_end = clean.span(start, end) if end > start else (0, 0)
+    runs: list[list[int]] = []
+    previous_end = None
+    for line_start, line_end in lines:
+        if line_end <= o_start or line_start >= o_end:
+            continue
+        if previous_end is None or original.count("\n", previous_end, line_start) - 1 > usual:
+            runs.append([max(line_start, o_start), min(line_end, o_end)])
+        else:
+            runs[-1][1] = min(line_end, o_end)
+        previous_end = line_end
+    spans = []
+    for run_start, run_end in runs:
+        a, b = _strip(clean.text, clean.clean_index(run_start), clean.clean_index(run_end))
+        if b > a:
+            spans.append((a, b))
+    return spans
 
 
 def _strip(text: str, start: int, end: int) -> Span:
@@ -112,89 +363,409 @@ def _heading_line(clean: CleanText, clean_at: int) -> Span:
     return clean.clean_index(start), clean.clean_index(end)
 
 
-def _split_2014(clean: CleanText, lexicon: Lexicon) -> Layout:
+def _outcome(lexicon: Lexicon, words: str) -> URIRef | None:
+    return lexicon.imr_outcomes.phrases.get(re.sub(r"\s+", " ", words).strip().lower())
+
+
+# --- the letter's parts -------------------------------------------------------------------------
+
+
+@dataclass
+class _Start:
+    """Where one item's block starts, and what its first words say."""
+
+    at: int  # clean offset of the block's start
+    body: int  # clean offset after the item's heading
+    heading: Span
+    name: str
+    outcome_text: str
+    number: str | None = None
+
+
+def split(clean: CleanText, lexicon: Lexicon) -> Layout | None:
+    rules = load_rules()
     text = clean.text
-    summary_at = SUMMARY_2014.search(text)
-    decisions_at = DECISIONS_2014.search(text)
-    layout = Layout("2014", None)
-    if decisions_at is None:
-        return layout
-    if summary_at:
-        layout.summary = _strip(text, summary_at.end(), decisions_at.start())
-    markers = list(CA_2014.finditer(text, decisions_at.end()))
-    headings = [_heading_line(clean, m.start()) for m in markers]
-    for index, (marker, heading) in enumerate(zip(markers, headings, strict=True)):
-        block_end = headings[index + 1][0] if index + 1 < len(headings) else len(text)
-        imr = IMR_2014.search(text, marker.end(), block_end)
-        rationale = RATIONALE_2014.search(text, marker.end(), block_end)
-        heading_text = text[heading[0] : heading[1]].strip()
-        match = re.match(r"(?P<name>.+?)\s*:\s*(?P<outcome>[^:]*)$", heading_text)
-        name = (match.group("name") if match else heading_text).strip()
-        outcome = (
-            lexicon.imr_outcomes.phrases.get(match.group("outcome").strip().lower())
-            if match
-            else None
-        )
-        item = Item(name=name, heading=_strip(text, *heading), outcome=outcome)
-        item.outcome_text = match.group("outcome").strip() if match else ""
-        ca_end = imr.start() if imr else (rationale.start() if rationale else block_end)
-        item.ca_citation = _strip(text, marker.end(), ca_end)
-        if imr:
-            item.imr_citation = _strip(
-                text, imr.end(), rationale.start() if rationale else block_end
-            )
-        if rationale:
-            item.rationale = _strip(text, rationale.end(), block_end)
-        layout.items.append(item)
+    headings = find_headings(clean, rules)
+    tops = [h for h in headings if h.scope == "letter"]
+    kind = detect(clean)
+    numbered = _numbered_determinations(text, tops, rules)
+    if kind is None and not numbered and not _decided(clean, rules):
+        return None  # no layout's marker and no decision line: no letter
+    layout = Layout(kind or "unknown", None, headings=headings)
+    summary_heading = next((h for h in tops if h.section == SUMMARY), None)
+    decisions_heading = next((h for h in tops if h.section == DECISIONS), None)
+    layout.summary = _summary(
+        clean, tops, [h for h in headings if h.section == ITEM], summary_heading, numbered, rules
+    )
+    area = (
+        decisions_heading.end
+        if decisions_heading
+        else layout.summary[1]
+        if layout.summary
+        else (numbered[-1].end() if numbered else 0)
+    )
+    item_headings = [h for h in headings if h.section == ITEM and h.start >= area]
+    if numbered:
+        _numbered_items(clean, lexicon, layout, numbered, item_headings, headings, area, rules)
+    else:
+        starts = _item_starts(clean, headings, item_headings, area, rules)
+        listed = {_key(s.name): s for s in _listed(clean, rules, area, headings)}
+        for index, start in enumerate(starts):
+            end = starts[index + 1].at if index + 1 < len(starts) else len(text)
+            end = _block_end(tops, start.at, end)
+            entry = listed.pop(_key(start.name), None) if not start.outcome_text else None
+            if entry is not None:  # "Determination: ITEM: Upheld", its block further on
+                start.heading, start.outcome_text = entry.heading, entry.outcome_text
+            outcome = _outcome(lexicon, start.outcome_text) if start.outcome_text else None
+            item = Item(start.name, start.heading, outcome, start.outcome_text)
+            _fill(clean, lexicon, item, start.body, end, headings, rules)
+            layout.items.append(item)
+        for entry in listed.values():  # a listed determination with no block of its own
+            outcome = _outcome(lexicon, entry.outcome_text)
+            layout.items.append(Item(entry.name, entry.heading, outcome, entry.outcome_text))
     return layout
 
 
-def _split_2013(clean: CleanText, lexicon: Lexicon) -> Layout:
-    text = clean.text
-    layout = Layout("2013", None)
-    summary_at = SUMMARY_2013.search(text)
-    decisions_at = DECISIONS_2013.search(text)
-    if summary_at:
-        end = (
-            decisions_at.start()
-            if decisions_at and decisions_at.start() > summary_at.end()
-            else len(text)
-        )
-        layout.summary = _strip(text, summary_at.end(), end)
-    qualifications = QUALIFICATIONS_2013.search(text)
-    determined_end = qualifications.start() if qualifications else len(text)
-    determined = {m.group("number"): m for m in DETERMINED_2013.finditer(text, 0, determined_end)}
-    if not determined:
-        return layout
-    blocks = list(REGARDING_2013.finditer(text, decisions_at.end() if decisions_at else 0))
-    by_number = {}
-    for index, block in enumerate(blocks):
-        end = blocks[index + 1].start() if index + 1 < len(blocks) else len(text)
-        by_number[block.group("number")] = (block, end)
-    for number, match in determined.items():
-        outcome = lexicon.imr_outcomes.phrases.get(
-            re.sub(r"\s+", " ", match.group("outcome")).lower()
-        )
-        item = Item(
-            name=match.group("name").strip(),
-            heading=(match.start() + len(number) + 1, match.end()),
-            outcome=outcome,
-        )
-        item.heading = _strip(text, *item.heading)
-        if number in by_number:
-            block, end = by_number[number]
-            ca = CA_2013.search(text, block.end(), end)
-            imr = IMR_2013.search(text, block.end(), end)
-            rationale = RATIONALE_2013.search(text, block.end(), end)
-            if ca:
-                item.ca_citation = _strip(
-                    text,
-                    ca.end(),
-                    imr.start() if imr else (rationale.start() if rationale else end),
+def _key(name: str) -> str:
+    return re.sub(r"\W+", " ", name).strip().lower()
+
+
+def _listed(clean: CleanText, rules: Rules, area: int, headings: list[Heading]) -> list[_Start]:
+    """Determination lines listed before the decisions' blocks (a "Determination" list)."""
+    found = [s for s in _outcome_lines(clean, rules, 0, headings) if s.at < area]
+    for pattern in rules.item_sentences:
+        for match in pattern.finditer(clean.text, 0, area):
+            found.append(
+                _Start(
+                    match.start(),
+                    match.end(),
+                    _strip(clean.text, match.start(), match.end()),
+                    match.group("name").strip(),
+                    match.group("outcome"),
                 )
-            if imr:
-                item.imr_citation = _strip(text, imr.end(), rationale.start() if rationale else end)
-            if rationale:
-                item.rationale = _strip(text, rationale.end(), end)
+            )
+    return sorted(found, key=lambda s: s.at)
+
+
+def _decided(clean: CleanText, rules: Rules) -> bool:
+    """A determination line ("ITEM: Upheld", "The IMR reviewer upholds ...") followed by a
+    citation or a closing conclusion: a letter without any heading of a known layout. A
+    determination line alone ("ITEM: Upheld" in a note) is no letter."""
+    text = clean.text
+    firsts = [m.start() for p in rules.item_sentences if (m := p.search(text))]
+    firsts += [s.at for s in _outcome_lines(clean, rules, 0)[:1]]
+    if not firsts:
+        return False
+    first = min(firsts)
+    if any(p.search(text, first) for p in rules.conclusions):
+        return True
+    return any(p.search(text, first) for p, _ in rules.citations)
+
+
+def _numbered_determinations(text: str, tops: list[Heading], rules: Rules) -> list[re.Match[str]]:
+    """The 2013 layout's "N. ... has determined the request for X is (not) medically
+    necessary" lines, before the reviewer's qualifications, summary or decisions."""
+    first = None
+    for pattern in rules.determinations:
+        match = pattern.search(text)
+        if match and (first is None or match.start() < first.start()):
+            first = match
+    if first is None:
+        return []
+    limit = next(
+        (
+            h.start
+            for h in tops
+            if h.start > first.start() and h.section in (QUALIFICATIONS, SUMMARY, DECISIONS)
+        ),
+        len(text),
+    )
+    found: dict[str, re.Match[str]] = {}
+    for pattern in rules.determinations:
+        for index, match in enumerate(pattern.finditer(text, 0, limit)):
+            key = match.group("number") or f"#{index}"
+            found[key] = match
+    return sorted(found.values(), key=lambda m: m.start())
+
+
+def _summary(
+    clean: CleanText,
+    tops: list[Heading],
+    items: list[Heading],
+    heading: Heading | None,
+    numbered: list[re.Match[str]],
+    rules: Rules,
+) -> Span | None:
+    text = clean.text
+    openings = [m for p in rules.summary_openings if (m := p.search(text))]
+    if heading is not None:
+        start = heading.end
+    else:
+        if openings:
+            start = min(m.start() for m in openings)
+        else:  # after the numbered determinations, or from the letter's start
+            start = numbered[-1].end() if numbered else 0
+    ends = [h.start for h in tops if h.start >= start and h.section != SUMMARY]
+    ends += [h.start for h in items if h.start >= start]
+    ends += [m.start() for p in rules.decisions_openings if (m := p.search(text, start))]
+    if heading is None:
+        ends += [m.start() for p in rules.item_sentences if (m := p.search(text, start))]
+    end = min(ends) if ends else len(text)
+    if heading is None and not openings:
+        # The reviewer's credentials, when they have no heading either, are no part of it:
+        # before it (the 2014 order) or after it (the 2013 order).
+        paras = paragraphs(clean, start, end, rules)
+        about = [p for p in paras if any(r.search(text, *p) for r in rules.credentials)]
+        leading = 0
+        while leading < len(paras) and paras[leading] in about:
+            leading += 1
+        if leading:
+            start = paras[leading - 1][1]
+        later = [p for p in about if p[0] >= start]
+        if later:
+            end = later[0][0]
+    span = _strip(text, start, end)
+    return span if span[1] > span[0] else None
+
+
+def _block_end(tops: list[Heading], start: int, end: int) -> int:
+    """A block ends at the next item, or at the next heading of the letter (the effect of the
+    decision, ...) after it."""
+    return min([end] + [h.start for h in tops if start < h.start < end])
+
+
+def _outcome_lines(
+    clean: CleanText, rules: Rules, area: int, headings: list[Heading] | None = None
+) -> list[_Start]:
+    """Lines "ITEM: Upheld" (as written) at or after a clean offset. A reflowed item line
+    ("Physical therapy 2x6 for the lumbar / spine: Upheld", "Chiropractic 2x3 for the lumbar
+    spine: / Overturned") is read with the lines before it that continue it: no heading, no
+    sentence's end, the whole still one "ITEM: OUTCOME"."""
+    original = clean.original
+    lines = _lines(original, rules.furniture)
+    words = [original[a:b].strip() for a, b in lines]
+    clean_lines = [(clean.clean_index(a), clean.clean_index(b)) for a, b in lines]
+    starts_of_headings = sorted(h.start for h in headings or [])
+
+    def continues(k: int) -> bool:
+        a, b = clean_lines[k]
+        heading = any(a <= h < b for h in starts_of_headings)
+        return not heading and words[k][-1] not in ".;!?"
+
+    starts: list[_Start] = []
+    for index in range(len(lines)):
+        if clean_lines[index][0] < area or (starts and starts[-1].body > clean_lines[index][0]):
+            continue
+        match, first = None, index
+        for back in range(index, max(-1, index - 4), -1):
+            if back < index and not continues(back):
+                break
+            joined = " ".join(words[back : index + 1])
+            found = next((m for p in rules.determination_lines if (m := p.fullmatch(joined))), None)
+            if found is None and match is not None:
+                break
+            if found is not None:
+                match, first = found, back
+        if match is None or clean_lines[first][0] < area:
+            continue
+        heading = _strip(clean.text, clean_lines[first][0], clean_lines[index][1])
+        starts.append(
+            _Start(
+                heading[0],
+                heading[1],
+                heading,
+                re.sub(r"\s+", " ", match.group("name")).strip(),
+                match.group("outcome").strip(),
+            )
+        )
+    return starts
+
+
+def _item_starts(
+    clean: CleanText,
+    headings: list[Heading],
+    item_headings: list[Heading],
+    area: int,
+    rules: Rules,
+) -> list[_Start]:
+    text = clean.text
+    starts = _outcome_lines(clean, rules, area, headings)
+    # "The IMR reviewer upholds ..." starts items only in letters without "ITEM: Upheld" lines.
+    for pattern in [] if starts else rules.item_sentences:
+        for match in pattern.finditer(text, area):
+            heading = _strip(text, match.start(), match.end())
+            starts.append(
+                _Start(
+                    match.start(),
+                    match.end(),
+                    heading,
+                    match.group("name").strip(),
+                    match.group("outcome"),
+                )
+            )
+    for heading in item_headings:
+        starts.append(
+            _Start(
+                heading.start,
+                heading.end,
+                _strip(text, heading.start, heading.end),
+                heading.name or "",
+                "",
+                heading.number,
+            )
+        )
+    # A claims administrator's guidelines with no item start before them: the line before is
+    # the item's heading ("MRI Lumbar Spine:  [illegible]").
+    markers = [h for h in headings if h.section == CA and h.start >= area]
+    for index, marker in enumerate(markers):
+        before = markers[index - 1].end if index else area
+        if any(before <= s.at < marker.start for s in starts):
+            continue
+        line = _heading_line(clean, marker.start)
+        if line[0] < before or any(h.start <= line[0] < h.end for h in headings):
+            continue
+        words = text[line[0] : line[1]].strip()
+        match = re.match(r"(?P<name>.+?)\s*:\s*(?P<outcome>[^:]*)$", words)
+        starts.append(
+            _Start(
+                line[0],
+                line[1],
+                _strip(text, *line),
+                (match.group("name") if match else words).strip(),
+                match.group("outcome").strip() if match else "",
+            )
+        )
+    starts.sort(key=lambda s: s.at)
+    kept: list[_Start] = []
+    for start in starts:
+        if kept and start.at < kept[-1].body:
+            continue
+        kept.append(start)
+    return kept
+
+
+def _numbered_items(
+    clean: CleanText,
+    lexicon: Lexicon,
+    layout: Layout,
+    numbered: list[re.Match[str]],
+    item_headings: list[Heading],
+    headings: list[Heading],
+    area: int,
+    rules: Rules,
+) -> None:
+    text = clean.text
+    tops = [h for h in headings if h.scope == "letter"]
+    blocks = [(h.number, h.start, h.end) for h in item_headings]
+    if not blocks:
+        blocks = [(None, s.at, s.body) for s in _item_starts(clean, headings, [], area, rules)]
+    by_number: dict[str, tuple[int, int]] = {}
+    in_order: list[tuple[int, int]] = []
+    for index, (number, start, body) in enumerate(blocks):
+        end = blocks[index + 1][1] if index + 1 < len(blocks) else len(text)
+        end = _block_end(tops, start, end)
+        in_order.append((body, end))
+        if number is not None:
+            by_number[number] = (body, end)
+    for index, match in enumerate(numbered):
+        number = match.group("number")
+        item = Item(
+            name=re.sub(r"\s+", " ", match.group("name")).strip(),
+            heading=_strip(text, match.end("number") + 1 if number else match.start(), match.end()),
+            outcome=_outcome(lexicon, match.group("outcome")),
+            outcome_text=match.group("outcome"),
+        )
+        block = by_number.get(number) if number else None
+        if block is None and not by_number and index < len(in_order):
+            block = in_order[index]
+        if block is not None:
+            _fill(clean, lexicon, item, block[0], block[1], headings, rules)
         layout.items.append(item)
-    return layout
+
+
+def _fill(
+    clean: CleanText,
+    lexicon: Lexicon,
+    item: Item,
+    start: int,
+    end: int,
+    headings: list[Heading],
+    rules: Rules,
+) -> None:
+    """An item's guidelines and rationale in its block [start, end): by their headings, else
+    by content cues (a citation paragraph, the closing conclusion)."""
+    text = clean.text
+    parts = [h for h in headings if h.scope == "item" and h.section != ITEM]
+    parts = [h for h in parts if start <= h.start < end]
+    found: dict[str, Span] = {}
+    for index, part in enumerate(parts):
+        if part.section in found:
+            continue
+        part_end = parts[index + 1].start if index + 1 < len(parts) else end
+        found[part.section] = _strip(text, part.end, part_end)
+    if len(found) < 3:
+        _by_content(clean, found, start, end, parts, rules)
+    item.ca_citation = found.get(CA)
+    item.imr_citation = found.get(REVIEWER)
+    item.rationale = found.get(RATIONALE)
+    if item.outcome is None and not item.outcome_text:
+        where = item.rationale or (start, end)
+        conclusions = [m for p in rules.conclusions for m in p.finditer(text, where[0], where[1])]
+        if conclusions:
+            last = max(conclusions, key=lambda m: m.start())
+            item.outcome_text = last.group("outcome")
+            item.outcome = _outcome(lexicon, item.outcome_text)
+
+
+def _citation(text: str, span: Span, rules: Rules) -> tuple[bool, str | None]:
+    """(is the paragraph a citation, the section its cue attributes it to)."""
+    if any(p.search(text, *span) for p in rules.conclusions):
+        return False, None
+    for pattern, attributed in rules.citations:
+        if pattern.match(text, span[0], span[1]):
+            return True, attributed
+    return False, None
+
+
+def _by_content(
+    clean: CleanText,
+    found: dict[str, Span],
+    start: int,
+    end: int,
+    parts: list[Heading],
+    rules: Rules,
+) -> None:
+    text = clean.text
+    taken = [found[s] for s in found]
+    units = [
+        p
+        for p in paragraphs(clean, start, end, rules)
+        if not any(a <= p[0] < b or p[0] <= a < p[1] for a, b in taken)
+        and not any(h.start <= p[0] < h.end for h in parts)
+    ]
+    last_citation = -1
+    neutral: list[Span] = []
+    for index, unit in enumerate(units):
+        is_citation, attributed = _citation(text, unit, rules)
+        if not is_citation:
+            continue
+        last_citation = index
+        if attributed is not None:
+            found.setdefault(attributed, unit)
+        else:
+            neutral.append(unit)
+    for unit in neutral:
+        if CA not in found:
+            found[CA] = unit
+        elif REVIEWER not in found and unit[0] > found[CA][0]:
+            found[REVIEWER] = unit
+    if RATIONALE in found:
+        return
+    rest = units[last_citation + 1 :]
+    if not rest:
+        return
+    stop = rest[-1][1]
+    for unit in rest:
+        if any(p.search(text, *unit) for p in rules.conclusions):
+            stop = unit[1]
+    found[RATIONALE] = (rest[0][0], stop)

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from dataclasses import dataclass
 
 from rdflib import URIRef
 
-from kg.ingest.dates import find_dates
+from kg.ingest.dates import FoundDate, find_dates
 from kg.ingest.facts import DateReport, Document, Sought, Span, Summary, URClause
 from kg.ingest.findings import read_context
+from kg.ingest.layout import load_rules
 from kg.ingest.lexicon import Lexicon
 from kg.ingest.quantities import approved_quantity, parse_quantity
 from kg.ingest.regions import region_set
@@ -26,9 +28,6 @@ INJURY = re.compile(
     r"|injured\s+(?:at\s+work\s+)?(?:on|in)(?=\s+(?:\w+\s+)?(?:\d|19|20)))\s+"
 )
 YEAR_ALONE = re.compile(r"(?:19|20)\d\d\b(?![/-]\d)")
-HEADER_INJURY = re.compile(r"(?i)Date of Injury\s*:\s*")
-HEADER_UR = re.compile(r"(?i)Date of UR Decision\s*:\s*")
-HEADER_DATED = re.compile(r"(?im)^\s*Dated\s*:\s*")
 PAIN = re.compile(r"(?i)\bpain\b(?!\s+management)")
 CLAIM = re.compile(r"(?i)\bclaim\s+for\b")
 REPRESENTED = re.compile(r"(?i)\b(un)?represented\b")
@@ -155,13 +154,10 @@ class SummaryReader:
                     self.summary.injury_dates.append(
                         DateReport(found[0], span, self.document_at(start))
                     )
-        for match in HEADER_INJURY.finditer(self.text):
-            dates = find_dates(self.text, match.end(), match.end() + 20)
-            if dates and dates[0].value not in seen:
-                seen.add(dates[0].value)
-                self.summary.injury_dates.append(
-                    DateReport(dates[0].value, (match.start(), dates[0].end), None)
-                )
+        for header in header_fields(self.clean, INJURY_FIELD):
+            if header.value not in seen:
+                seen.add(header.value)
+                self.summary.injury_dates.append(DateReport(header.value, header.span, None))
         for start, end in self.spans:
             if PAIN.search(self.text, start, end) or CLAIM.search(self.text, start, end):
                 for region in region_set(self.text, self.lexicon, start, end):
@@ -295,20 +291,88 @@ def read_summary(
     return reader.summary
 
 
+# Header fields (ls:HeaderField of letter-sections.ttl) the reader uses.
+INJURY_FIELD, UR_FIELD, LETTER_FIELD = "InjuryDateField", "URDateField", "LetterDateField"
+
+
+@dataclass(frozen=True)
+class HeaderField:
+    field: str  # local name of the ls:HeaderField
+    value: str  # the date, "2013-05-21"
+    span: Span  # clean offsets, from the label to the date
+
+
+def _label_pattern() -> re.Pattern[str]:
+    labels = "|".join(f"(?P<f{i}>{w})" for i, (_, w) in enumerate(load_rules().header_fields))
+    return re.compile(rf"(?:^|(?<=\s))(?:{labels})[ \t]*:", re.IGNORECASE | re.MULTILINE)
+
+
+def header_fields(clean: CleanText, wanted: str | None = None) -> list[HeaderField]:
+    """Dated header fields wherever they stand: one per line, two columns on a line ("Date of
+    Injury: 05/21/2013        Date of UR Decision: 01/10/2015"), or labels on one line and
+    their dates on the next (a column-broken header block: each label takes the date nearest
+    below it)."""
+    original = clean.original
+    fields = load_rules().header_fields
+    found: list[HeaderField] = []
+    matches = list(_label_pattern().finditer(original))
+    for index, match in enumerate(matches):
+        field = fields[int(next(k for k, v in match.groupdict().items() if v)[1:])][0]
+        line_end = original.find("\n", match.end())
+        line_end = len(original) if line_end < 0 else line_end
+        stop = line_end
+        if index + 1 < len(matches) and matches[index + 1].start() < line_end:
+            stop = matches[index + 1].start()
+        dates = find_dates(original, match.end(), stop)
+        if dates and original[match.end() : dates[0].start].strip():
+            dates = []  # the field's value is not a date ("Date Assigned: pending")
+        if not dates and not original[match.end() : stop].strip():
+            following = matches[index + 1].start() if index + 1 < len(matches) else None
+            next_label = following if following is not None and following < line_end else None
+            dates = _date_below(original, match.start(), next_label, line_end)
+        if not dates:
+            continue
+        date = dates[0]
+        if wanted is None or field == wanted:
+            start = clean.clean_index(match.start())
+            found.append(HeaderField(field, date.value, (start, clean.clean_index(date.end))))
+    return found
+
+
+def _date_below(
+    original: str, label_at: int, next_label: int | None, line_end: int
+) -> list[FoundDate]:
+    """The date on the next non-blank line that stands in the label's column (from the
+    label's start to the next label's on its line)."""
+    line_start = original.rfind("\n", 0, label_at) + 1
+    column = label_at - line_start
+    column_end = next_label - line_start if next_label is not None else None
+    start = line_end + 1
+    while start < len(original):
+        end = original.find("\n", start)
+        end = len(original) if end < 0 else end
+        if original[start:end].strip():
+            return [
+                d
+                for d in find_dates(original, start, end)
+                if column - 2 <= d.start - start
+                and (column_end is None or d.start - start < column_end)
+            ][:1]
+        start = end + 1
+    return []
+
+
 def header_ur_date(clean: CleanText) -> tuple[str | None, Span | None]:
-    match = HEADER_UR.search(clean.text)
-    if not match:
-        return None, None
-    dates = find_dates(clean.text, match.end(), match.end() + 20)
-    if not dates:
-        return None, None
-    return dates[0].value, (match.start(), dates[0].end)
+    """The date of the UR decision as the header states it ("Date of UR Decision", "UR
+    Date", ...), with its clean span."""
+    for header in header_fields(clean, UR_FIELD):
+        return header.value, header.span
+    return None, None
 
 
 def letter_date(clean: CleanText) -> str | None:
     """The date of the determination ("Dated: 11/20/2013" in the 2013 layout), if stated."""
-    match = HEADER_DATED.search(clean.original)
-    if not match:
-        return None
-    dates = find_dates(clean.original, match.end(), match.end() + 20)
-    return dates[0].value if dates and len(dates[0].value) == 10 else None
+    for header in header_fields(clean, LETTER_FIELD):
+        if len(header.value) == 10:
+            return header.value
+    return None

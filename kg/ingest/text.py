@@ -38,10 +38,17 @@ class CleanText:
     original: str
     text: str
     offsets: tuple[int, ...]
+    left_out: tuple[tuple[int, int], ...] = ()  # page furniture: original spans not read
 
     @classmethod
-    def of(cls, original: str) -> CleanText:
+    def of(cls, original: str, furniture: re.Pattern[str] | None = None) -> CleanText:
+        """`furniture`: lines to leave out (page numbers, a case number repeated on every
+        page; kg.ingest.layout reads them from RDF)."""
         text, offsets = original, list(range(len(original)))
+        left_out: tuple[tuple[int, int], ...] = ()
+        if furniture is not None:
+            left_out = tuple(m.span() for m in furniture.finditer(original) if m.end() > m.start())
+            text, offsets = _apply(text, offsets, furniture, "")
         # A word hyphenated at a line end ("Guide-\nlines") is joined when the letter uses the
         # whole word elsewhere; otherwise the hyphen is kept ("303-\n304", "red-\nflag").
         words = {w.lower() for w in re.findall(r"[A-Za-z]+", original)}
@@ -55,7 +62,7 @@ class CleanText:
         text, offsets = _apply(text, offsets, LINE_END_HYPHEN, join)
         for pattern, replacement in _REPAIRS:
             text, offsets = _apply(text, offsets, pattern, replacement)
-        return cls(original, text, tuple(offsets))
+        return cls(original, text, tuple(offsets), left_out)
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Original [start, end) of the clean text's [start, end)."""
@@ -69,7 +76,11 @@ class CleanText:
     def quote(self, start: int, end: int) -> tuple[str, int, int]:
         """(quote with normalised whitespace, original start, original end) of a clean slice."""
         o_start, o_end = self.span(start, end)
-        return normalise_space(self.original[o_start:o_end]), o_start, o_end
+        quoted = self.original[o_start:o_end]
+        for cut_start, cut_end in reversed(self.left_out):  # page furniture is not quoted
+            if o_start <= cut_start and cut_end <= o_end:
+                quoted = quoted[: cut_start - o_start] + " " + quoted[cut_end - o_start :]
+        return normalise_space(quoted), o_start, o_end
 
 
 def _apply(

@@ -1,0 +1,376 @@
+"""Every determination letter layout is read, whatever its headings say (issue 17).
+
+The development letters of tests/letters/layouts/ (synthetic, written for these tests) word
+their headings in other ways than the 2014 and 2013 letters of tests/letters/: "Medical
+Treatment Guideline(s) Used by the Claims Administrator", "Rationale Used by the Expert
+Reviewer", "Summary of Case", "Basis for the Decision", "Decision Basis", header fields in two
+columns or broken over two lines, page furniture between paragraphs. A letter whose headings
+are all removed is still read from its content cues."""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal
+
+import kg
+from kg.ingest import ingest, looks_like_letter
+from kg.ingest.compare import case_facts, facts_from_json
+from kg.ingest.layout import (
+    CA,
+    DECISIONS,
+    RATIONALE,
+    REVIEWER,
+    SUMMARY,
+    clean_letter,
+    find_headings,
+    load_rules,
+    split,
+)
+from kg.ingest.lexicon import load_lexicon
+from kg.ingest.summary import header_fields, header_ur_date, letter_date
+from kg.namespaces import IMR
+
+TESTS = Path(__file__).parent
+LAYOUTS = TESTS / "letters" / "layouts"
+LETTERS = TESTS / "letters"
+SEED_LETTER = TESTS.parent.parent / "shared" / "seed" / "imr-final-determination-2014.txt"
+SEED_CASE = TESTS.parent / "examples" / "seed-case.ttl"
+
+
+def _facts(source):
+    result = ingest(source)
+    assert result.problems == []
+    return result.graph, case_facts(result.graph)
+
+
+def _rows(facts, field):
+    return sorted(" | ".join(row) for row in facts[field])
+
+
+def _layout(graph):
+    [layout] = graph.objects(None, IMR.letterLayout)
+    return str(layout)
+
+
+FIELDS = ("items", "outcomes", "citations", "dates", "quantities", "findings")
+
+
+def _layout_of(path):
+    return split(clean_letter(path.read_text()), load_lexicon())
+
+
+# --- one letter per layout -------------------------------------------------------------------
+
+
+def test_2013_letter_with_guidelines_used_by_and_rationale_used_by_headings():
+    graph, facts = _facts(LAYOUTS / "2013-guidelines-used-by-wording.txt")
+    assert _layout(graph) == "2013"
+    assert _rows(facts, "items") == ["MRI | LumbarSpine", "PhysicalTherapy | LumbarSpine"]
+    assert [r for r in _rows(facts, "outcomes") if "| imr |" in r] == [
+        "MRI | LumbarSpine | imr | Overturned | -",
+        "PhysicalTherapy | LumbarSpine | imr | Upheld | -",
+    ]
+    assert _rows(facts, "citations") == [
+        "MRI | LumbarSpine | imr | mtus-acoem-2004-ch12-p303-304",
+        "MRI | LumbarSpine | ur | mtus-acoem-2004-ch12-p303-304",
+        "PhysicalTherapy | LumbarSpine | imr | mtus-cpmtg-2009-physical-medicine-fading",
+        "PhysicalTherapy | LumbarSpine | imr | mtus-cpmtg-2009-physical-medicine-visits",
+        "PhysicalTherapy | LumbarSpine | ur | mtus-cpmtg-2009-physical-medicine-fading",
+        "PhysicalTherapy | LumbarSpine | ur | mtus-cpmtg-2009-physical-medicine-visits",
+    ]
+    assert {"injury | 2013-05-21", "ur | MRI | LumbarSpine | 2013-10-10"} <= set(
+        _rows(facts, "dates")
+    )
+
+
+def test_2013_letter_rationale_stops_at_the_effect_of_the_decision():
+    layout = _layout_of(LAYOUTS / "2013-guidelines-used-by-wording.txt")
+    text = clean_letter((LAYOUTS / "2013-guidelines-used-by-wording.txt").read_text()).text
+    mri = layout.items[1]
+    assert mri.name == "MRI of the lumbar spine"
+    assert text[slice(*mri.rationale)].endswith(
+        "The request for MRI of the lumbar spine is medically necessary and appropriate."
+    )
+    assert text[slice(*mri.ca_citation)] == (
+        "The Claims Administrator based its decision on the MTUS ACOEM Practice Guidelines, "
+        "Chapter 12, pages 303-304."
+    )
+
+
+def test_2014_letter_with_relied_upon_and_rationale_headings():
+    graph, facts = _facts(LAYOUTS / "2014-relied-upon-wording.txt")
+    assert _layout(graph) == "2014"
+    assert [r for r in _rows(facts, "outcomes") if "| imr |" in r] == [
+        "MRI | CervicalSpine | imr | Upheld | -",
+        "TENS | CervicalSpine | imr | Overturned | -",
+    ]
+    assert _rows(facts, "citations") == [
+        "MRI | CervicalSpine | imr | mtus-acoem-2004-ch8-table-8-8-p182",
+        "MRI | CervicalSpine | ur | mtus-acoem-2004-ch8-p177-178",
+        "TENS | CervicalSpine | imr | mtus-cpmtg-2009-tens-p114-116",
+        "TENS | CervicalSpine | ur | mtus-cpmtg-2009-tens-p114-116",
+    ]
+    assert {"injury | 2014-02-02", "ur | TENS | CervicalSpine | 2014-07-14"} <= set(
+        _rows(facts, "dates")
+    )
+
+
+def test_later_letter_matches_its_determination_list_to_the_blocks_of_the_basis():
+    graph, facts = _facts(LAYOUTS / "later-2019-summary-of-case.txt")
+    assert _layout(graph) == "later"
+    assert [r for r in _rows(facts, "outcomes") if "| imr |" in r] == [
+        "MRI | LumbarSpine | imr | Upheld | -",
+        "OpioidAnalgesics | LumbarSpine | imr | Overturned | -",
+    ]
+    assert _rows(facts, "citations") == [
+        "MRI | LumbarSpine | imr | mtus-acoem-2004-ch12-p303-304",
+        "MRI | LumbarSpine | ur | mtus-acoem-2004-ch12-p303-304",
+        "OpioidAnalgesics | LumbarSpine | imr | mtus-cpmtg-2009-opioids-p80",
+        "OpioidAnalgesics | LumbarSpine | ur | mtus-cpmtg-2009-opioids-p77-80",
+    ]
+    assert {"injury | 2018-11-03", "document | UtilizationReviewReport@2019-05-12"} <= set(
+        _rows(facts, "dates")
+    )
+    # The item's provenance is its line of the determination list.
+    layout = _layout_of(LAYOUTS / "later-2019-summary-of-case.txt")
+    text = clean_letter((LAYOUTS / "later-2019-summary-of-case.txt").read_text()).text
+    assert [text[slice(*i.heading)] for i in layout.items] == [
+        "MRI of the lumbar spine: Upheld",
+        "Norco 10/325 #120: Overturned",
+    ]
+
+
+def test_later_letter_where_the_reviewer_overturns_with_a_column_broken_header():
+    path = LAYOUTS / "later-2021-reviewer-overturns-column-header.txt"
+    graph, facts = _facts(path)
+    assert _layout(graph) == "later"
+    assert _rows(facts, "outcomes") == [
+        "PhysicalTherapy | Shoulder | imr | Overturned | -",
+        "PhysicalTherapy | Shoulder | ur | Denied | -",
+    ]
+    assert _rows(facts, "citations") == [
+        "PhysicalTherapy | Shoulder | imr | mtus-cpmtg-2009-physical-medicine-fading",
+        "PhysicalTherapy | Shoulder | imr | mtus-cpmtg-2009-physical-medicine-visits",
+        "PhysicalTherapy | Shoulder | ur | mtus-cpmtg-2009-physical-medicine-fading",
+        "PhysicalTherapy | Shoulder | ur | mtus-cpmtg-2009-physical-medicine-visits",
+    ]
+    clean = clean_letter(path.read_text())
+    # Labels on one line, their values below in the same columns; the case number is no date.
+    assert [(h.field, h.value) for h in header_fields(clean)] == [
+        ("InjuryDateField", "2021-03-02"),
+        ("URDateField", "2021-09-14"),
+        ("LetterDateField", "2021-10-20"),
+    ]
+    assert letter_date(clean) == "2021-10-20"
+    assert header_ur_date(clean)[0] == "2021-09-14"
+
+
+def test_reflowed_letter_with_page_furniture_reads_across_the_page_breaks():
+    path = LAYOUTS / "2014-reflowed-page-furniture.txt"
+    graph, facts = _facts(path)
+    assert _layout(graph) == "2014"
+    assert _rows(facts, "citations") == [
+        "MRI | LumbarSpine | imr | mtus-acoem-2004-ch12-p303-304",
+        "MRI | LumbarSpine | ur | mtus-acoem-2004-ch12-p303-304",
+    ]
+    # "denied bowel or / Page 1 of 2 / CM14-0456789 / bladder dysfunction": one finding,
+    # quoted without the furniture.
+    assert "RedFlag | LumbarSpine | DocumentedAbsent | ProgressReport@2014-08-05" in _rows(
+        facts, "findings"
+    )
+    quotes = {str(o) for o in graph.objects(None, IMR.quote)}
+    assert "denied bowel or bladder dysfunction" in quotes
+    [rationale] = [str(o) for o in graph.objects(None, IMR.rationale)]
+    assert "considered or red-flag diagnoses are being evaluated" in rationale
+    assert "Page" not in rationale and "CM14" not in rationale
+    clean = clean_letter(path.read_text())
+    assert header_ur_date(clean)[0] == "2014-08-19"
+    assert [h.value for h in header_fields(clean, "InjuryDateField")] == ["2014-04-08"]
+
+
+@pytest.mark.parametrize(
+    "name", ["2014-01-chiropractic-trial-overturned", "2014-03-physical-therapy-modified"]
+)
+def test_a_letter_rewrapped_narrow_breaks_its_item_lines_and_still_reads(name):
+    """At 45 characters "Chiropractic 2x3 for the lumbar spine: / Overturned" and
+    "Physical therapy 12 sessions for the cervical / spine:  Upheld" are broken over two
+    lines."""
+    text = (LETTERS / f"{name}.txt").read_text()
+    wrapped = "\n".join(
+        "\n".join(textwrap.wrap(line, 45)) if line.strip() else "" for line in text.splitlines()
+    )
+    assert wrapped.count("\n") > text.count("\n") + 10
+    expected = facts_from_json(json.loads((LETTERS / f"{name}.expected.json").read_text()))
+    _, facts = _facts(wrapped)
+    assert {f: facts[f] for f in FIELDS} == {f: expected[f] for f in FIELDS}
+
+
+# --- a letter with every heading removed (issue 17) -----------------------------------------
+
+HEADINGS_2014 = re.compile(
+    r"(?im)^[ \t]*(?:HOW THE IMR FINAL DETERMINATION WAS MADE|CLINICAL CASE SUMMARY"
+    r"|IMR ISSUES, DECISIONS AND RATIONALES)[ \t]*\r?\n"
+)
+LABELS_2014 = re.compile(
+    r"(?im)^([ \t]*)(?:Claims Administrator guideline|MAXIMUS guideline|Decision rationale)"
+    r":[ \t]*"
+)
+HEADINGS_2013 = re.compile(
+    r"(?im)^[ \t]*(?:Notice of Independent Medical Review Determination|Final Determination:"
+    r"|Medical Qualifications of the Expert Reviewer:|Expert Reviewer Case Summary:"
+    r"|Expert Reviewer's Decision and Rationale:)[ \t]*\r?\n"
+)
+LABELS_2013 = re.compile(
+    r"(?im)^([ \t]*)(?:Section of the Medical Treatment Utilization Schedule \(MTUS\) "
+    r"(?:cited by the Claims Administrator|used by the Expert Reviewer)"
+    r"|Rationale for the Decision):[ \t]*"
+)
+
+
+def _without_headings(text: str) -> str:
+    text = LABELS_2014.sub(r"\1", HEADINGS_2014.sub("", text))
+    return LABELS_2013.sub(r"\1", HEADINGS_2013.sub("", text))
+
+
+def test_a_2014_letter_without_any_heading_yields_its_items_outcomes_and_citations():
+    name = "2014-01-chiropractic-trial-overturned"
+    letter = _without_headings((LETTERS / f"{name}.txt").read_text())
+    assert "guideline:" not in letter and "CLINICAL CASE SUMMARY" not in letter
+    assert "Decision rationale" not in letter
+    expected = facts_from_json(json.loads((LETTERS / f"{name}.expected.json").read_text()))
+    graph, facts = _facts(letter)
+    assert _layout(graph) == "unknown"
+    assert {f: facts[f] for f in FIELDS} == {f: expected[f] for f in FIELDS}
+    assert _rows(facts, "citations") == [
+        "ChiropracticManipulation | LumbarSpine | imr | mtus-cpmtg-2009-manual-therapy-p58-59",
+        "ChiropracticManipulation | LumbarSpine | imr | mtus-cpmtg-2009-manual-therapy-regions",
+        "ChiropracticManipulation | LumbarSpine | ur | odg-chiropractic",
+    ]
+
+
+def test_the_seed_letter_without_any_heading_reads_as_with_them():
+    letter = _without_headings(SEED_LETTER.read_text())
+    assert not HEADINGS_2014.search(letter) and not LABELS_2014.search(letter)
+    _, with_headings = _facts(SEED_LETTER)
+    graph, facts = _facts(letter)
+    assert _layout(graph) == "unknown"
+    assert {f: facts[f] for f in FIELDS} == {f: with_headings[f] for f in FIELDS}
+    seed = case_facts(Graph().parse(SEED_CASE))
+    assert facts["outcomes"] == seed["outcomes"]
+
+
+def test_a_2013_letter_without_its_headings_reads_as_with_them():
+    name = "2013-09-chiropractic-2x4-upheld"
+    letter = _without_headings((LETTERS / f"{name}.txt").read_text())
+    assert "Rationale for the Decision" not in letter and "Case Summary" not in letter
+    expected = facts_from_json(json.loads((LETTERS / f"{name}.expected.json").read_text()))
+    graph, facts = _facts(letter)
+    assert _layout(graph) == "2013"  # its numbered determination lines say so
+    assert {f: facts[f] for f in FIELDS} == {f: expected[f] for f in FIELDS}
+
+
+# --- headings, header fields, refusal ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "section"),
+    [
+        ("Medical Treatment Guideline(s) Used by the Claims Administrator:", CA),
+        ("Medical Treatment Guidelines used by the Claims Administrator", CA),
+        ("Guidelines relied upon by the Utilization Review physician:", CA),
+        ("Section of the MTUS cited by the UR reviewer:", CA),
+        ("UR Guidelines:", CA),
+        ("MAXIMUS guideline:", REVIEWER),
+        ("Guideline(s) Relied On by MAXIMUS:", REVIEWER),
+        ("Medical Treatment Guideline(s) Used by the Expert Reviewer:", REVIEWER),
+        ("Rationale Used by the Expert Reviewer:", RATIONALE),
+        ("Rationale for the Determination", RATIONALE),
+        ("Decision Basis:", RATIONALE),
+        ("Summary of Case", SUMMARY),
+        ("  Expert Reviewer Case Summary:", SUMMARY),
+        ("Basis for the Decision", DECISIONS),
+        ("IMR Issues, Decisions and Rationales", DECISIONS),
+    ],
+)
+def test_heading_wordings_are_recognised(line, section):
+    text = f"Some words before.\n\n{line}\nWhat the section says.\n"
+    [heading] = find_headings(clean_letter(text), load_rules())
+    assert heading.section == section
+
+
+def test_running_text_is_no_heading():
+    text = (
+        "The reviewer noted that the rationale for the decision\nwas not stated, and the\n"
+        "guidelines used by the claims administrator were the MTUS.\n"
+    )
+    assert find_headings(clean_letter(text), load_rules()) == []
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (
+            "Date of Injury: 05/21/2013        Date of UR Decision: 01/10/2015\n",
+            [("InjuryDateField", "2013-05-21"), ("URDateField", "2015-01-10")],
+        ),
+        (
+            "DOI: 5/21/13    UR Date: 1/10/15\nDated: 02/20/2015\n",
+            [
+                ("InjuryDateField", "2013-05-21"),
+                ("URDateField", "2015-01-10"),
+                ("LetterDateField", "2015-02-20"),
+            ],
+        ),
+        (
+            "Date of Injury:       Date of UR Decision:\n\n05/21/2013            01/10/2015\n",
+            [("InjuryDateField", "2013-05-21"), ("URDateField", "2015-01-10")],
+        ),
+        (
+            "Date Assigned: 02/01/2015   Application Received: 01/20/2015\nDate: 03/02/2015\n",
+            [
+                ("DateAssignedField", "2015-02-01"),
+                ("ApplicationReceivedField", "2015-01-20"),
+                ("LetterDateField", "2015-03-02"),
+            ],
+        ),
+    ],
+)
+def test_header_fields_are_read_wherever_they_stand(header, expected):
+    assert [(h.field, h.value) for h in header_fields(clean_letter(header))] == expected
+
+
+def test_letter_layout_is_recorded_on_the_letter():
+    graph = kg.ingest_letter(LAYOUTS / "later-2019-summary-of-case.txt")
+    assert set(graph.objects(None, IMR.letterLayout)) == {Literal("later")}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Rationale:\nThe reviewer read the file.\n\nCase Summary\nThe applicant is a worker.\n",
+        "MRI Lumbar Spine: Upheld\n",  # a determination line with nothing it was based on
+    ],
+)
+def test_text_with_no_decision_line_is_still_refused(text):
+    with pytest.raises(kg.InputError) as caught:
+        kg.ingest_letter(text)
+    assert str(caught.value).startswith("<letter>: not an IMR determination letter: neither")
+
+
+def test_a_later_letter_is_taken_for_a_letter_whatever_its_file_is_called(tmp_path):
+    path = tmp_path / "scan-0042.dat"
+    path.write_text((LAYOUTS / "later-2021-reviewer-overturns-column-header.txt").read_text())
+    assert looks_like_letter(path)
+    headless = tmp_path / "headless.dat"
+    headless.write_text(
+        _without_headings((LETTERS / "2014-01-chiropractic-trial-overturned.txt").read_text())
+    )
+    assert looks_like_letter(headless)
+    notes = tmp_path / "notes.dat"
+    notes.write_text("Rationale: none yet.\n")
+    assert not looks_like_letter(notes)
