@@ -27,39 +27,52 @@ CATEGORIES = {
     "massage": "MassageTherapy",
     "acupuncture": "Acupuncture",
     "mri": "MRI",
-    "ct": "DiagnosticImaging",
-    "x-ray": "DiagnosticImaging",
-    "bone scan": "DiagnosticImaging",
+    "ct": "CTScan",
+    "x-ray": "XRay",
+    "bone scan": "BoneScan",
+    "sleep study": "SleepStudy",
     "emg/ncs": "ElectrodiagnosticTesting",
-    "lab tests": "LaboratoryTesting",
+    "lab tests": "BloodTests",
     "urine drug test": "UrineDrugTesting",
     "opioid": "OpioidAnalgesics",
     "nsaid": "NSAIDs",
     "muscle relaxant": "MuscleRelaxants",
     "topical compound or topical analgesic": "TopicalAnalgesics",
     "anticonvulsant": "Anticonvulsants",
-    "antidepressant": "Pharmaceuticals",
-    "sleep aid": "Pharmaceuticals",
+    "antidepressant": "Antidepressants",
+    "sleep aid": "SleepAids",
     "proton pump inhibitor": "ProtonPumpInhibitors",
     "other medication": "Pharmaceuticals",
     "epidural steroid injection": "EpiduralSteroidInjection",
     "facet injection or medial branch block": "SpinalInjection",
+    "viscosupplementation (e.g. synvisc)": "Viscosupplementation",
+    "viscosupplementation": "Viscosupplementation",
+    "prp injection": "PlateletRichPlasmaInjection",
+    "trigger point injection": "TriggerPointInjection",
+    "si joint injection": "SacroiliacJointInjection",
+    "other injection": "JointAndSoftTissueInjection",
     "tens unit": "TENS",
-    "h-wave": "DurableMedicalEquipment",
-    "cold therapy or compression unit": "DurableMedicalEquipment",
-    "brace": "DurableMedicalEquipment",
-    "mattress": "DurableMedicalEquipment",
-    "ergonomic furniture": "DurableMedicalEquipment",
+    "h-wave": "HWave",
+    "cold therapy or compression unit": "ColdCompressionUnit",
+    "brace": "Brace",
+    "mattress": "Mattress",
+    "ergonomic furniture": "ErgonomicFurniture",
     "walker or wheelchair": "DurableMedicalEquipment",
     "other dme": "DurableMedicalEquipment",
     "lumbar surgery": "Surgery",
     "other surgery": "Surgery",
+    "post-operative care": "PerioperativeCare",
     "consultation": "Consultation",
+    "follow-up visit": "EvaluationAndManagement",
+    "evaluation and management": "EvaluationAndManagement",
     "home health care": "HomeHealth",
-    "functional restoration program": "ChronicPainProgrammes",
-    "aftercare program": "ChronicPainProgrammes",
+    "transportation": "Transportation",
+    "functional restoration program": "FunctionalRestorationProgramme",
+    "aftercare program": "AftercareProgramme",
+    "work hardening or conditioning": "WorkConditioning",
     "psychotherapy or cbt": "BehaviouralHealth",
     "psychological evaluation": "BehaviouralHealth",
+    "tms": "TranscranialMagneticStimulation",
 }
 
 FINDINGS = {
@@ -108,6 +121,21 @@ class LetterScore:
     injury_right: int | None = None
     ur_date_right: int | None = None
     problems: list[str] = field(default_factory=list)
+    misses: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        head = (
+            f"{self.name} [{self.layout}]: items {self.items_read}/{self.items_expected}, "
+            f"service {self.categories_right}, outcome {self.outcomes_right}, screened "
+            f"{self.screened}, agree {self.agreeing}, findings {self.findings_right}/"
+            f"{self.findings_expected}, injury {self.injury_right}, UR date {self.ur_date_right}"
+        )
+        lines = [head]
+        if self.refused:
+            lines.append(f"    refused: {self.refused}")
+        lines += [f"    problem: {p}" for p in self.problems]
+        lines += [f"    miss: {m}" for m in self.misses]
+        return "\n".join(lines)
 
 
 def blind_letters(folder: Path) -> list[tuple[Path, dict]]:
@@ -173,13 +201,23 @@ def score_letter(path: Path, facts: dict, knowledge: Graph, ingest, evaluate) ->
                 pairs.append((item, match))
     for item, (_, request, decision) in pairs:
         wanted = CATEGORIES.get(str(item.get("category", "")).lower())
-        if wanted and _narrower_or_same(knowledge, graph.value(request, IMR.service), wanted):
+        service = graph.value(request, IMR.service)
+        if wanted and _narrower_or_same(knowledge, service, wanted):
             score.categories_right += 1
+        else:
+            score.misses.append(f"service of {item.get('words')!r}: read {service}, want {wanted}")
         outcome = graph.value(decision, IMR.outcome)
         expected_outcome = str(item.get("imr_outcome", "")).lower()
         if outcome is not None and str(outcome).endswith(expected_outcome.capitalize()):
             score.outcomes_right += 1
+        else:
+            score.misses.append(f"outcome of {item.get('words')!r}: read {outcome}")
         verdict = verdicts.get(request)
+        disagrees = (verdict == "criteria_not_met") != (expected_outcome == "upheld")
+        if verdict and verdict != "not_covered" and disagrees:
+            score.misses.append(
+                f"{item.get('words')!r}: screened {verdict}, IMR {expected_outcome}"
+            )
         if verdict and verdict != "not_covered":
             score.screened += 1
             if (verdict == "criteria_not_met") == (expected_outcome == "upheld"):
@@ -213,13 +251,19 @@ def _score_findings(score: LetterScore, facts: dict, graph: Graph, knowledge: Gr
         present = [x for x in same if x[1] == IMR.DocumentedPresent]
         score.findings_expected += 1
         if status == "present":
-            score.findings_right += bool(present)
+            right = bool(present)
         elif status == "absent":
-            score.findings_right += any(x[1] == IMR.DocumentedAbsent for x in same) and not present
+            right = any(x[1] == IMR.DocumentedAbsent for x in same) and not present
             score.false_present += bool(present)
         else:
-            score.findings_right += not present
+            right = not present
             score.false_present += bool(present)
+        score.findings_right += right
+        if not right:
+            score.misses.append(
+                f"finding {wanted} {region or ''} {status}: {finding.get('words')!r}; read "
+                + (", ".join(f"{str(st).rsplit('#')[-1]}" for _, st, _ in same) or "nothing")
+            )
 
 
 def _score_dates(score: LetterScore, facts: dict, graph: Graph) -> None:
@@ -227,9 +271,13 @@ def _score_dates(score: LetterScore, facts: dict, graph: Graph) -> None:
     if injury:
         reported = {str(d) for d in graph.objects(None, IMR.reportedDate)}
         score.injury_right = int(injury in reported)
+        if not score.injury_right:
+            score.misses.append(f"injury date {injury}: read {sorted(reported)}")
     ur = _date_text(facts.get("ur_date"))
     if ur:
         decided = {
             str(graph.value(d, IMR.decisionDate)) for d in graph.subjects(RDF.type, IMR.URDecision)
         }
         score.ur_date_right = int(ur in decided)
+        if not score.ur_date_right:
+            score.misses.append(f"UR date {ur}: read {sorted(decided)}")

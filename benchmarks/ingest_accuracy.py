@@ -84,8 +84,9 @@ def table(title: str, totals: dict) -> Table:
     return out
 
 
-def blind_report(console: Console) -> None:
-    """Blind letters (tests/blind/): development and test halves apart, never blended."""
+def blind_report(console: Console, half_wanted: str = "all", details: bool = False) -> None:
+    """Blind letters (tests/blind/): development and test halves apart, never blended.
+    `details` prints, for development letters only, what each letter lost."""
     knowledge = load_knowledge().ontology
     evaluator = CaseEvaluator(load_catalogue())
 
@@ -114,6 +115,7 @@ def blind_report(console: Console) -> None:
         title="Blind letters, end to end (read = items whose IMR decision was read)",
     )
     layouts = Table("half", "layout", "letters", "refused", "items", "read", title="By layout")
+    halves = {k: v for k, v in halves.items() if half_wanted == "all" or k.startswith(half_wanted)}
     for half, letters in halves.items():
         scores: list[LetterScore] = [
             score_letter(path, facts, knowledge, ingest, evaluate) for path, facts in letters
@@ -145,10 +147,9 @@ def blind_report(console: Console) -> None:
                 str(sum(s.items_expected for s in group)),
                 str(sum(s.items_read for s in group)),
             )
-        if half.startswith("dev"):
+        if half.startswith("dev") and details:
             for s in scores:
-                if s.refused:
-                    console.print(f"[dim]{half} {s.name}: refused: {s.refused[:200]}[/dim]")
+                console.print(s.describe(), markup=False, highlight=False)
     console.print(totals)
     console.print(layouts)
 
@@ -194,6 +195,17 @@ def main() -> int:
         "--match", help="score only letters whose file name contains this, e.g. held-out"
     )
     parser.add_argument("--keep", type=Path, help="folder to keep the generated letters in")
+    parser.add_argument(
+        "--half",
+        choices=["all", "dev", "test"],
+        default="all",
+        help="blind letters to score: both halves (reported apart), or one",
+    )
+    parser.add_argument(
+        "--details",
+        action="store_true",
+        help="print what each development letter lost (never for the test half)",
+    )
     args = parser.parse_args()
     console = Console(width=200)
 
@@ -216,7 +228,7 @@ def main() -> int:
     )
 
     if not args.match:
-        blind_report(console)
+        blind_report(console, args.half, args.details)
 
     if args.generate:
         with tempfile.TemporaryDirectory() as scratch:
