@@ -129,7 +129,9 @@ def test_requests_not_covered_by_the_catalogue(fixture_store):
             MRI,
             "lumbar spine",
             "No criterion for magnetic resonance imaging (lumbar spine) is in force over the request's date, 2018-03-01 "
-            "(Lumbar imaging has an accepted indication: in force 2007-06-15 to 2017-11-30).",
+            "(Lumbar imaging has an accepted indication: in force 2007-06-15 to 2017-11-30). Over 2018-03-01 the "
+            "request is governed by provisions that have no criteria encoded yet: MTUS ACOEM Low Back Disorders "
+            "Guideline (24 February 2016), 8 CCR 9792.23.5 (in force from 2017-12-01 to 2019-08-10).",
         ],
         [
             "seed-2014/request-pain-management-consultation",
