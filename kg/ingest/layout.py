@@ -50,7 +50,7 @@ HEADER, SUMMARY, DETERMINATIONS, DECISIONS = (
     "DeterminationList",
     "Decisions",
 )
-QUALIFICATIONS, EFFECT = "ReviewerQualifications", "EffectOfDecision"
+QUALIFICATIONS, EFFECT, OUTCOME = "ReviewerQualifications", "EffectOfDecision", "ItemOutcome"
 ITEM, CA, REVIEWER, RATIONALE = (
     "ItemBlock",
     "ClaimsAdministratorGuidelines",
@@ -89,6 +89,7 @@ class Rules:
     determinations: list[re.Pattern[str]]  # in the clean text
     determination_lines: list[re.Pattern[str]]  # one whole line as written
     item_sentences: list[re.Pattern[str]]  # "The IMR reviewer upholds ..."
+    item_outcomes: list[re.Pattern[str]]  # "Decision: Upheld" inside an item's block
     citations: list[tuple[re.Pattern[str], str | None]]  # (cue, section it attributes to)
     conclusions: list[re.Pattern[str]]
     summary_openings: list[re.Pattern[str]]
@@ -110,8 +111,13 @@ def _compile(patterns: list[str], flags: int = re.IGNORECASE) -> list[re.Pattern
     return [re.compile(tolerant(p), flags) for p in patterns]
 
 
-HEADING_LEAD = r"(?:^|(?<=[.!?]))[ \t]*(?:(?P<lead_number>\d{1,2})[ \t]*[.)][ \t]*)?"
-HEADING_TAIL = r"(?P<tail>[ \t]*:|[ \t]*(?=\r?\n|\Z))"
+# A heading may be numbered ("2." "3)") or labelled as a part of a form ("PART 3 --",
+# "Section II:"); it ends with a colon, a dotted leader ("UR basis ......") or its line's end.
+FORM_PART = r"(?:(?:part|section)[ \t]+(?:\d{1,2}|[IVX]{1,4}|[A-H])[ \t]*(?:--?|\u2013|\u2014|:|\.)[ \t]*)"
+HEADING_LEAD = (
+    r"(?:^|(?<=[.!?]))[ \t]*(?:(?P<lead_number>\d{1,2})[ \t]*[.)][ \t]*|" + FORM_PART + ")?"
+)
+HEADING_TAIL = r"(?P<tail>[ \t]*:|[ \t]*\.{3,}|[ \t]*(?=\r?\n|\Z))"
 
 
 def build_rules(graph: Graph) -> Rules:
@@ -131,7 +137,7 @@ def build_rules(graph: Graph) -> Rules:
         re.sub(r"\(\?P<\w+>", "(?:", rule.regex.pattern[len(HEADING_LEAD) :]) for rule in headings
     )
     any_heading = re.compile(
-        r"(?:^|(?<=[.!?]))[ \t]*(?:\d{1,2}[ \t]*[.)][ \t]*)?(?:" + bodies_of_all + ")",
+        r"(?:^|(?<=[.!?]))[ \t]*(?:\d{1,2}[ \t]*[.)][ \t]*|" + FORM_PART + ")?(?:" + bodies_of_all + ")",
         re.IGNORECASE | re.MULTILINE,
     )
     layouts = sorted(
@@ -176,6 +182,7 @@ def build_rules(graph: Graph) -> Rules:
         determinations=cue_patterns(DETERMINATIONS),
         determination_lines=cue_patterns(ITEM, within_line=True),
         item_sentences=cue_patterns(ITEM, within_line=False),
+        item_outcomes=cue_patterns(OUTCOME),
         citations=citations,
         conclusions=cue_patterns(RATIONALE),
         summary_openings=cue_patterns(SUMMARY),
@@ -709,6 +716,12 @@ def _fill(
     item.imr_citation = found.get(REVIEWER)
     item.rationale = found.get(RATIONALE)
     if item.outcome is None and not item.outcome_text:
+        stated = [m for p in rules.item_outcomes if (m := p.search(text, start, end))]
+        if stated:  # "Decision: Upheld", "The utilization review decision is upheld."
+            first = min(stated, key=lambda m: m.start())
+            item.outcome_text = first.group("outcome")
+            item.outcome = _outcome(lexicon, item.outcome_text)
+            return
         where = item.rationale or (start, end)
         conclusions = [m for p in rules.conclusions for m in p.finditer(text, where[0], where[1])]
         if conclusions:
