@@ -87,6 +87,7 @@ class Rules:
     any_heading: re.Pattern[str]  # where some heading may start (one pass over the letter)
     layouts: list[tuple[str, list[re.Pattern[str]]]]
     determinations: list[re.Pattern[str]]  # in the clean text
+    further_determinations: list[re.Pattern[str]]  # "..., and the request for Y is ..."
     determination_lines: list[re.Pattern[str]]  # one whole line as written
     item_sentences: list[re.Pattern[str]]  # "The IMR reviewer upholds ..."
     item_outcomes: list[re.Pattern[str]]  # "Decision: Upheld" inside an item's block
@@ -149,10 +150,14 @@ def build_rules(graph: Graph) -> Rules:
         for marked in graph.objects(node, LS.marks):
             cues.setdefault(_local(marked), []).append(node)
 
-    def cue_patterns(section: str, within_line: bool | None = None) -> list[re.Pattern[str]]:
+    def cue_patterns(
+        section: str, within_line: bool | None = None, continues: bool = False
+    ) -> list[re.Pattern[str]]:
         found = []
         for node in sorted(cues.get(section, [])):
             line = bool(graph.value(node, LS.withinLine))
+            if bool(graph.value(node, LS.continuesPrevious)) != continues:
+                continue
             if within_line is None or line == within_line:
                 found += _compile(_strings(graph, node, LS.pattern))
         return found
@@ -180,6 +185,7 @@ def build_rules(graph: Graph) -> Rules:
             for _, code, n in layouts
         ],
         determinations=cue_patterns(DETERMINATIONS),
+        further_determinations=cue_patterns(DETERMINATIONS, continues=True),
         determination_lines=cue_patterns(ITEM, within_line=True),
         item_sentences=cue_patterns(ITEM, within_line=False),
         item_outcomes=cue_patterns(OUTCOME),
@@ -401,9 +407,7 @@ def split(clean: CleanText, lexicon: Lexicon) -> Layout | None:
     layout = Layout(kind or "unknown", None, headings=headings)
     summary_heading = next((h for h in tops if h.section == SUMMARY), None)
     decisions_heading = next((h for h in tops if h.section == DECISIONS), None)
-    layout.summary = _summary(
-        clean, tops, [h for h in headings if h.section == ITEM], summary_heading, numbered, rules
-    )
+    layout.summary = _summary(clean, tops, headings, summary_heading, numbered, rules)
     area = (
         decisions_heading.end
         if decisions_heading
@@ -488,22 +492,36 @@ def _numbered_determinations(text: str, tops: list[Heading], rules: Rules) -> li
         len(text),
     )
     found: dict[str, re.Match[str]] = {}
-    for pattern in rules.determinations:
+    for which, pattern in enumerate(rules.determinations):
         for index, match in enumerate(pattern.finditer(text, 0, limit)):
-            key = match.group("number") or f"#{index}"
-            found[key] = match
+            key = match.groupdict().get("number") or f"#{match.start()}"
+            if not any(m.start() <= match.start() < m.end() for m in found.values()):
+                found[key] = match
+    # "..., and the request for Y is not medically necessary": only where one ends.
+    chain = sorted(found.values(), key=lambda m: m.start())
+    for match in list(chain):
+        while True:
+            further = next(
+                (f for p in rules.further_determinations if (f := p.match(text, match.end()))),
+                None,
+            )
+            if further is None or further.end() > limit:
+                break
+            found[f"#{further.start()}"] = further
+            match = further
     return sorted(found.values(), key=lambda m: m.start())
 
 
 def _summary(
     clean: CleanText,
     tops: list[Heading],
-    items: list[Heading],
+    headings: list[Heading],
     heading: Heading | None,
     numbered: list[re.Match[str]],
     rules: Rules,
 ) -> Span | None:
     text = clean.text
+    items = [h for h in headings if h.section == ITEM]
     openings = [m for p in rules.summary_openings if (m := p.search(text))]
     if heading is not None:
         start = heading.end
@@ -514,6 +532,13 @@ def _summary(
             start = numbered[-1].end() if numbered else 0
     ends = [h.start for h in tops if h.start >= start and h.section != SUMMARY]
     ends += [h.start for h in items if h.start >= start]
+    # An item's first part (its guidelines, its rationale) with no item heading before it:
+    # the summary ends before the line that names the item ("1. NORCO 10/325 MG #120").
+    parts = [h.start for h in headings if h.scope == "item" and h.section != ITEM]
+    first_part = min((p for p in parts if p > start), default=None)
+    if first_part is not None:
+        line = _heading_line(clean, first_part)
+        ends.append(line[0] if line[0] > start else first_part)
     ends += [m.start() for p in rules.decisions_openings if (m := p.search(text, start))]
     if heading is None:
         ends += [m.start() for p in rules.item_sentences if (m := p.search(text, start))]
@@ -675,7 +700,7 @@ def _numbered_items(
         if number is not None:
             by_number[number] = (body, end)
     for index, match in enumerate(numbered):
-        number = match.group("number")
+        number = match.groupdict().get("number")
         item = Item(
             name=re.sub(r"\s+", " ", match.group("name")).strip(),
             heading=_strip(text, match.end("number") + 1 if number else match.start(), match.end()),
