@@ -114,7 +114,9 @@ def _compile(patterns: list[str], flags: int = re.IGNORECASE) -> list[re.Pattern
 
 # A heading may be numbered ("2." "3)") or labelled as a part of a form ("PART 3 --",
 # "Section II:"); it ends with a colon, a dotted leader ("UR basis ......") or its line's end.
-FORM_PART = r"(?:(?:part|section)[ \t]+(?:\d{1,2}|[IVX]{1,4}|[A-H])[ \t]*(?:--?|\u2013|\u2014|:|\.)[ \t]*)"
+FORM_PART = (
+    r"(?:(?:part|section)[ \t]+(?:\d{1,2}|[IVX]{1,4}|[A-H])[ \t]*(?:--?|\u2013|\u2014|:|\.)[ \t]*)"
+)
 HEADING_LEAD = (
     r"(?:^|(?<=[.!?]))[ \t]*(?:(?P<lead_number>\d{1,2})[ \t]*[.)][ \t]*|" + FORM_PART + ")?"
 )
@@ -138,7 +140,11 @@ def build_rules(graph: Graph) -> Rules:
         re.sub(r"\(\?P<\w+>", "(?:", rule.regex.pattern[len(HEADING_LEAD) :]) for rule in headings
     )
     any_heading = re.compile(
-        r"(?:^|(?<=[.!?]))[ \t]*(?:\d{1,2}[ \t]*[.)][ \t]*|" + FORM_PART + ")?(?:" + bodies_of_all + ")",
+        r"(?:^|(?<=[.!?]))[ \t]*(?:\d{1,2}[ \t]*[.)][ \t]*|"
+        + FORM_PART
+        + ")?(?:"
+        + bodies_of_all
+        + ")",
         re.IGNORECASE | re.MULTILINE,
     )
     layouts = sorted(
@@ -369,15 +375,36 @@ def _strip(text: str, start: int, end: int) -> Span:
 def _heading_line(clean: CleanText, clean_at: int) -> Span:
     """Clean span of the last non-blank original line before a clean offset."""
     original = clean.original
+    furniture = load_rules().furniture
     end = clean.offsets[clean_at] if clean_at < len(clean.offsets) else len(original)
-    while end > 0 and original[end - 1].isspace():
-        end -= 1
-    start = original.rfind("\n", 0, end) + 1
-    return clean.clean_index(start), clean.clean_index(end)
+    while True:  # page furniture (a ruled line) is no line of the letter
+        while end > 0 and original[end - 1].isspace():
+            end -= 1
+        start = original.rfind("\n", 0, end) + 1
+        if start == 0 or furniture is None or not furniture.fullmatch(original, start, end):
+            return clean.clean_index(start), clean.clean_index(end)
+        end = start
+
+
+def _line_end(clean: CleanText, clean_at: int) -> int:
+    """Clean offset of the end of the original line a clean offset is on."""
+    original = clean.original
+    at = clean.offsets[clean_at] if clean_at < len(clean.offsets) else len(original)
+    end = original.find("\n", at)
+    return clean.clean_index(len(original) if end < 0 else end)
+
+
+ENUMERATOR = re.compile(r"^\s*(?:\(?[0-9a-z]{1,2}[.)]|\[[0-9]{1,2}\]|#[0-9]{1,2})\s*")
 
 
 def _outcome(lexicon: Lexicon, words: str) -> URIRef | None:
-    return lexicon.imr_outcomes.phrases.get(re.sub(r"\s+", " ", words).strip().lower())
+    """The IMR outcome words name; a gloss after them is left aside ("UPHELD (not medically
+    necessary and appropriate)", "Upheld - not medically necessary")."""
+    phrases = lexicon.imr_outcomes.phrases
+    words = re.sub(r"\s+", " ", words).strip(" .").lower()
+    return phrases.get(words) or phrases.get(
+        re.split(r"\s*(?:--?|\u2013|\u2014|[(,;])\s*", words)[0]
+    )
 
 
 # --- the letter's parts -------------------------------------------------------------------------
@@ -424,8 +451,8 @@ def split(clean: CleanText, lexicon: Lexicon) -> Layout | None:
         for index, start in enumerate(starts):
             end = starts[index + 1].at if index + 1 < len(starts) else len(text)
             end = _block_end(tops, start.at, end)
-            entry = listed.pop(_key(start.name), None) if not start.outcome_text else None
-            if entry is not None:  # "Determination: ITEM: Upheld", its block further on
+            entry = listed.pop(_key(start.name), None)
+            if entry is not None and not start.outcome_text:  # "Determination: ITEM: Upheld"
                 start.heading, start.outcome_text = entry.heading, entry.outcome_text
             outcome = _outcome(lexicon, start.outcome_text) if start.outcome_text else None
             item = Item(start.name, start.heading, outcome, start.outcome_text)
@@ -465,6 +492,7 @@ def _decided(clean: CleanText, rules: Rules) -> bool:
     text = clean.text
     firsts = [m.start() for p in rules.item_sentences if (m := p.search(text))]
     firsts += [s.at for s in _outcome_lines(clean, rules, 0)[:1]]
+    firsts += [m.start() for p in rules.item_outcomes if (m := p.search(text))]
     if not firsts:
         return False
     first = min(firsts)
@@ -589,9 +617,18 @@ def _outcome_lines(
         if clean_lines[index][0] < area or (starts and starts[-1].body > clean_lines[index][0]):
             continue
         match, first = None, index
+        # A line that starts a heading ("Result ..... UPHELD") continues no line before it;
+        # nor is a line that ended the item before part of this one.
+        alone = any(h == clean_lines[index][0] for h in starts_of_headings)
         for back in range(index, max(-1, index - 4), -1):
-            if back < index and not continues(back):
+            if back < index and (alone or not continues(back)):
                 break
+            if (
+                starts
+                and clean_lines[back][0] < starts[-1].body
+                and not words[back + 1][:1].islower()
+            ):
+                break  # a line read as an item before, unless this one goes on mid-sentence
             joined = " ".join(words[back : index + 1])
             found = next((m for p in rules.determination_lines if (m := p.fullmatch(joined))), None)
             if found is None and match is not None:
@@ -600,6 +637,8 @@ def _outcome_lines(
                 match, first = found, back
         if match is None or clean_lines[first][0] < area:
             continue
+        if starts and clean_lines[first][0] < starts[-1].body:
+            starts.pop()  # "2. X is not medically necessary / and appropriate: Upheld."
         heading = _strip(clean.text, clean_lines[first][0], clean_lines[index][1])
         starts.append(
             _Start(
@@ -654,17 +693,22 @@ def _item_starts(
         if any(before <= s.at < marker.start for s in starts):
             continue
         line = _heading_line(clean, marker.start)
+        stated = ""
+        label = next((h for h in headings if h.section == OUTCOME and h.start == line[0]), None)
+        if label is not None:  # "Decision: UPHELD" between the item's line and its parts
+            stated = text[label.end : line[1]].strip(" :.")
+            line = _heading_line(clean, line[0])
         if line[0] < before or any(h.start <= line[0] < h.end for h in headings):
             continue
-        words = text[line[0] : line[1]].strip()
-        match = re.match(r"(?P<name>.+?)\s*:\s*(?P<outcome>[^:]*)$", words)
+        words = ENUMERATOR.sub("", text[line[0] : line[1]].strip())
+        match = None if stated else re.match(r"(?P<name>.+?)\s*:\s*(?P<outcome>[^:]*)$", words)
         starts.append(
             _Start(
                 line[0],
                 line[1],
                 _strip(text, *line),
                 (match.group("name") if match else words).strip(),
-                match.group("outcome").strip() if match else "",
+                match.group("outcome").strip() if match else stated,
             )
         )
     starts.sort(key=lambda s: s.at)
@@ -734,12 +778,20 @@ def _fill(
         if part.section in found:
             continue
         part_end = parts[index + 1].start if index + 1 < len(parts) else end
+        if part.section == OUTCOME:  # "Result ....... UPHELD": the rest of its line
+            part_end = min(part_end, _line_end(clean, part.end))
         found[part.section] = _strip(text, part.end, part_end)
-    if len(found) < 3:
+    if len([s for s in found if s != OUTCOME]) < 3:
         _by_content(clean, found, start, end, parts, rules)
     item.ca_citation = found.get(CA)
     item.imr_citation = found.get(REVIEWER)
     item.rationale = found.get(RATIONALE)
+    if item.outcome is None and not item.outcome_text and OUTCOME in found:
+        words = text[found[OUTCOME][0] : found[OUTCOME][1]]
+        item.outcome_text = words
+        item.outcome = _outcome(lexicon, words) or _outcome(lexicon, words.split(" ")[0])
+        if item.outcome is not None:
+            return
     if item.outcome is None and not item.outcome_text:
         stated = [m for p in rules.item_outcomes if (m := p.search(text, start, end))]
         if stated:  # "Decision: Upheld", "The utilization review decision is upheld."
