@@ -38,7 +38,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF
 
 from kg.ingest.lexicon import Lexicon
-from kg.ingest.text import CleanText
+from kg.ingest.text import CleanText, sentences
 
 Span = tuple[int, int]
 LS = Namespace("https://w3id.org/imr-kg/letter-sections#")
@@ -51,6 +51,7 @@ HEADER, SUMMARY, DETERMINATIONS, DECISIONS = (
     "Decisions",
 )
 QUALIFICATIONS, EFFECT, OUTCOME = "ReviewerQualifications", "EffectOfDecision", "ItemOutcome"
+DISCUSSION = "ItemDiscussion"
 ITEM, CA, REVIEWER, RATIONALE = (
     "ItemBlock",
     "ClaimsAdministratorGuidelines",
@@ -91,6 +92,7 @@ class Rules:
     determination_lines: list[re.Pattern[str]]  # one whole line as written
     item_sentences: list[re.Pattern[str]]  # "The IMR reviewer upholds ..."
     item_outcomes: list[re.Pattern[str]]  # "Decision: Upheld" inside an item's block
+    discussions: list[re.Pattern[str]]  # a paragraph opening an item's discussion in prose
     citations: list[tuple[re.Pattern[str], str | None]]  # (cue, section it attributes to)
     conclusions: list[re.Pattern[str]]
     summary_openings: list[re.Pattern[str]]
@@ -120,7 +122,7 @@ FORM_PART = (
 HEADING_LEAD = (
     r"(?:^|(?<=[.!?]))[ \t]*(?:(?P<lead_number>\d{1,2})[ \t]*[.)][ \t]*|" + FORM_PART + ")?"
 )
-HEADING_TAIL = r"(?P<tail>[ \t]*:|[ \t]*\.{3,}|[ \t]*(?=\r?\n|\Z))"
+HEADING_TAIL = r"(?P<tail>[ \t]*:|[ \t]*\.{3,}|[ \t]*(?=\r?\n|\Z)|(?P<run_on>(?=[ \t]+\w)))"
 
 
 def build_rules(graph: Graph) -> Rules:
@@ -195,6 +197,7 @@ def build_rules(graph: Graph) -> Rules:
         determination_lines=cue_patterns(ITEM, within_line=True),
         item_sentences=cue_patterns(ITEM, within_line=False),
         item_outcomes=cue_patterns(OUTCOME),
+        discussions=cue_patterns(DISCUSSION),
         citations=citations,
         conclusions=cue_patterns(RATIONALE),
         summary_openings=cue_patterns(SUMMARY),
@@ -284,6 +287,14 @@ def _line_start(original: str, at: int) -> bool:
     return not original[start:at].strip()
 
 
+def _run_on(original: str, lead: int, match: re.Match[str]) -> bool:
+    """A heading run on into its text (a reflowed letter: "SUMMARY OF CASE The injured worker
+    is ...") is taken only when written in capitals and followed by a capitalised word."""
+    words = original[lead : match.end()]
+    after = original[match.end() :].lstrip(" \t")[:1]
+    return words.isupper() and len(re.sub(r"\W", "", words)) >= 4 and after.isupper()
+
+
 def find_headings(clean: CleanText, rules: Rules) -> list[Heading]:
     """Every heading of the letter as written: line-anchored (or after a full stop, then with a
     colon), the longest where several match at one place; clean spans."""
@@ -298,6 +309,8 @@ def find_headings(clean: CleanText, rules: Rules) -> list[Heading]:
             lead = match.start() + len(match.group(0)) - len(match.group(0).lstrip())
             tail = match.groupdict().get("tail")
             if not _line_start(original, match.start()) and not (tail or "").strip().endswith(":"):
+                continue
+            if match.groupdict().get("run_on") is not None and not _run_on(original, lead, match):
                 continue
             if match.end() > lead:
                 found.append((lead, match.end(), rule, match))
@@ -535,6 +548,8 @@ def _numbered_determinations(text: str, tops: list[Heading], rules: Rules) -> li
             )
             if further is None or further.end() > limit:
                 break
+            if any(m.start() < further.end() and further.start() < m.end() for m in chain):
+                break
             found[f"#{further.start()}"] = further
             match = further
     return sorted(found.values(), key=lambda m: m.start())
@@ -603,9 +618,17 @@ def _outcome_lines(
     sentence's end, the whole still one "ITEM: OUTCOME"."""
     original = clean.original
     lines = _lines(original, rules.furniture)
-    words = [original[a:b].strip() for a, b in lines]
     clean_lines = [(clean.clean_index(a), clean.clean_index(b)) for a, b in lines]
     starts_of_headings = sorted(h.start for h in headings or [])
+    # A heading run on into the line ("DETERMINATION Cognitive behavioral therapy: OVERTURNED.")
+    # is no part of what the line names.
+    run_on = {h.start: h.end for h in headings or [] if h.scope == "letter"}
+    clean_lines = [
+        (run_on[a], b) if a in run_on and _strip(clean.text, run_on[a], b)[0] < b else (a, b)
+        for a, b in clean_lines
+    ]
+    clean_lines = [(_strip(clean.text, a, b)[0], b) for a, b in clean_lines]
+    words = [clean.text[a:b].strip() for a, b in clean_lines]
 
     def continues(k: int) -> bool:
         a, b = clean_lines[k]
@@ -707,7 +730,7 @@ def _item_starts(
                 line[0],
                 line[1],
                 _strip(text, *line),
-                (match.group("name") if match else words).strip(),
+                (match.group("name") if match else words).strip(" ."),
                 match.group("outcome").strip() if match else stated,
             )
         )
@@ -735,6 +758,12 @@ def _numbered_items(
     blocks = [(h.number, h.start, h.end) for h in item_headings]
     if not blocks:
         blocks = [(None, s.at, s.body) for s in _item_starts(clean, headings, [], area, rules)]
+    prose: list[Span] = []
+    if not blocks and not any(h.section == DECISIONS for h in tops):
+        prose = _prose_blocks(clean, rules, numbered[-1].end())
+        if prose and layout.summary is not None and layout.summary[1] > prose[0][0]:
+            summary = _strip(text, layout.summary[0], prose[0][0])
+            layout.summary = summary if summary[1] > summary[0] else None
     by_number: dict[str, tuple[int, int]] = {}
     in_order: list[tuple[int, int]] = []
     for index, (number, start, body) in enumerate(blocks):
@@ -757,6 +786,59 @@ def _numbered_items(
         if block is not None:
             _fill(clean, lexicon, item, block[0], block[1], headings, rules)
         layout.items.append(item)
+    for item, block in _assign(layout.items, prose, text):
+        _fill_prose(clean, item, block, rules)
+
+
+def _prose_blocks(clean: CleanText, rules: Rules, start: int) -> list[Span]:
+    """Blocks of a letter that discusses its items in running prose: from each paragraph whose
+    first sentence opens an item's discussion (ls:ItemDiscussionOpening) to the next."""
+    text = clean.text
+    paras = paragraphs(clean, start, len(text), rules)
+    opens = []
+    for index, (a, b) in enumerate(paras):
+        first = sentences(text, a, b)[:1]
+        if first and any(p.search(text, *first[0]) for p in rules.discussions):
+            opens.append(index)
+    return [
+        (paras[i][0], paras[(opens[k + 1] if k + 1 < len(opens) else len(paras)) - 1][1])
+        for k, i in enumerate(opens)
+    ]
+
+
+def _words(words: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z]{4,}", words.lower())}
+
+
+def _assign(items: list[Item], blocks: list[Span], text: str) -> list[tuple[Item, Span]]:
+    """Each item without a block of its own to the prose block that names it (a word of the
+    item's name in the block's first sentence), else to the next block in order."""
+    pending = [item for item in items if item.rationale is None and item.ca_citation is None]
+    free = list(blocks)
+    pairs = []
+    for item in pending:
+        if not free:
+            break
+        opening = [_words(text[a : sentences(text, a, b)[0][1]]) for a, b in free]
+        shared = [len(_words(item.name) & words) for words in opening]
+        best = max(range(len(free)), key=lambda k: (shared[k], -k))
+        pairs.append((item, free.pop(best)))
+    return pairs
+
+
+def _fill_prose(clean: CleanText, item: Item, block: Span, rules: Rules) -> None:
+    """An item discussed in prose: the sentences citing the claims administrator's and the
+    reviewer's guidelines, and the whole discussion as the rationale."""
+    text = clean.text
+    for a, b in sentences(text, *block):
+        for pattern, attributed in rules.citations:
+            if attributed == CA and item.ca_citation is None and pattern.search(text, a, b):
+                item.ca_citation = (a, b)
+            elif (
+                attributed == REVIEWER and item.imr_citation is None and pattern.search(text, a, b)
+            ):
+                item.imr_citation = (a, b)
+    item.rationale = block
 
 
 def _fill(
