@@ -533,8 +533,8 @@ def _numbered_determinations(text: str, tops: list[Heading], rules: Rules) -> li
         len(text),
     )
     found: dict[str, re.Match[str]] = {}
-    for which, pattern in enumerate(rules.determinations):
-        for index, match in enumerate(pattern.finditer(text, 0, limit)):
+    for pattern in rules.determinations:
+        for match in pattern.finditer(text, 0, limit):
             key = match.groupdict().get("number") or f"#{match.start()}"
             if not any(m.start() <= match.start() < m.end() for m in found.values()):
                 found[key] = match
