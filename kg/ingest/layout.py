@@ -464,9 +464,15 @@ def split(clean: CleanText, lexicon: Lexicon) -> Layout | None:
         for index, start in enumerate(starts):
             end = starts[index + 1].at if index + 1 < len(starts) else len(text)
             end = _block_end(tops, start.at, end)
-            entry = listed.pop(_key(start.name), None)
-            if entry is not None and not start.outcome_text:  # "Determination: ITEM: Upheld"
-                start.heading, start.outcome_text = entry.heading, entry.outcome_text
+            entries = _entries_of(start.name, listed)
+            if entries and not start.outcome_text:  # "Determination: ITEM: Upheld", its block
+                # further on; one block may discuss several listed items ("X and Y").
+                for entry in entries:
+                    outcome = _outcome(lexicon, entry.outcome_text)
+                    item = Item(entry.name, entry.heading, outcome, entry.outcome_text)
+                    _fill(clean, lexicon, item, start.body, end, headings, rules)
+                    layout.items.append(item)
+                continue
             outcome = _outcome(lexicon, start.outcome_text) if start.outcome_text else None
             item = Item(start.name, start.heading, outcome, start.outcome_text)
             _fill(clean, lexicon, item, start.body, end, headings, rules)
@@ -479,6 +485,19 @@ def split(clean: CleanText, lexicon: Lexicon) -> Layout | None:
 
 def _key(name: str) -> str:
     return re.sub(r"\W+", " ", name).strip().lower()
+
+
+def _entries_of(name: str, listed: dict[str, _Start]) -> list[_Start]:
+    """The listed determinations a block's name stands for (and takes from `listed`): the one
+    of the same words; else the one it begins ("Urine drug test" for "Urine drug test (1)");
+    else every one it names whole ("X and Y")."""
+    key = _key(name)
+    if key in listed:
+        return [listed.pop(key)]
+    begun = [k for k in listed if k.startswith(key + " ")]
+    named = [k for k in listed if re.search(rf"(?<!\w){re.escape(k)}(?!\w)", key)]
+    chosen = begun[:1] if len(begun) == 1 else named if len(named) > 1 else named[:1]
+    return [listed.pop(k) for k in chosen]
 
 
 def _listed(clean: CleanText, rules: Rules, area: int, headings: list[Heading]) -> list[_Start]:
@@ -628,7 +647,11 @@ def _outcome_lines(
         for a, b in clean_lines
     ]
     clean_lines = [(_strip(clean.text, a, b)[0], b) for a, b in clean_lines]
-    words = [clean.text[a:b].strip() for a, b in clean_lines]
+    # The words as written (runs of spaces kept: a table's columns), from the clean start.
+    words = [
+        original[clean.offsets[a] if a < len(clean.offsets) else o_b : o_b].strip()
+        for (a, _), (_, o_b) in zip(clean_lines, lines, strict=True)
+    ]
 
     def continues(k: int) -> bool:
         a, b = clean_lines[k]
@@ -646,6 +669,8 @@ def _outcome_lines(
         for back in range(index, max(-1, index - 4), -1):
             if back < index and (alone or not continues(back)):
                 break
+            if back < index and match is not None and not words[index][:1].islower():
+                break  # read whole already; only a line going on mid-sentence joins the one before
             if (
                 starts
                 and clean_lines[back][0] < starts[-1].body
