@@ -89,6 +89,7 @@ class Rules:
     layouts: list[tuple[str, list[re.Pattern[str]]]]
     determinations: list[re.Pattern[str]]  # in the clean text
     further_determinations: list[re.Pattern[str]]  # "..., and the request for Y is ..."
+    opening_determinations: list[re.Pattern[str]]  # "An X is not medically necessary ..."
     determination_lines: list[re.Pattern[str]]  # one whole line as written
     item_sentences: list[re.Pattern[str]]  # "The IMR reviewer upholds ..."
     item_outcomes: list[re.Pattern[str]]  # "Decision: Upheld" inside an item's block
@@ -159,12 +160,14 @@ def build_rules(graph: Graph) -> Rules:
             cues.setdefault(_local(marked), []).append(node)
 
     def cue_patterns(
-        section: str, within_line: bool | None = None, continues: bool = False
+        section: str, within_line: bool | None = None, continues: bool = False, opening=False
     ) -> list[re.Pattern[str]]:
         found = []
         for node in sorted(cues.get(section, [])):
             line = bool(graph.value(node, LS.withinLine))
             if bool(graph.value(node, LS.continuesPrevious)) != continues:
+                continue
+            if bool(graph.value(node, LS.inOpeningOnly)) != opening:
                 continue
             if within_line is None or line == within_line:
                 found += _compile(_strings(graph, node, LS.pattern))
@@ -194,6 +197,7 @@ def build_rules(graph: Graph) -> Rules:
         ],
         determinations=cue_patterns(DETERMINATIONS),
         further_determinations=cue_patterns(DETERMINATIONS, continues=True),
+        opening_determinations=cue_patterns(DETERMINATIONS, opening=True),
         determination_lines=cue_patterns(ITEM, within_line=True),
         item_sentences=cue_patterns(ITEM, within_line=False),
         item_outcomes=cue_patterns(OUTCOME),
@@ -537,10 +541,19 @@ def _numbered_determinations(text: str, tops: list[Heading], rules: Rules) -> li
     """The 2013 layout's "N. ... has determined the request for X is (not) medically
     necessary" lines, before the reviewer's qualifications, summary or decisions."""
     first = None
-    for pattern in rules.determinations:
+    patterns = rules.determinations
+    for pattern in patterns:
         match = pattern.search(text)
         if match and (first is None or match.start() < first.start()):
             first = match
+    if first is None:  # "An X is not medically necessary and appropriate." in the opening
+        patterns = rules.opening_determinations
+        body = min((h.start for h in tops if h.section != HEADER), default=len(text))
+        first = min(
+            (m for p in patterns if (m := p.search(text, 0, body))),
+            key=lambda m: m.start(),
+            default=None,
+        )
     if first is None:
         return []
     limit = next(
@@ -551,8 +564,17 @@ def _numbered_determinations(text: str, tops: list[Heading], rules: Rules) -> li
         ),
         len(text),
     )
+    if patterns is rules.opening_determinations:  # one run of sentences, nothing between
+        run = [first]
+        for match in sorted(
+            (m for p in patterns for m in p.finditer(text, first.end(), limit)),
+            key=lambda m: m.start(),
+        ):
+            if text[run[-1].end() : match.start()].strip(" .") == "":
+                run.append(match)
+        return run
     found: dict[str, re.Match[str]] = {}
-    for pattern in rules.determinations:
+    for pattern in patterns:
         for match in pattern.finditer(text, 0, limit):
             key = match.groupdict().get("number") or f"#{match.start()}"
             if not any(m.start() <= match.start() < m.end() for m in found.values()):
