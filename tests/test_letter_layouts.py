@@ -600,3 +600,44 @@ def test_an_outcome_label_line_names_no_item():
     assert [(i.name, str(i.outcome).rsplit("#")[-1]) for i in layout.items] == [
         ("MRI of the lumbar spine", "Upheld")
     ]
+
+
+REFLOWED = """\
+SYNTHETIC TEST LETTER (invented for IMR-KG tests; not a real decision)
+MAXIMUS Federal Services          Final Determination Letter
+DETERMINATION Physical therapy x 6, lumbar spine: OVERTURNED. The request is medically
+necessary. MRI of the lumbar spine: UPHELD. The request is not medically necessary.
+SUMMARY OF CASE The injured worker is a 40-year-old cook with low back pain since an injury
+of May 1, 2017. Strength and sensation of the legs were normal on June 2, 2018.
+BASIS FOR THE DECISION
+Physical therapy x 6, lumbar spine. Claims administrator's guideline: MTUS Chronic Pain
+Medical Treatment Guidelines, Physical Medicine, pages 98-99. Reviewer's guideline: MTUS
+Chronic Pain Medical Treatment Guidelines, Physical Medicine, pages 98-99. Basis: A short
+course toward a home program is supported. The request is medically necessary.
+MRI of the lumbar spine. Claims administrator's guideline: MTUS ACOEM Chapter 12, pages
+303-304. Reviewer's guideline: MTUS ACOEM Chapter 12 Low Back Complaints, page 304. Basis:
+No red flag and no surgery considered. The request is not medically necessary.
+"""
+
+
+def test_reflowed_letter_reads_inline_item_outcome_sentences_and_run_on_headings(tmp_path):
+    """A reflowed letter: "DETERMINATION X: OVERTURNED. ... Y: UPHELD." run into one paragraph,
+    "SUMMARY OF CASE The injured worker ..." on one line, each block's parts after full stops."""
+    path = tmp_path / "reflowed.txt"
+    path.write_text(REFLOWED)
+    graph, facts = _facts(path)
+    assert [r for r in _rows(facts, "outcomes") if "| imr |" in r] == [
+        "MRI | LumbarSpine | imr | Upheld | -",
+        "PhysicalTherapy | LumbarSpine | imr | Overturned | -",
+    ]
+    assert [(p[0], p[1], p[4]) for p in _parts(path)] == [
+        (
+            "Physical therapy x 6, lumbar spine",
+            "Overturned",
+            "A short course toward a home program is ",
+        ),
+        ("MRI of the lumbar spine", "Upheld", "No red flag and no surgery considered. T"),
+    ]
+    clean = clean_letter(REFLOWED)
+    summary = split(clean, load_lexicon()).summary
+    assert clean.text[slice(*summary)].startswith("The injured worker is a 40-year-old cook")
