@@ -19,7 +19,7 @@ BAD = Path(__file__).parent / "bad-letters"
 LETTERS = Path(__file__).parent / "letters"
 OUTCOME = (
     "item 'MRI Lumbar Spine': the IMR outcome (Upheld or Overturned; medically necessary or "
-    "not) cannot be read (found '[illegible]')"
+    "not) cannot be read (found '[illegible]'); kept with no IMR decision"
 )
 MESSAGES = {
     "empty.txt": "empty letter: no text to read",
@@ -27,7 +27,6 @@ MESSAGES = {
     "letter.bin": "binary file, not the text of a determination letter",
     "no-decision-section.txt": "no decision section: no item with 'Claims Administrator "
     "guideline:' after 'IMR ISSUES, DECISIONS AND RATIONALES'",
-    "unreadable-outcome.txt": OUTCOME,
 }
 
 
@@ -57,39 +56,71 @@ def test_cli_evaluate_of_a_pdf_exits_2_without_traceback():
     assert result.stderr.strip() == f"error: {BAD / name}: {MESSAGES[name]}"
 
 
-def test_cli_ingest_of_an_unreadable_item_exits_2_and_writes_nothing(tmp_path):
-    out = tmp_path / "case.ttl"
-    name = "unreadable-outcome.txt"
-    result = CliRunner().invoke(app, ["ingest", str(BAD / name), "-o", str(out)])
-    assert result.exit_code == 2
-    assert result.exception is None or isinstance(result.exception, SystemExit)
-    assert " ".join(result.stderr.split()) == f"error: {BAD / name}: {MESSAGES[name]}"
-    assert not out.exists()
-
-
-def test_allow_partial_writes_the_readable_part_marked_partial(tmp_path):
-    out = tmp_path / "case.ttl"
-    result = CliRunner().invoke(
-        app, ["ingest", str(BAD / "unreadable-outcome.txt"), "--allow-partial", "-o", str(out)]
-    )
-    assert result.exit_code == 0, result.output
-    assert f"partial: {BAD / 'unreadable-outcome.txt'}: {OUTCOME}" in " ".join(
-        result.stderr.split()
-    )
-    graph = Graph().parse(out)
-    [case] = graph.subjects(IMR.partial, Literal(True))
-    assert [str(p) for p in graph.objects(case, IMR.ingestProblem)] == [OUTCOME]
-    outcomes = {
+def _decisions(graph: Graph) -> set[tuple[str, object]]:
+    return {
         (
             str(graph.value(graph.value(d, IMR.decides), IMR.requestedAs)),
             graph.value(d, IMR.outcome),
         )
         for d in graph.subjects(IMR.decides, None)
     }
-    # The lumbar item keeps its request and UR decision; no IMR decision is invented for it.
-    assert outcomes == {
-        ("MRI Cervical Spine", IMR.Denied),
+
+
+def test_unreadable_outcome_keeps_the_item_warns_and_exits_0(tmp_path):
+    """A letter is refused only when nothing can be read: the item whose outcome is illegible
+    is kept (its words, service, UR decision) with no IMR decision, and named in a warning."""
+    out = tmp_path / "case.ttl"
+    name = "unreadable-outcome.txt"
+    result = CliRunner().invoke(app, ["ingest", str(BAD / name), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert " ".join(result.stderr.split()) == f"warning: {BAD / name}: {OUTCOME}"
+    graph = Graph().parse(out)
+    [case] = graph.subjects(IMR.ingestWarning, None)
+    assert [str(w) for w in graph.objects(case, IMR.ingestWarning)] == [OUTCOME]
+    assert (case, IMR.partial, None) not in graph
+    assert list(graph.objects(case, IMR.ingestProblem)) == []
+    # The cervical item is read as before; the lumbar item keeps its request and UR decision,
+    # and no IMR decision is invented for it.
+    assert _decisions(graph) == {
         ("MRI Cervical Spine", IMR.Upheld),
+        ("MRI Cervical Spine", IMR.Denied),
+        ("MRI Lumbar Spine", IMR.Denied),
+    }
+    [lumbar] = graph.subjects(IMR.requestedAs, Literal("MRI Lumbar Spine"))
+    assert (lumbar, IMR.service, None) in graph
+
+
+def test_unreadable_outcome_through_the_api_is_a_warning_not_a_problem():
+    result = kg.ingest.ingest(BAD / "unreadable-outcome.txt")
+    assert result.problems == [] and result.partial is False
+    assert result.warnings == [OUTCOME]
+
+
+def test_allow_partial_writes_the_readable_part_marked_partial(tmp_path):
+    """What is missing (here an item's rationale) still makes a letter partial."""
+    letter = tmp_path / "no-rationale.txt"
+    text = (BAD / "unreadable-outcome.txt").read_text(encoding="utf-8")
+    text = text.replace("MRI Lumbar Spine:  [illegible]", "MRI Lumbar Spine:  Upheld")
+    text = text.replace(
+        "Decision rationale: Imaging studies should be reserved for cases in which surgery is "
+        "being\nconsidered.",
+        "",
+    )
+    letter.write_text(text, encoding="utf-8")
+    problem = "item 'MRI Lumbar Spine': no decision rationale"
+    out = tmp_path / "case.ttl"
+    refused = CliRunner().invoke(app, ["ingest", str(letter), "-o", str(out)])
+    assert refused.exit_code == 2 and not out.exists()
+    result = CliRunner().invoke(app, ["ingest", str(letter), "--allow-partial", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"partial: {letter}: {problem}" in " ".join(result.stderr.split())
+    graph = Graph().parse(out)
+    [case] = graph.subjects(IMR.partial, Literal(True))
+    assert [str(p) for p in graph.objects(case, IMR.ingestProblem)] == [problem]
+    assert _decisions(graph) == {
+        ("MRI Cervical Spine", IMR.Upheld),
+        ("MRI Cervical Spine", IMR.Denied),
+        ("MRI Lumbar Spine", IMR.Upheld),
         ("MRI Lumbar Spine", IMR.Denied),
     }
 

@@ -374,3 +374,270 @@ def test_a_later_letter_is_taken_for_a_letter_whatever_its_file_is_called(tmp_pa
     notes = tmp_path / "notes.dat"
     notes.write_text("Rationale: none yet.\n")
     assert not looks_like_letter(notes)
+
+
+# --- round 2: the families of wording of the development letters (issue 17) ----------------
+
+
+def _parts(path):
+    """(name, outcome local name, CA citation, reviewer citation, rationale's start) per item."""
+    clean = clean_letter(path.read_text())
+    layout = split(clean, load_lexicon())
+
+    def words(span):
+        return clean.text[slice(*span)] if span else None
+
+    return [
+        (
+            item.name,
+            str(item.outcome).rsplit("#", 1)[-1] if item.outcome else None,
+            words(item.ca_citation),
+            words(item.imr_citation),
+            (words(item.rationale) or "")[:40],
+        )
+        for item in layout.items
+    ]
+
+
+def test_numbered_necessity_lines_under_decision_s_and_rationale_s():
+    """Headings "IMR DECISION(S) AND RATIONALE(S)", lines "1. X is not medically necessary and appropriate.",
+    an unheaded rationale closing "The utilization review decision is upheld."."""
+    path = LAYOUTS / "later-2018-numbered-necessity-lines.txt"
+    graph, facts = _facts(path)
+    assert _rows(facts, "items") == ["PhysicalTherapy | LumbarSpine", "TENS | LumbarSpine"]
+    assert [r for r in _rows(facts, "outcomes") if "| imr |" in r] == [
+        "PhysicalTherapy | LumbarSpine | imr | Upheld | -",
+        "TENS | LumbarSpine | imr | Overturned | -",
+    ]
+    assert _parts(path) == [
+        (
+            "Physical therapy x 8 for the lumbar spine",
+            "Upheld",
+            None,
+            None,
+            "Twelve visits were completed in 2017 and",
+        ),
+        (
+            "TENS unit for the lumbar spine",
+            "Overturned",
+            None,
+            None,
+            "A one-month home trial is an option as a",
+        ),
+    ]
+
+
+def test_ruled_blocks_with_numbered_items_outcome_labels_and_cited_headings():
+    """Lines "#1 X ..... UPHELD" (dotted leader), ruled lines, "Result: UPHELD (not medically ...)",
+    "UR cited:", "IMR cited:", "Why:"."""
+    path = LAYOUTS / "later-2020-ruled-blocks-outcome-labels.txt"
+    graph, facts = _facts(path)
+    assert [r for r in _rows(facts, "outcomes") if "| imr |" in r] == [
+        "ChiropracticManipulation | LumbarSpine | imr | Overturned | -",
+        "MRI | LumbarSpine | imr | Upheld | -",
+    ]
+    assert _rows(facts, "citations") == [
+        "ChiropracticManipulation | LumbarSpine | imr | mtus-cpmtg-2009-manual-therapy-p58",
+        "MRI | LumbarSpine | imr | mtus-acoem-2004-ch12-p303-304",
+    ]
+    assert _parts(path) == [
+        (
+            "MRI of the lumbar spine",
+            "Upheld",
+            "MTUS ACOEM Chapter 12, pages 303-304.",
+            "MTUS ACOEM Chapter 12 Low Back Complaints, page 304.",
+            "Imaging is reserved for red flags, nerve",
+        ),
+        (
+            "Chiropractic manipulation x 6, lumbar spine",
+            "Overturned",
+            "MTUS Chronic Pain Medical Treatment Guidelines, Manual therapy & manipulation, page 58.",
+            "MTUS Chronic Pain Medical Treatment Guidelines, Manual therapy & manipulation, page 58.",
+            "A trial of 6 visits over 2 weeks is reco",
+        ),
+    ]
+
+
+def test_2013_determined_list_and_rationale_of_the_expert_reviewer():
+    """A list "... has determined:" then "1) the request for X is medically necessary and
+    appropriate;", per item "GUIDELINES RELIED ON BY", "RATIONALE OF" / "REASONING OF THE
+    EXPERT REVIEWER"; the case summary ends before the first item's line."""
+    path = LAYOUTS / "2013-determined-list-rationale-of-reviewer.txt"
+    graph, facts = _facts(path)
+    assert _layout(graph) == "2013"
+    assert [r for r in _rows(facts, "outcomes") if "| imr |" in r] == [
+        "Acupuncture | CervicalSpine | imr | Overturned | -",
+        "MRI | CervicalSpine | imr | Upheld | -",
+    ]
+    assert "MRI | CervicalSpine | imr | mtus-acoem-2004-ch8-table-8-8-p182" in _rows(
+        facts, "citations"
+    )
+    assert _parts(path) == [
+        (
+            "acupuncture x 6 for the cervical spine",
+            "Overturned",
+            "MTUS Acupuncture Medical Treatment Guidelines.",
+            "MTUS Acupuncture Medical Treatment Guidelines.",
+            "A first course of 3 to 6 treatments is s",
+        ),
+        (
+            "MRI of the cervical spine",
+            "Upheld",
+            "MTUS ACOEM Chapter 8, pages 177-178.",
+            "MTUS ACOEM Chapter 8 Neck and Upper Back Complaints, Table 8-8, page 182.",
+            "There is no red flag, no neurologic defi",
+        ),
+    ]
+    clean = clean_letter(path.read_text())
+    summary = split(clean, load_lexicon()).summary
+    assert clean.text[slice(*summary)].endswith("No surgery is being considered.")
+
+
+def test_letter_without_headings_reads_opening_sentences_and_prose_paragraphs():
+    """No heading at all: "A X is not medically necessary and appropriate." sentences in the
+    opening, each item discussed in a paragraph that opens with what UR cited ("For the
+    injection, the claims administrator cited ...", "On the TENS unit, utilization review
+    applied ...")."""
+    path = LAYOUTS / "nohead-2017-opening-sentences-prose-items.txt"
+    graph, facts = _facts(path)
+    assert [r for r in _rows(facts, "outcomes") if "| imr |" in r] == [
+        "EpiduralSteroidInjection | LumbarSpine | imr | Upheld | -",
+        "TENS | - | imr | Upheld | -",
+    ]
+    assert _rows(facts, "citations") == [
+        "EpiduralSteroidInjection | LumbarSpine | imr | mtus-cpmtg-2009-esi-p46",
+        "TENS | - | imr | mtus-cpmtg-2009-tens-p114-116",
+    ]
+    [(esi, *_), (tens, *_)] = parts = _parts(path)
+    assert (esi, tens) == ("lumbar epidural steroid injection at L4-5", "TENS unit purchase")
+    assert [p[2][:40] for p in parts] == [
+        "For the injection, the claims administra",
+        "On the TENS unit, utilization review app",
+    ]
+    assert [p[4] for p in parts] == [p[2][:40] for p in parts]
+    clean = clean_letter(path.read_text())
+    summary = split(clean, load_lexicon()).summary
+    assert clean.text[slice(*summary)].startswith("The worker is a 50-year-old mechanic")
+    assert clean.text[slice(*summary)].endswith("He has not tried a TENS unit.")
+
+
+def test_determination_table_and_one_block_for_two_listed_items():
+    """A determination table (item, a run of spaces, "Upheld - not medically / necessary"),
+    then one block "Norco ... and Tramadol ..." for both listed items; "Claims administrator
+    relied on:", "Reviewer relied on:", "Basis:"."""
+    path = LAYOUTS / "later-2017-determination-table-shared-block.txt"
+    graph, facts = _facts(path)
+    assert _layout(graph) == "later"
+    assert [r for r in _rows(facts, "outcomes") if "| imr |" in r] == [
+        "OpioidAnalgesics | - | imr | Upheld | -",
+        "PhysicalTherapy | LumbarSpine | imr | Overturned | -",
+    ]
+    opioids = (
+        "Upheld",
+        "MTUS Chronic Pain Medical Treatment Guidelines, Opioids, pages 74-96.",
+        "MTUS Chronic Pain Medical Treatment Guidelines, Opioids, on-going management, page 78.",
+        "Continued opioids need documented improv",
+    )
+    assert _parts(path) == [
+        ("Norco 10/325 mg #90", *opioids),
+        ("Tramadol ER 100 mg #30", *opioids),
+        (
+            "Physical therapy x 6, lumbar spine",
+            "Overturned",
+            "MTUS Chronic Pain Medical Treatment Guidelines, Physical Medicine, pages 98-99.",
+            "MTUS Chronic Pain Medical Treatment Guidelines, Physical Medicine, pages 98-99.",
+            "A short course with fading frequency tow",
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "section"),
+    [
+        ("IMR DECISION(S) AND RATIONALE(S)", DECISIONS),
+        ("IMR Issues and Decisions", DECISIONS),
+        ("PART 3 -- REASONS FOR THE DETERMINATION", DECISIONS),
+        ("Guideline(s) used by the Claims Administrator (UR):", CA),
+        ("Claims administrator relied on:", CA),
+        ("UR basis ............. ", CA),
+        ("Claims Administrator's basis:", CA),
+        ("Reviewer relied on:", REVIEWER),
+        ("Guidelines applied in this review:", REVIEWER),
+        ("IMR cited:", REVIEWER),
+        ("RATIONALE OF THE EXPERT REVIEWER", RATIONALE),
+        ("Reasoning of the Expert Reviewer:", RATIONALE),
+        ("Analysis:", RATIONALE),
+        ("Why:", RATIONALE),
+        ("PART 2 -- CASE SUMMARY", SUMMARY),
+    ],
+)
+def test_round_2_heading_wordings_are_recognised(line, section):
+    test_heading_wordings_are_recognised(line, section)
+
+
+def test_a_capital_heading_run_on_into_its_text_is_a_heading_but_not_a_sentence_opening():
+    text = "Words.\n\nSUMMARY OF CASE The injured worker is a clerk.\nSummary of case the worker.\n"
+    [heading] = find_headings(clean_letter(text), load_rules())
+    assert heading.section == SUMMARY
+    assert clean_letter(text).text[heading.start : heading.end] == "SUMMARY OF CASE"
+
+
+def test_an_outcome_label_line_names_no_item():
+    """Labels "Decision: Upheld" / "Result ....... OVERTURNED" state the outcome of the item above
+    them; they are never an item called "Decision"."""
+    text = textwrap.dedent(
+        """\
+        IMR ISSUES, DECISIONS AND RATIONALES
+
+        Disputed item: MRI of the lumbar spine
+        Decision: Upheld
+        Claims administrator's guideline: MTUS ACOEM Chapter 12, pages 303-304.
+        Expert reviewer's guideline: MTUS ACOEM Chapter 12, page 304.
+        Rationale: No red flag is documented. The request is not medically necessary.
+        """
+    )
+    layout = split(clean_letter(text), load_lexicon())
+    assert [(i.name, str(i.outcome).rsplit("#")[-1]) for i in layout.items] == [
+        ("MRI of the lumbar spine", "Upheld")
+    ]
+
+
+REFLOWED = """\
+SYNTHETIC TEST LETTER (invented for IMR-KG tests; not a real decision)
+MAXIMUS Federal Services          Final Determination Letter
+DETERMINATION Physical therapy x 6, lumbar spine: OVERTURNED. The request is medically
+necessary. MRI of the lumbar spine: UPHELD. The request is not medically necessary.
+SUMMARY OF CASE The injured worker is a 40-year-old cook with low back pain since an injury
+of May 1, 2017. Strength and sensation of the legs were normal on June 2, 2018.
+BASIS FOR THE DECISION
+Physical therapy x 6, lumbar spine. Claims administrator's guideline: MTUS Chronic Pain
+Medical Treatment Guidelines, Physical Medicine, pages 98-99. Reviewer's guideline: MTUS
+Chronic Pain Medical Treatment Guidelines, Physical Medicine, pages 98-99. Basis: A short
+course toward a home program is supported. The request is medically necessary.
+MRI of the lumbar spine. Claims administrator's guideline: MTUS ACOEM Chapter 12, pages
+303-304. Reviewer's guideline: MTUS ACOEM Chapter 12 Low Back Complaints, page 304. Basis:
+No red flag and no surgery considered. The request is not medically necessary.
+"""
+
+
+def test_reflowed_letter_reads_inline_item_outcome_sentences_and_run_on_headings(tmp_path):
+    """A reflowed letter: "DETERMINATION X: OVERTURNED. ... Y: UPHELD." run into one paragraph,
+    "SUMMARY OF CASE The injured worker ..." on one line, each block's parts after full stops."""
+    path = tmp_path / "reflowed.txt"
+    path.write_text(REFLOWED)
+    graph, facts = _facts(path)
+    assert [r for r in _rows(facts, "outcomes") if "| imr |" in r] == [
+        "MRI | LumbarSpine | imr | Upheld | -",
+        "PhysicalTherapy | LumbarSpine | imr | Overturned | -",
+    ]
+    assert [(p[0], p[1], p[4]) for p in _parts(path)] == [
+        (
+            "Physical therapy x 6, lumbar spine",
+            "Overturned",
+            "A short course toward a home program is ",
+        ),
+        ("MRI of the lumbar spine", "Upheld", "No red flag and no surgery considered. T"),
+    ]
+    clean = clean_letter(REFLOWED)
+    summary = split(clean, load_lexicon()).summary
+    assert clean.text[slice(*summary)].startswith("The injured worker is a 40-year-old cook")

@@ -261,10 +261,12 @@ class Builder:
         item = request.item
         assert item is not None
         if item.outcome is None:
+            # Kept (its words, spans, service, UR decision) with no IMR decision: a warning,
+            # not a reason to refuse the letter.
             found = f" (found {item.outcome_text!r})" if item.outcome_text else ""
-            self.problems.append(
+            self.warnings.append(
                 f"item {item.name!r}: the IMR outcome (Upheld or Overturned; medically "
-                f"necessary or not) cannot be read{found}"
+                f"necessary or not) cannot be read{found}; kept with no IMR decision"
             )
             return
         node = self.ns[f"imr-{request.key}"]
