@@ -89,6 +89,8 @@ class Lexicon:
     rental_unit: dict[URIRef, URIRef]  # time unit -> unit a rental of that many is counted in
     mechanisms: PhraseIndex
     ur_outcomes: PhraseIndex
+    ur_actors: PhraseIndex  # who decides at UR ("UR", "the claims administrator")
+    all_items: PhraseIndex  # words naming every item in dispute ("both", "all three")
     imr_outcomes: PhraseIndex
     guidelines: PhraseIndex
     cues: list[Cue]
@@ -162,6 +164,8 @@ def build_lexicon(graph: Graph) -> Lexicon:
         rental_unit=literal_map(LX.rentalUnit),  # type: ignore[arg-type]
         mechanisms=PhraseIndex(_labels(graph, mechanisms, *LABELS)),
         ur_outcomes=PhraseIndex(_labels(graph, _members(graph, IMR.UROutcome), LX.outcomePhrase)),
+        ur_actors=PhraseIndex(_labels(graph, _members(graph, LX.URActor), *LABELS)),
+        all_items=PhraseIndex(_labels(graph, _members(graph, LX.AllItemsPhrase), *LABELS)),
         imr_outcomes=PhraseIndex(_labels(graph, _members(graph, IMR.IMROutcome), LX.outcomePhrase)),
         guidelines=PhraseIndex(guideline_phrases),
         cues=cues,

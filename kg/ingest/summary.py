@@ -18,7 +18,7 @@ from kg.ingest.lexicon import Lexicon
 from kg.ingest.quantities import approved_quantity, parse_quantity
 from kg.ingest.regions import region_set
 from kg.ingest.text import CleanText, sentences
-from kg.namespaces import VC
+from kg.namespaces import IMR, VC
 
 INTRO = re.compile(r"(?i)^(?:in|on|per|according to|through|by way of)\b")
 INTRO_END = re.compile(r",\s+(?:the|it|he|she|this|a|an)\b")
@@ -43,6 +43,8 @@ SERVICE_AFTER = re.compile(r"\s+(?!by\b|in\b|on\b|of\b|for\b|as\b)\w", re.IGNORE
 # A clause of the UR sentence ends at a comma, unless the comma introduces what was approved.
 CLAUSE_BREAK = re.compile(r"[,;]\s(?!\s*(?:approving|certifying|authorizing)\b)", re.IGNORECASE)
 MODIFICATION = re.compile(r",?\s+(?:as|to|approving|certifying|authorizing)\s+\w+\s", re.IGNORECASE)
+# How far after who decides at UR its outcome may stand ("UR on 1/10/2015 non-certified").
+ACTOR_REACH = 40
 CONNECTOR = re.compile(r"(?:,?\s*\band\b|,)\s*$")
 
 
@@ -181,18 +183,97 @@ class SummaryReader:
             self.summary.ur_report = self._document(
                 VC.UtilizationReviewReport, header_ur_date, header_span
             )
+        elif self.summary.ur_report is not None and not self.summary.ur_report.date:
+            # "In a Utilization Review Report, the claims administrator denied ...": the
+            # report's date is the header's "Date of UR Decision".
+            self.summary.ur_report.date = header_ur_date
+        done: set[Span] = set()
         sentence = self._ur_sentence
-        if sentence is None:
-            return
-        # The sentence that introduces the UR report, and later sentences of its paragraph
-        # in which the claims administrator decides more items.
-        report = self.summary.ur_report
+        if sentence is not None:
+            # The sentence that introduces the UR report, and later sentences of its paragraph
+            # in which the claims administrator decides more items.
+            report = self.summary.ur_report
+            for start, end in self.spans:
+                if start < sentence[0] or self.document_at(start) is not report:
+                    continue
+                if start != sentence[0] and not CLAIMS_ADMINISTRATOR.search(self.text, start, end):
+                    continue
+                done.add((start, end))
+                self._ur_sentence_clauses(start, end)
+        # UR decisions in any other wording: "UR 7/15/2014 modified PT to 2 visits and
+        # non-certified the MRI", "Utilization review denied all three".
         for start, end in self.spans:
-            if start < sentence[0] or self.document_at(start) is not report:
+            if (start, end) in done:
                 continue
-            if start != sentence[0] and not CLAIMS_ADMINISTRATOR.search(self.text, start, end):
+            actor = self._ur_actor(start, end)
+            if actor is None:
                 continue
-            self._ur_sentence_clauses(start, end)
+            self._ur_date(actor, end)
+            known = len(self.summary.ur_clauses)
+            self._ur_sentence_clauses(actor[0], end)
+            decided = {(c.service, tuple(c.regions)) for c in self.summary.ur_clauses[:known]}
+            self.summary.ur_clauses[known:] = [
+                c
+                for c in self.summary.ur_clauses[known:]
+                if (c.service, tuple(c.regions)) not in decided
+            ]
+        if self.summary.ur_report is None or not self.summary.ur_report.date:
+            # "disputing the UR determination of 10/29/2013": a dated UR report named in passing.
+            dated = next(
+                (
+                    d
+                    for d in self.summary.documents
+                    if d.doc_type == VC.UtilizationReviewReport and d.date and len(d.date) == 10
+                ),
+                None,
+            )
+            if dated is not None:
+                if self.summary.ur_report is None:
+                    self.summary.ur_report = dated
+                else:
+                    self.summary.ur_report.date = dated.date
+
+    def _ur_actor(self, start: int, end: int) -> tuple[int, int, int] | None:
+        """(actor start, actor end, first outcome start) of a sentence that states a UR decision:
+        who decides at UR, then an outcome with its object within a few words."""
+        for actor in self.lexicon.ur_actors.find(self.text, start, end):
+            verbs = [
+                v
+                for v in self.lexicon.ur_outcomes.find(self.text, actor.end, end)
+                if SERVICE_AFTER.match(self.text, v.end) or self._all_items_at(v.end, end)
+            ]
+            if verbs and verbs[0].start - actor.end <= ACTOR_REACH:
+                return actor.start, actor.end, verbs[0].start
+        return None
+
+    def _all_items_at(self, at: int, end: int):
+        gap = re.match(r"\s+", self.text[at:end])
+        if gap is None:
+            return None
+        found = self.lexicon.all_items.find(self.text, at + gap.end(), end)
+        return found[0] if found and found[0].start == at + gap.end() else None
+
+    def _ur_date(self, actor: tuple[int, int, int], end: int) -> None:
+        """The UR decision's date where the sentence states it: between the actor and the
+        outcome ("UR 7/15/2014 modified", "UR on 1/10/2015 non-certified") or "on DATE" /
+        "dated DATE" closing the sentence."""
+        dates = find_dates(self.text, actor[1], actor[2])
+        if not dates:
+            dates = [
+                d
+                for d in find_dates(self.text, actor[2], end)
+                if re.search(r"(?i)\b(?:on|dated)\s+$", self.text[max(0, d.start - 8) : d.start])
+                and not self.text[d.end : end].strip(" .,;)")
+            ]
+        if not dates or len(dates[0].value) != 10:
+            return
+        report = self.summary.ur_report
+        if report is None:
+            self.summary.ur_report = self._document(
+                VC.UtilizationReviewReport, dates[0].value, (actor[0], dates[0].end)
+            )
+        elif not report.date:
+            report.date = dates[0].value
 
     def _ur_sentence_clauses(self, start: int, end: int) -> None:
         if self.text[end - 1] == ".":
@@ -200,7 +281,7 @@ class SummaryReader:
         verbs = [
             v
             for v in self.lexicon.ur_outcomes.find(self.text, start, end)
-            if SERVICE_AFTER.match(self.text, v.end)
+            if SERVICE_AFTER.match(self.text, v.end) or self._all_items_at(v.end, end)
         ]
         for index, verb in enumerate(verbs):
             clause_end = verbs[index + 1].start if index + 1 < len(verbs) else end
@@ -210,9 +291,22 @@ class SummaryReader:
             tail = CONNECTOR.search(self.text, verb.start, clause_end)
             if tail:
                 clause_end = tail.start()
-            if self.lexicon.services.find(self.text, verb.end, clause_end):
+            every = self._all_items_at(verb.end, clause_end)
+            if every is None and self.lexicon.services.find(self.text, verb.end, clause_end):
                 self.summary.ur_clauses.append(
                     self._clause(verb.concept, verb.start, verb.end, clause_end)
+                )
+            elif every is not None and self.summary.ur_all is None:
+                clause_end = every.end
+                self.summary.ur_all = URClause(
+                    outcome=verb.concept,
+                    service=None,
+                    regions=[],
+                    requested_as="",
+                    quantity=parse_quantity("", self.lexicon, None),
+                    approved=None,
+                    span=(start, clause_end),
+                    request_span=(start, clause_end),
                 )
 
     def _clause(self, outcome: URIRef, start: int, verb_end: int, end: int) -> URClause:
@@ -273,6 +367,36 @@ def _injury_date(text: str, at: int, end: int) -> tuple[str, int] | None:
         return dates[0].value, dates[0].end
     year = YEAR_ALONE.match(text, at, end)
     return (year.group(0), year.end()) if year else None
+
+
+def item_ur_clause(
+    text: str, span: Span, lexicon: Lexicon, service: URIRef | None, regions: list[URIRef]
+) -> URClause | None:
+    """What an item's own block says UR did with it: "UR: denied", "Utilization Review denied
+    the study because ...", "UR's modification to #60 ..."."""
+    for actor in lexicon.ur_actors.find(text, *span):
+        after = re.match(
+            r"[\s:,-]*(?:decision|determination)?[\s:,-]*(?:was\s+)?", text[actor.end :]
+        )
+        at = actor.end + (after.end() if after else 0)
+        verbs = lexicon.ur_outcomes.find(text, at, min(span[1], at + ACTOR_REACH))
+        if not verbs or verbs[0].start != at:
+            continue
+        verb = verbs[0]
+        line_end = text.find("\n", verb.end)
+        tail = text[verb.end : min(span[1], line_end if line_end >= 0 else span[1])]
+        approved = approved_quantity(tail[:40], lexicon) if verb.concept == IMR.Modified else None
+        return URClause(
+            outcome=verb.concept,
+            service=service,
+            regions=list(regions),
+            requested_as="",
+            quantity=parse_quantity("", lexicon, service),
+            approved=approved,
+            span=(actor.start, verb.end),
+            request_span=(actor.start, verb.end),
+        )
+    return None
 
 
 def read_summary(
