@@ -83,6 +83,7 @@ class Lexicon:
     regions: PhraseIndex
     findings: PhraseIndex
     gap_phrases: PhraseIndex
+    absent_phrases: PhraseIndex  # words stating a finding's absence ("off work": not working)
     document_types: PhraseIndex
     units: PhraseIndex
     time_units: PhraseIndex  # units of time (lx:timeUnit): read in rates and durations only
@@ -147,6 +148,9 @@ def build_lexicon(graph: Graph) -> Lexicon:
         regions=index(IMR.BodyRegion),
         findings=index(IMR.FindingConcept),
         gap_phrases=PhraseIndex(_labels(graph, _members(graph, IMR.FindingConcept), LX.gapLabel)),
+        absent_phrases=PhraseIndex(
+            _labels(graph, _members(graph, IMR.FindingConcept), LX.absentLabel)
+        ),
         document_types=index(IMR.DocumentType),
         units=PhraseIndex(
             _labels(
