@@ -101,11 +101,20 @@ def _nearest_result(ent, modifiers, denied_normal: bool):
             return start - ent.end, 0
         return ent.start - end, 1
 
+    # A cue that is itself another phrase of the sentence, denied ("weakness" in "denies
+    # numbness or weakness"), is something asked about, not this examination's result.
+    others = [
+        (e.start, e.end)
+        for e in ent.doc.ents
+        if (e.start, e.end) != (ent.start, ent.end)
+        and any(m.category == NEGATED for m in e._.modifiers)
+    ]
     results = [
         m
         for m in modifiers
         if m.category in EXAM_RESULT
         and (m.category != NEGATED or denied_normal or m.modifier_span[0] >= ent.end)
+        and not any(s <= m.modifier_span[0] and m.modifier_span[1] <= e for s, e in others)
     ]
     return min(results, key=distance, default=None)
 
@@ -142,7 +151,11 @@ def read_findings(sentences: list[str]) -> list[list[ContextFinding]]:
                 continue
             elif exam is not None:
                 # An examination named is not a finding: only its result documents one.
-                cue = _nearest_result(ent, ent._.modifiers, exam in exams.denied_normal)
+                denied = exam in exams.denied_normal
+                negation = categories.get(NEGATED) if denied else None
+                # "No injection or surgical referral planned", "denies numbness or weakness":
+                # what is denied is absent, whatever else the sentence says of it.
+                cue = negation or _nearest_result(ent, ent._.modifiers, denied)
                 if cue is None:
                     continue
                 status = "present" if cue.category == EXAM_ABNORMAL else "absent"
