@@ -133,10 +133,14 @@ def build_requests(
             None,
         )
         if sought is not None:
-            request.span, request.document = (
-                sought.span,
-                sought.document or summary.request_document,
-            )
+            if summary.rfa is not None:
+                # The RFA is the request, whichever report sought the item first.
+                request.span, request.document = sought.span, summary.rfa
+            else:
+                request.span, request.document = (
+                    sought.span,
+                    sought.document or summary.request_document,
+                )
         else:
             request.document = summary.request_document
             if request.ur is not None:

@@ -21,6 +21,7 @@ from kg.ingest.text import CleanText, sentences
 from kg.namespaces import IMR, VC
 
 INTRO = re.compile(r"(?i)^(?:in|on|per|according to|through|by way of)\b")
+THE = re.compile(r"(?i)the\s+(?:(?:treating|primary|requesting)\s+\w+(?:'s)?\s+)?")
 INTRO_END = re.compile(r",\s+(?:the|it|he|she|this|a|an)\b")
 INJURY = re.compile(
     r"(?i)\b(?:(?:(?P<art>an?|the)\s+(?:[\w-]+\s+){0,3})?injur(?:y|ies)\s+(?:of|on|dated|in)"
@@ -79,7 +80,7 @@ class SummaryReader:
     def _intro(self, start: int, end: int) -> Document | None:
         sentence = self.text[start:end]
         if not INTRO.match(sentence):
-            return self._ur_intro(start, end)
+            return self._ur_intro(start, end) or self._named_intro(start, end)
         stop = INTRO_END.search(sentence)
         limit = start + (stop.start() if stop else min(len(sentence), 160))
         types = self.lexicon.document_types.find(self.text, start, limit)
@@ -92,6 +93,22 @@ class SummaryReader:
             return None
         quote_end = max(types[0].end, dates[0].end)
         return self._document(types[0].concept, dates[0].value, (start, quote_end))
+
+    def _named_intro(self, start: int, end: int) -> Document | None:
+        """ "The PR-2 of 04/14/2014 notes ...", "The RFA dated 3/2/2015 requested ...": a
+        sentence that opens with a dated document speaks for it."""
+        opening = THE.match(self.text, start, end)
+        if opening is None:
+            return None
+        types = self.lexicon.document_types.find(self.text, opening.end(), end)
+        if not types or types[0].start != opening.end():
+            return None
+        dates = find_dates(self.text, types[0].end, min(end, types[0].end + 40))
+        if not dates or dates[0].start - types[0].end > 10:
+            return None
+        if types[0].concept == VC.UtilizationReviewReport:
+            return None
+        return self._document(types[0].concept, dates[0].value, (start, dates[0].end))
 
     def _ur_intro(self, start: int, end: int) -> Document | None:
         """ "The claims administrator's Utilization Review Report of January 8, 2015
@@ -126,6 +143,15 @@ class SummaryReader:
                         self.text, max(start, mention.start - 25), min(end, mention.end + 25)
                     )
                 ]
+                # "the UR letter of 11/26/2013; the RFA of 11/15/2013": a date that follows
+                # the document's name is its own ("the RFA is dated 10/28/2013").
+                after = [
+                    d
+                    for d in find_dates(self.text, mention.end, min(end, mention.end + 40))
+                    if not self.lexicon.document_types.find(self.text, mention.end, d.start)
+                    and not re.search(r"[;:]", self.text[mention.end : d.start])
+                ]
+                near = after[:1] or near
                 if not near:
                     continue
                 doc = self._document(
@@ -133,11 +159,28 @@ class SummaryReader:
                     near[0].value,
                     (min(near[0].start, mention.start), max(near[0].end, mention.end)),
                 )
+                if mention.concept == VC.RequestForAuthorization and len(near[0].value) == 10:
+                    self.summary.rfa = self.summary.rfa or doc
                 if (
                     INVOKED.search(self.text, start, end)
                     and doc.doc_type != VC.UtilizationReviewReport
                 ):
                     self.summary.request_document = doc
+
+    def request_for_authorization(self) -> None:
+        """The request's own document: a dated Request for Authorization the letter names
+        ("the RFA dated 11/27/2013", "request for authorization of 3/2/2015")."""
+        if self.summary.rfa is None:
+            self.summary.rfa = next(
+                (
+                    d
+                    for d in self.summary.documents
+                    if d.doc_type == VC.RequestForAuthorization and d.date and len(d.date) == 10
+                ),
+                None,
+            )
+        if self.summary.rfa is not None:
+            self.summary.request_document = self.summary.rfa
 
     def document_at(self, position: int) -> Document | None:
         index = bisect_right(self._context_starts, position) - 1
@@ -408,6 +451,7 @@ def read_summary(
 ) -> Summary:
     reader = SummaryReader(clean, lexicon, span)
     reader.documents()
+    reader.request_for_authorization()
     reader.injury()
     reader.ur_decisions(header_ur_date, header_ur_span)
     reader.sought()
