@@ -206,7 +206,9 @@ def _read(sentence: str) -> set[tuple[str, str, str]]:
             "She denies arm pain, numbness or weakness.",
             {("NeurologicDysfunction", "-", "absent")},
         ),
-        # A criterion the reviewer restates is no finding of this patient
+        # Words about the reviewer, or a criterion the reviewer restates, are no finding of
+        # this patient
+        ("The reviewer is Board Certified in Orthopaedic Surgery.", set()),
         ("Continuation is supported when the patient has returned to work.", set()),
         ("Imaging is indicated in patients with red flags.", set()),
     ],

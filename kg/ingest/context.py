@@ -40,7 +40,9 @@ GAP_PREFIX = "gap::"
 EXAM_PREFIX = "exam::"
 ABSENT_PREFIX = "absent::"
 # ConText categories that make a statement about something other than this patient now.
-IGNORED = {"HISTORICAL", "HYPOTHETICAL", "FAMILY", "POSSIBLE_EXISTENCE"}
+# NOT_PATIENT: words about someone else than the patient ("Board Certified in Orthopaedic
+# Surgery": the reviewer's qualifications).
+IGNORED = {"HISTORICAL", "HYPOTHETICAL", "FAMILY", "POSSIBLE_EXISTENCE", "NOT_PATIENT"}
 
 Status = Literal["present", "absent", "not_documented"]
 
