@@ -95,6 +95,25 @@ def test_the_carriers_reviewer_deciding_on_a_date_closing_the_sentence():
     assert _ur(letter) == {"MRI": ("Denied", None, "2015-02-03")}
 
 
+@pytest.mark.parametrize(
+    ("summary", "expected"),
+    [
+        (
+            "Per UR dated 1/10/2015, the request for 12 sessions of physical therapy for the "
+            "lumbar spine was modified to 6 sessions.",
+            {"PhysicalTherapy": ("Modified", 6, "2015-01-10")},
+        ),
+        (
+            "In a UR decision, the request for physical therapy was non-certified on 1/12/2015.",
+            {"PhysicalTherapy": ("Denied", None, "2015-01-12")},
+        ),
+    ],
+)
+def test_an_item_named_before_its_ur_outcome(summary, expected):
+    letter = _letter(f"The applicant has low back pain. {summary}", MRI_AND_PT[1:])
+    assert _ur(letter) == expected
+
+
 def test_an_outcome_for_both_items_applies_to_each():
     letter = _letter(
         "The applicant has low back pain. The UR determination of 3/12/2015 is disputed. "

@@ -36,6 +36,7 @@ INVOKED = re.compile(r"(?i)\b(?:invoked|cited|referenced|relied (?:up)?on|based 
 SOUGHT = re.compile(
     r"(?i)\b(?:was|were)\s+(?:sought|requested|ordered|recommended)\b|\b(?:requested|sought)\b"
 )
+PASSIVE = re.compile(r"(?i)\s(?:was|were|is|are|has been|have been)\s")
 REQUEST_FOR = re.compile(r"(?i)\ba\s+request\s+for\s+")
 CLAIMS_ADMINISTRATOR = re.compile(r"(?i)\bclaims administrator\b")
 # An outcome verb decides an item when its object follows ("denied a lumbar MRI", "approved a
@@ -246,14 +247,15 @@ class SummaryReader:
         # UR decisions in any other wording: "UR 7/15/2014 modified PT to 2 visits and
         # non-certified the MRI", "Utilization review denied all three".
         for start, end in self.spans:
-            if (start, end) in done:
-                continue
             actor = self._ur_actor(start, end)
             if actor is None:
                 continue
             self._ur_date(actor, end)
             known = len(self.summary.ur_clauses)
-            self._ur_sentence_clauses(actor[0], end)
+            if (start, end) not in done:
+                self._ur_sentence_clauses(actor[0], end)
+            if len(self.summary.ur_clauses) == known:
+                self._ur_passive(actor, end)
             decided = {(c.service, tuple(c.regions)) for c in self.summary.ur_clauses[:known]}
             self.summary.ur_clauses[known:] = [
                 c
@@ -287,7 +289,44 @@ class SummaryReader:
             ]
             if verbs and verbs[0].start - actor.end <= ACTOR_REACH:
                 return actor.start, actor.end, verbs[0].start
+            # "Per UR dated ..., the request for ... was modified to 6 sessions."
+            for verb in self.lexicon.ur_outcomes.find(self.text, actor.end, end):
+                if re.search(r"(?i)\b(?:was|were)\s+$", self.text[actor.end : verb.start]):
+                    return actor.start, actor.end, verb.start
         return None
+
+    def _ur_passive(self, actor: tuple[int, int, int], end: int) -> None:
+        """ "Per UR dated 1/10/2015, the request for 12 sessions of physical therapy was
+        modified to 6 sessions": the item named before the outcome."""
+        verb = self.lexicon.ur_outcomes.find(self.text, actor[2], end)[0]
+        if not PASSIVE.search(self.text, actor[1], verb.start):
+            return
+        services = self.lexicon.services.find(self.text, actor[1], verb.start)
+        if not services:
+            return
+        request = REQUEST_FOR.search(self.text, actor[1], verb.start)
+        body_start = request.end() if request else services[0].start
+        body_end = PASSIVE.search(self.text, body_start, verb.start)
+        stop = body_end.start() if body_end else verb.start
+        words = re.sub(r"(?i)^(?:an?|the)\s+", "", self.text[body_start:stop].strip())
+        service = services[0].concept
+        regions = region_set(self.text, self.lexicon, body_start, stop)
+        if any(c.service == service and c.regions == regions for c in self.summary.ur_clauses):
+            return
+        self.summary.ur_clauses.append(
+            URClause(
+                outcome=verb.concept,
+                service=service,
+                regions=regions,
+                requested_as=words,
+                quantity=parse_quantity(words, self.lexicon, service),
+                approved=approved_quantity(self.text[verb.end : end], self.lexicon)
+                if verb.concept == IMR.Modified
+                else None,
+                span=(actor[0], end),
+                request_span=(body_start, stop),
+            )
+        )
 
     def _all_items_at(self, at: int, end: int):
         gap = re.match(r"\s+", self.text[at:end])
