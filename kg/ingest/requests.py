@@ -22,7 +22,7 @@ from kg.ingest.strengths import (
     read_schedule,
     read_strengths,
 )
-from kg.ingest.summary import item_ur_clause
+from kg.ingest.summary import item_ur_clause, named_ur_clause
 from kg.ingest.text import CleanText, sentences
 from kg.namespaces import IMR
 
@@ -179,6 +179,9 @@ def _item_ur(
     own = item_ur_clause(text, (item.heading[0], max(ends)), lexicon, service, regions)
     if own is not None:
         return replace(own, request_span=item.heading)
+    named = named_ur_clause(text, summary, lexicon, item.name) if service is None else None
+    if named is not None:
+        return replace(named, request_span=item.heading)
     if summary.ur_all is not None:
         return replace(
             summary.ur_all, service=service, regions=list(regions), request_span=item.heading

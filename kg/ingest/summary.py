@@ -243,6 +243,7 @@ class SummaryReader:
                 if start != sentence[0] and not CLAIMS_ADMINISTRATOR.search(self.text, start, end):
                     continue
                 done.add((start, end))
+                self.summary.ur_sentences.append((start, end))
                 self._ur_sentence_clauses(start, end)
         # UR decisions in any other wording: "UR 7/15/2014 modified PT to 2 visits and
         # non-certified the MRI", "Utilization review denied all three".
@@ -251,6 +252,8 @@ class SummaryReader:
             if actor is None:
                 continue
             self._ur_date(actor, end)
+            if (start, end) not in done:
+                self.summary.ur_sentences.append((start, end))
             known = len(self.summary.ur_clauses)
             if (start, end) not in done:
                 self._ur_sentence_clauses(actor[0], end)
@@ -478,6 +481,33 @@ def item_ur_clause(
             span=(actor.start, verb.end),
             request_span=(actor.start, verb.end),
         )
+    return None
+
+
+def named_ur_clause(text: str, summary: Summary, lexicon: Lexicon, name: str) -> URClause | None:
+    """UR's outcome for an item of no known service, where a UR sentence names it by the
+    item's own words ("denied a Zorblax device"): the outcome right before those words."""
+    words = re.escape(name.strip()).replace(r"\ ", r"\s+")
+    if not words:
+        return None
+    for start, end in summary.ur_sentences:
+        found = re.search(rf"(?i)(?<!\w){words}(?!\w)", text[start:end])
+        if found is None:
+            continue
+        at = start + found.start()
+        verbs = lexicon.ur_outcomes.find(text, start, at)
+        if verbs and not re.search(r"[,;]", text[verbs[-1].end : at].replace(", and", "")):
+            verb = verbs[-1]
+            return URClause(
+                outcome=verb.concept,
+                service=None,
+                regions=[],
+                requested_as=name,
+                quantity=parse_quantity("", lexicon, None),
+                approved=None,
+                span=(verb.start, start + found.end()),
+                request_span=(at, start + found.end()),
+            )
     return None
 
 
