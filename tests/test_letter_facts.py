@@ -234,3 +234,19 @@ def _read(sentence: str) -> set[tuple[str, str, str]]:
 )
 def test_findings_as_letters_word_them(sentence, expected):
     assert _read(sentence) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "date"),
+    [
+        ("The applicant injured her shoulder at work on 3/14/2012 lifting a box.", "2012-03-14"),
+        ("The applicant injured both knees at work in 2004.", "2004"),
+        ("Neck pain followed an industrial injury in late 2014.", "2014"),
+        ("The applicant fell from a ladder 2/22/16 and fractured an ankle.", "2016-02-22"),
+    ],
+)
+def test_injury_dates_as_letters_word_them(sentence, date):
+    graph = ingest_letter(_letter(sentence, MRI_AND_PT[:1]), allow_partial=True)
+    reported = {str(d) for d in graph.objects(None, IMR.reportedDate)}
+    # The header's date of injury (05/21/2013) and the one the summary states.
+    assert reported == {"2013-05-21", date}

@@ -26,7 +26,15 @@ INTRO_END = re.compile(r",\s+(?:the|it|he|she|this|a|an)\b")
 INJURY = re.compile(
     r"(?i)\b(?:(?:(?P<art>an?|the)\s+(?:[\w-]+\s+){0,3})?injur(?:y|ies)\s+(?:of|on|dated|in)"
     r"|(?:was|were|got)\s+injured\s+(?:at\s+work\s+)?(?:on|in)"
-    r"|injured\s+(?:at\s+work\s+)?(?:on|in)(?=\s+(?:\w+\s+)?(?:\d|19|20)))\s+"
+    r"|injured\s+(?:at\s+work\s+)?(?:on|in)(?=\s+(?:\w+\s+)?(?:\d|19|20))"
+    # "injured his back at work on 1/21/2001", "injured both knees at work in 2004"
+    r"|injured\s+(?:his|her|their|both|the|a)\s+(?:[\w-]+\s+){1,2}?(?:at\s+work\s+)?(?:on|in)"
+    r"(?=\s+(?:\w+\s+)?(?:\d|19|20))"
+    # "Fell from step stool 2/22/16"
+    r"|(?:fell|slipped|tripped)(?:\s+[\w-]+){0,4}?(?:\s+on)?(?=\s+\d{1,2}/\d{1,2}/\d))\s+"
+)
+SEASON = re.compile(
+    r"(?i)(?:early|late|mid-?|the\s+(?:spring|summer|fall|autumn|winter)\s+of)\s*(?=(?:19|20)\d\d)"
 )
 YEAR_ALONE = re.compile(r"(?:19|20)\d\d\b(?![/-]\d)")
 PAIN = re.compile(r"(?i)\bpain\b(?!\s+management)")
@@ -450,7 +458,8 @@ def _injury_date(text: str, at: int, end: int) -> tuple[str, int] | None:
     dates = find_dates(text, at, min(end, at + 25))
     if dates and dates[0].start == at:
         return dates[0].value, dates[0].end
-    year = YEAR_ALONE.match(text, at, end)
+    season = SEASON.match(text, at, end)  # "injury in late 2014"
+    year = YEAR_ALONE.match(text, season.end() if season else at, end)
     return (year.group(0), year.end()) if year else None
 
 
