@@ -128,10 +128,10 @@ def test_the_unknown_item_keeps_its_words_spans_and_decisions(mix_result):
     assert text[start:end] == "Zorblax device:  Upheld"
     assert graph.value(request, IMR.quote) == Literal("Zorblax device: Upheld")
     assert graph.value(request, IMR.source) is not None
-    # The IMR outcome of the item is read like any other item's. (The UR sentence's "denied a
-    # Zorblax device" is not: a UR clause is read only where it names a known service.)
+    # The IMR outcome of the item is read like any other item's, and the UR sentence's "denied
+    # a Zorblax device" by the item's own words.
     outcomes = {graph.value(d, IMR.outcome) for d in graph.subjects(IMR.decides, request)}
-    assert outcomes == {IMR.Upheld}
+    assert outcomes == {IMR.Upheld, IMR.Denied}
 
 
 def test_the_home_health_request_is_read_with_its_hours_days_and_duration(

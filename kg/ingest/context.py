@@ -4,7 +4,9 @@ phrases of the lexicon and for the examinations (examination.ttl), and ConText f
 "decreased sensation in a C6 distribution"), for uncertain, historical, hypothetical and
 family mentions, and for the reviewer's "not documented" statements ("there was no mention of").
 
-A phrase naming a finding (a deficit: "radiculopathy") is documented present unless negated.
+A phrase naming a finding (a deficit: "radiculopathy") is documented present unless negated; a
+phrase stating its absence (lx:absentLabel: "off work", "has not worked since" for return to
+work) documents it absent.
 A phrase naming an examination ("neurological examination", "reflexes") documents its finding
 concept absent when the nearest result cue is a normal one (EXAM_NORMAL, or a negation),
 present when it is an abnormal one (EXAM_ABNORMAL), and nothing without one. Uncertain,
@@ -36,8 +38,11 @@ EXAM_ABNORMAL = "EXAM_ABNORMAL"
 EXAM_RESULT = {EXAM_NORMAL, NEGATED, EXAM_ABNORMAL}
 GAP_PREFIX = "gap::"
 EXAM_PREFIX = "exam::"
+ABSENT_PREFIX = "absent::"
 # ConText categories that make a statement about something other than this patient now.
-IGNORED = {"HISTORICAL", "HYPOTHETICAL", "FAMILY", "POSSIBLE_EXISTENCE"}
+# NOT_PATIENT: words about someone else than the patient ("Board Certified in Orthopaedic
+# Surgery": the reviewer's qualifications).
+IGNORED = {"HISTORICAL", "HYPOTHETICAL", "FAMILY", "POSSIBLE_EXISTENCE", "NOT_PATIENT"}
 
 Status = Literal["present", "absent", "not_documented"]
 
@@ -67,6 +72,9 @@ def _pipeline():
     targets = [TargetRule(p, str(c)) for p, c in lexicon.findings.phrases.items()]
     targets += [TargetRule(p, GAP_PREFIX + str(c)) for p, c in lexicon.gap_phrases.phrases.items()]
     targets += [TargetRule(p, EXAM_PREFIX + str(e)) for p, e in exams.phrases.phrases.items()]
+    targets += [
+        TargetRule(p, ABSENT_PREFIX + str(c)) for p, c in lexicon.absent_phrases.phrases.items()
+    ]
     nlp.get_pipe("medspacy_target_matcher").add(targets)
     rules = [ConTextRule(cue.phrase, cue.category, direction=cue.direction) for cue in lexicon.cues]
     # "C6 distribution", "L5 dermatome": a territory word after any root level of the lexicon.
@@ -95,11 +103,20 @@ def _nearest_result(ent, modifiers, denied_normal: bool):
             return start - ent.end, 0
         return ent.start - end, 1
 
+    # A cue that is itself another phrase of the sentence, denied ("weakness" in "denies
+    # numbness or weakness"), is something asked about, not this examination's result.
+    others = [
+        (e.start, e.end)
+        for e in ent.doc.ents
+        if (e.start, e.end) != (ent.start, ent.end)
+        and any(m.category == NEGATED for m in e._.modifiers)
+    ]
     results = [
         m
         for m in modifiers
         if m.category in EXAM_RESULT
         and (m.category != NEGATED or denied_normal or m.modifier_span[0] >= ent.end)
+        and not any(s <= m.modifier_span[0] and m.modifier_span[1] <= e for s, e in others)
     ]
     return min(results, key=distance, default=None)
 
@@ -118,8 +135,15 @@ def read_findings(sentences: list[str]) -> list[list[ContextFinding]]:
         for ent in doc.ents:
             label = ent.label_
             gap_only = label.startswith(GAP_PREFIX)
+            # Words stating the absence itself ("off work", "has not worked since"): absent
+            # whether or not a negation modifies them.
+            stated_absent = label.startswith(ABSENT_PREFIX)
             exam = URIRef(label[len(EXAM_PREFIX) :]) if label.startswith(EXAM_PREFIX) else None
-            concept = exams.examines[exam] if exam else URIRef(label.removeprefix(GAP_PREFIX))
+            concept = (
+                exams.examines[exam]
+                if exam
+                else URIRef(label.removeprefix(GAP_PREFIX).removeprefix(ABSENT_PREFIX))
+            )
             categories = {m.category: m for m in ent._.modifiers}
             cue = categories.get(NOT_DOCUMENTED) or categories.get(NEGATED)
             if NOT_DOCUMENTED in categories:
@@ -129,11 +153,15 @@ def read_findings(sentences: list[str]) -> list[list[ContextFinding]]:
                 continue
             elif exam is not None:
                 # An examination named is not a finding: only its result documents one.
-                cue = _nearest_result(ent, ent._.modifiers, exam in exams.denied_normal)
+                denied = exam in exams.denied_normal
+                negation = categories.get(NEGATED) if denied else None
+                # "No injection or surgical referral planned", "denies numbness or weakness":
+                # what is denied is absent, whatever else the sentence says of it.
+                cue = negation or _nearest_result(ent, ent._.modifiers, denied)
                 if cue is None:
                     continue
                 status = "present" if cue.category == EXAM_ABNORMAL else "absent"
-            elif NEGATED in categories:
+            elif NEGATED in categories or stated_absent:
                 status = "absent"
             else:
                 status = "present"

@@ -75,7 +75,10 @@ class Summary:
     represented: bool | None = None
     ur_report: Document | None = None
     ur_clauses: list[URClause] = field(default_factory=list)
+    ur_sentences: list[Span] = field(default_factory=list)  # sentences stating UR decisions
+    ur_all: URClause | None = None  # an outcome UR gave every item ("UR denied both")
     request_document: Document | None = None
+    rfa: Document | None = None  # the dated Request for Authorization the letter names
     sought: list[Sought] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)

@@ -83,12 +83,15 @@ class Lexicon:
     regions: PhraseIndex
     findings: PhraseIndex
     gap_phrases: PhraseIndex
+    absent_phrases: PhraseIndex  # words stating a finding's absence ("off work": not working)
     document_types: PhraseIndex
     units: PhraseIndex
     time_units: PhraseIndex  # units of time (lx:timeUnit): read in rates and durations only
     rental_unit: dict[URIRef, URIRef]  # time unit -> unit a rental of that many is counted in
     mechanisms: PhraseIndex
     ur_outcomes: PhraseIndex
+    ur_actors: PhraseIndex  # who decides at UR ("UR", "the claims administrator")
+    all_items: PhraseIndex  # words naming every item in dispute ("both", "all three")
     imr_outcomes: PhraseIndex
     guidelines: PhraseIndex
     cues: list[Cue]
@@ -145,6 +148,9 @@ def build_lexicon(graph: Graph) -> Lexicon:
         regions=index(IMR.BodyRegion),
         findings=index(IMR.FindingConcept),
         gap_phrases=PhraseIndex(_labels(graph, _members(graph, IMR.FindingConcept), LX.gapLabel)),
+        absent_phrases=PhraseIndex(
+            _labels(graph, _members(graph, IMR.FindingConcept), LX.absentLabel)
+        ),
         document_types=index(IMR.DocumentType),
         units=PhraseIndex(
             _labels(
@@ -162,6 +168,8 @@ def build_lexicon(graph: Graph) -> Lexicon:
         rental_unit=literal_map(LX.rentalUnit),  # type: ignore[arg-type]
         mechanisms=PhraseIndex(_labels(graph, mechanisms, *LABELS)),
         ur_outcomes=PhraseIndex(_labels(graph, _members(graph, IMR.UROutcome), LX.outcomePhrase)),
+        ur_actors=PhraseIndex(_labels(graph, _members(graph, LX.URActor), *LABELS)),
+        all_items=PhraseIndex(_labels(graph, _members(graph, LX.AllItemsPhrase), *LABELS)),
         imr_outcomes=PhraseIndex(_labels(graph, _members(graph, IMR.IMROutcome), LX.outcomePhrase)),
         guidelines=PhraseIndex(guideline_phrases),
         cues=cues,

@@ -22,7 +22,9 @@ from kg.ingest.strengths import (
     read_schedule,
     read_strengths,
 )
+from kg.ingest.summary import item_ur_clause, named_ur_clause
 from kg.ingest.text import CleanText, sentences
+from kg.namespaces import IMR
 
 
 @dataclass
@@ -82,8 +84,10 @@ def build_requests(
         if clause is not None:
             used.add(summary.ur_clauses.index(clause))
             regions = regions or clause.regions
+        if clause is None:
+            clause = _item_ur(clean.text, item, summary, lexicon, service, regions)
         quantity = parse_quantity(item.name, lexicon, service)
-        if quantity.empty and clause is not None:
+        if quantity.empty and clause is not None and clause.service is not None:
             quantity = clause.quantity
         requests.append(
             Request(
@@ -129,10 +133,14 @@ def build_requests(
             None,
         )
         if sought is not None:
-            request.span, request.document = (
-                sought.span,
-                sought.document or summary.request_document,
-            )
+            if summary.rfa is not None:
+                # The RFA is the request, whichever report sought the item first.
+                request.span, request.document = sought.span, summary.rfa
+            else:
+                request.span, request.document = (
+                    sought.span,
+                    sought.document or summary.request_document,
+                )
         else:
             request.document = summary.request_document
             if request.ur is not None:
@@ -154,6 +162,42 @@ def build_requests(
             _, gaps = read_context(text, spans, lexicon, lambda _: None, request.item_index, False)
             request.gaps = gaps
     return requests
+
+
+def _item_ur(
+    text: str,
+    item: Item,
+    summary: Summary,
+    lexicon: Lexicon,
+    service: URIRef | None,
+    regions: list[URIRef],
+) -> URClause | None:
+    """UR's decision on an item the UR sentences do not name: what its own block says ("UR:
+    denied"), the outcome UR gave every item ("UR denied both"), else, when the letter states
+    a UR decision, denied or modified without saying which (only such items reach IMR)."""
+    ends = [s[1] for s in (item.heading, item.ca_citation, item.imr_citation, item.rationale) if s]
+    own = item_ur_clause(text, (item.heading[0], max(ends)), lexicon, service, regions)
+    if own is not None:
+        return replace(own, request_span=item.heading)
+    named = named_ur_clause(text, summary, lexicon, item.name) if service is None else None
+    if named is not None:
+        return replace(named, request_span=item.heading)
+    if summary.ur_all is not None:
+        return replace(
+            summary.ur_all, service=service, regions=list(regions), request_span=item.heading
+        )
+    if summary.ur_report is not None:
+        return URClause(
+            outcome=IMR.NotApproved,
+            service=service,
+            regions=list(regions),
+            requested_as="",
+            quantity=parse_quantity("", lexicon, service),
+            approved=None,
+            span=item.heading,
+            request_span=item.heading,
+        )
+    return None
 
 
 def _read_medication(text: str, request: Request, sought: Sought | None, lexicon: Lexicon) -> None:

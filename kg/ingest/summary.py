@@ -18,14 +18,23 @@ from kg.ingest.lexicon import Lexicon
 from kg.ingest.quantities import approved_quantity, parse_quantity
 from kg.ingest.regions import region_set
 from kg.ingest.text import CleanText, sentences
-from kg.namespaces import VC
+from kg.namespaces import IMR, VC
 
 INTRO = re.compile(r"(?i)^(?:in|on|per|according to|through|by way of)\b")
+THE = re.compile(r"(?i)the\s+(?:(?:treating|primary|requesting)\s+\w+(?:'s)?\s+)?")
 INTRO_END = re.compile(r",\s+(?:the|it|he|she|this|a|an)\b")
 INJURY = re.compile(
     r"(?i)\b(?:(?:(?P<art>an?|the)\s+(?:[\w-]+\s+){0,3})?injur(?:y|ies)\s+(?:of|on|dated|in)"
     r"|(?:was|were|got)\s+injured\s+(?:at\s+work\s+)?(?:on|in)"
-    r"|injured\s+(?:at\s+work\s+)?(?:on|in)(?=\s+(?:\w+\s+)?(?:\d|19|20)))\s+"
+    r"|injured\s+(?:at\s+work\s+)?(?:on|in)(?=\s+(?:\w+\s+)?(?:\d|19|20))"
+    # "injured his back at work on 1/21/2001", "injured both knees at work in 2004"
+    r"|injured\s+(?:his|her|their|both|the|a)\s+(?:[\w-]+\s+){1,2}?(?:at\s+work\s+)?(?:on|in)"
+    r"(?=\s+(?:\w+\s+)?(?:\d|19|20))"
+    # "Fell from step stool 2/22/16"
+    r"|(?:fell|slipped|tripped)(?:\s+[\w-]+){0,4}?(?:\s+on)?(?=\s+\d{1,2}/\d{1,2}/\d))\s+"
+)
+SEASON = re.compile(
+    r"(?i)(?:early|late|mid-?|the\s+(?:spring|summer|fall|autumn|winter)\s+of)\s*(?=(?:19|20)\d\d)"
 )
 YEAR_ALONE = re.compile(r"(?:19|20)\d\d\b(?![/-]\d)")
 PAIN = re.compile(r"(?i)\bpain\b(?!\s+management)")
@@ -35,6 +44,7 @@ INVOKED = re.compile(r"(?i)\b(?:invoked|cited|referenced|relied (?:up)?on|based 
 SOUGHT = re.compile(
     r"(?i)\b(?:was|were)\s+(?:sought|requested|ordered|recommended)\b|\b(?:requested|sought)\b"
 )
+PASSIVE = re.compile(r"(?i)\s(?:was|were|is|are|has been|have been)\s")
 REQUEST_FOR = re.compile(r"(?i)\ba\s+request\s+for\s+")
 CLAIMS_ADMINISTRATOR = re.compile(r"(?i)\bclaims administrator\b")
 # An outcome verb decides an item when its object follows ("denied a lumbar MRI", "approved a
@@ -43,6 +53,8 @@ SERVICE_AFTER = re.compile(r"\s+(?!by\b|in\b|on\b|of\b|for\b|as\b)\w", re.IGNORE
 # A clause of the UR sentence ends at a comma, unless the comma introduces what was approved.
 CLAUSE_BREAK = re.compile(r"[,;]\s(?!\s*(?:approving|certifying|authorizing)\b)", re.IGNORECASE)
 MODIFICATION = re.compile(r",?\s+(?:as|to|approving|certifying|authorizing)\s+\w+\s", re.IGNORECASE)
+# How far after who decides at UR its outcome may stand ("UR on 1/10/2015 non-certified").
+ACTOR_REACH = 40
 CONNECTOR = re.compile(r"(?:,?\s*\band\b|,)\s*$")
 
 
@@ -77,7 +89,7 @@ class SummaryReader:
     def _intro(self, start: int, end: int) -> Document | None:
         sentence = self.text[start:end]
         if not INTRO.match(sentence):
-            return self._ur_intro(start, end)
+            return self._ur_intro(start, end) or self._named_intro(start, end)
         stop = INTRO_END.search(sentence)
         limit = start + (stop.start() if stop else min(len(sentence), 160))
         types = self.lexicon.document_types.find(self.text, start, limit)
@@ -90,6 +102,22 @@ class SummaryReader:
             return None
         quote_end = max(types[0].end, dates[0].end)
         return self._document(types[0].concept, dates[0].value, (start, quote_end))
+
+    def _named_intro(self, start: int, end: int) -> Document | None:
+        """ "The PR-2 of 04/14/2014 notes ...", "The RFA dated 3/2/2015 requested ...": a
+        sentence that opens with a dated document speaks for it."""
+        opening = THE.match(self.text, start, end)
+        if opening is None:
+            return None
+        types = self.lexicon.document_types.find(self.text, opening.end(), end)
+        if not types or types[0].start != opening.end():
+            return None
+        dates = find_dates(self.text, types[0].end, min(end, types[0].end + 40))
+        if not dates or dates[0].start - types[0].end > 10:
+            return None
+        if types[0].concept == VC.UtilizationReviewReport:
+            return None
+        return self._document(types[0].concept, dates[0].value, (start, dates[0].end))
 
     def _ur_intro(self, start: int, end: int) -> Document | None:
         """ "The claims administrator's Utilization Review Report of January 8, 2015
@@ -124,6 +152,15 @@ class SummaryReader:
                         self.text, max(start, mention.start - 25), min(end, mention.end + 25)
                     )
                 ]
+                # "the UR letter of 11/26/2013; the RFA of 11/15/2013": a date that follows
+                # the document's name is its own ("the RFA is dated 10/28/2013").
+                after = [
+                    d
+                    for d in find_dates(self.text, mention.end, min(end, mention.end + 40))
+                    if not self.lexicon.document_types.find(self.text, mention.end, d.start)
+                    and not re.search(r"[;:]", self.text[mention.end : d.start])
+                ]
+                near = after[:1] or near
                 if not near:
                     continue
                 doc = self._document(
@@ -131,11 +168,28 @@ class SummaryReader:
                     near[0].value,
                     (min(near[0].start, mention.start), max(near[0].end, mention.end)),
                 )
+                if mention.concept == VC.RequestForAuthorization and len(near[0].value) == 10:
+                    self.summary.rfa = self.summary.rfa or doc
                 if (
                     INVOKED.search(self.text, start, end)
                     and doc.doc_type != VC.UtilizationReviewReport
                 ):
                     self.summary.request_document = doc
+
+    def request_for_authorization(self) -> None:
+        """The request's own document: a dated Request for Authorization the letter names
+        ("the RFA dated 11/27/2013", "request for authorization of 3/2/2015")."""
+        if self.summary.rfa is None:
+            self.summary.rfa = next(
+                (
+                    d
+                    for d in self.summary.documents
+                    if d.doc_type == VC.RequestForAuthorization and d.date and len(d.date) == 10
+                ),
+                None,
+            )
+        if self.summary.rfa is not None:
+            self.summary.request_document = self.summary.rfa
 
     def document_at(self, position: int) -> Document | None:
         index = bisect_right(self._context_starts, position) - 1
@@ -181,18 +235,138 @@ class SummaryReader:
             self.summary.ur_report = self._document(
                 VC.UtilizationReviewReport, header_ur_date, header_span
             )
+        elif self.summary.ur_report is not None and not self.summary.ur_report.date:
+            # "In a Utilization Review Report, the claims administrator denied ...": the
+            # report's date is the header's "Date of UR Decision".
+            self.summary.ur_report.date = header_ur_date
+        done: set[Span] = set()
         sentence = self._ur_sentence
-        if sentence is None:
-            return
-        # The sentence that introduces the UR report, and later sentences of its paragraph
-        # in which the claims administrator decides more items.
-        report = self.summary.ur_report
+        if sentence is not None:
+            # The sentence that introduces the UR report, and later sentences of its paragraph
+            # in which the claims administrator decides more items.
+            report = self.summary.ur_report
+            for start, end in self.spans:
+                if start < sentence[0] or self.document_at(start) is not report:
+                    continue
+                if start != sentence[0] and not CLAIMS_ADMINISTRATOR.search(self.text, start, end):
+                    continue
+                done.add((start, end))
+                self.summary.ur_sentences.append((start, end))
+                self._ur_sentence_clauses(start, end)
+        # UR decisions in any other wording: "UR 7/15/2014 modified PT to 2 visits and
+        # non-certified the MRI", "Utilization review denied all three".
         for start, end in self.spans:
-            if start < sentence[0] or self.document_at(start) is not report:
+            actor = self._ur_actor(start, end)
+            if actor is None:
                 continue
-            if start != sentence[0] and not CLAIMS_ADMINISTRATOR.search(self.text, start, end):
-                continue
-            self._ur_sentence_clauses(start, end)
+            self._ur_date(actor, end)
+            if (start, end) not in done:
+                self.summary.ur_sentences.append((start, end))
+            known = len(self.summary.ur_clauses)
+            if (start, end) not in done:
+                self._ur_sentence_clauses(actor[0], end)
+            if len(self.summary.ur_clauses) == known:
+                self._ur_passive(actor, end)
+            decided = {(c.service, tuple(c.regions)) for c in self.summary.ur_clauses[:known]}
+            self.summary.ur_clauses[known:] = [
+                c
+                for c in self.summary.ur_clauses[known:]
+                if (c.service, tuple(c.regions)) not in decided
+            ]
+        if self.summary.ur_report is None or not self.summary.ur_report.date:
+            # "disputing the UR determination of 10/29/2013": a dated UR report named in passing.
+            dated = next(
+                (
+                    d
+                    for d in self.summary.documents
+                    if d.doc_type == VC.UtilizationReviewReport and d.date and len(d.date) == 10
+                ),
+                None,
+            )
+            if dated is not None:
+                if self.summary.ur_report is None:
+                    self.summary.ur_report = dated
+                else:
+                    self.summary.ur_report.date = dated.date
+
+    def _ur_actor(self, start: int, end: int) -> tuple[int, int, int] | None:
+        """(actor start, actor end, first outcome start) of a sentence that states a UR decision:
+        who decides at UR, then an outcome with its object within a few words."""
+        for actor in self.lexicon.ur_actors.find(self.text, start, end):
+            verbs = [
+                v
+                for v in self.lexicon.ur_outcomes.find(self.text, actor.end, end)
+                if SERVICE_AFTER.match(self.text, v.end) or self._all_items_at(v.end, end)
+            ]
+            if verbs and verbs[0].start - actor.end <= ACTOR_REACH:
+                return actor.start, actor.end, verbs[0].start
+            # "Per UR dated ..., the request for ... was modified to 6 sessions."
+            for verb in self.lexicon.ur_outcomes.find(self.text, actor.end, end):
+                if re.search(r"(?i)\b(?:was|were)\s+$", self.text[actor.end : verb.start]):
+                    return actor.start, actor.end, verb.start
+        return None
+
+    def _ur_passive(self, actor: tuple[int, int, int], end: int) -> None:
+        """ "Per UR dated 1/10/2015, the request for 12 sessions of physical therapy was
+        modified to 6 sessions": the item named before the outcome."""
+        verb = self.lexicon.ur_outcomes.find(self.text, actor[2], end)[0]
+        if not PASSIVE.search(self.text, actor[1], verb.start):
+            return
+        services = self.lexicon.services.find(self.text, actor[1], verb.start)
+        if not services:
+            return
+        request = REQUEST_FOR.search(self.text, actor[1], verb.start)
+        body_start = request.end() if request else services[0].start
+        body_end = PASSIVE.search(self.text, body_start, verb.start)
+        stop = body_end.start() if body_end else verb.start
+        words = re.sub(r"(?i)^(?:an?|the)\s+", "", self.text[body_start:stop].strip())
+        service = services[0].concept
+        regions = region_set(self.text, self.lexicon, body_start, stop)
+        if any(c.service == service and c.regions == regions for c in self.summary.ur_clauses):
+            return
+        self.summary.ur_clauses.append(
+            URClause(
+                outcome=verb.concept,
+                service=service,
+                regions=regions,
+                requested_as=words,
+                quantity=parse_quantity(words, self.lexicon, service),
+                approved=approved_quantity(self.text[verb.end : end], self.lexicon)
+                if verb.concept == IMR.Modified
+                else None,
+                span=(actor[0], end),
+                request_span=(body_start, stop),
+            )
+        )
+
+    def _all_items_at(self, at: int, end: int):
+        gap = re.match(r"\s+", self.text[at:end])
+        if gap is None:
+            return None
+        found = self.lexicon.all_items.find(self.text, at + gap.end(), end)
+        return found[0] if found and found[0].start == at + gap.end() else None
+
+    def _ur_date(self, actor: tuple[int, int, int], end: int) -> None:
+        """The UR decision's date where the sentence states it: between the actor and the
+        outcome ("UR 7/15/2014 modified", "UR on 1/10/2015 non-certified") or "on DATE" /
+        "dated DATE" closing the sentence."""
+        dates = find_dates(self.text, actor[1], actor[2])
+        if not dates:
+            dates = [
+                d
+                for d in find_dates(self.text, actor[2], end)
+                if re.search(r"(?i)\b(?:on|dated)\s+$", self.text[max(0, d.start - 8) : d.start])
+                and not self.text[d.end : end].strip(" .,;)")
+            ]
+        if not dates or len(dates[0].value) != 10:
+            return
+        report = self.summary.ur_report
+        if report is None:
+            self.summary.ur_report = self._document(
+                VC.UtilizationReviewReport, dates[0].value, (actor[0], dates[0].end)
+            )
+        elif not report.date:
+            report.date = dates[0].value
 
     def _ur_sentence_clauses(self, start: int, end: int) -> None:
         if self.text[end - 1] == ".":
@@ -200,7 +374,7 @@ class SummaryReader:
         verbs = [
             v
             for v in self.lexicon.ur_outcomes.find(self.text, start, end)
-            if SERVICE_AFTER.match(self.text, v.end)
+            if SERVICE_AFTER.match(self.text, v.end) or self._all_items_at(v.end, end)
         ]
         for index, verb in enumerate(verbs):
             clause_end = verbs[index + 1].start if index + 1 < len(verbs) else end
@@ -210,9 +384,22 @@ class SummaryReader:
             tail = CONNECTOR.search(self.text, verb.start, clause_end)
             if tail:
                 clause_end = tail.start()
-            if self.lexicon.services.find(self.text, verb.end, clause_end):
+            every = self._all_items_at(verb.end, clause_end)
+            if every is None and self.lexicon.services.find(self.text, verb.end, clause_end):
                 self.summary.ur_clauses.append(
                     self._clause(verb.concept, verb.start, verb.end, clause_end)
+                )
+            elif every is not None and self.summary.ur_all is None:
+                clause_end = every.end
+                self.summary.ur_all = URClause(
+                    outcome=verb.concept,
+                    service=None,
+                    regions=[],
+                    requested_as="",
+                    quantity=parse_quantity("", self.lexicon, None),
+                    approved=None,
+                    span=(start, clause_end),
+                    request_span=(start, clause_end),
                 )
 
     def _clause(self, outcome: URIRef, start: int, verb_end: int, end: int) -> URClause:
@@ -271,8 +458,66 @@ def _injury_date(text: str, at: int, end: int) -> tuple[str, int] | None:
     dates = find_dates(text, at, min(end, at + 25))
     if dates and dates[0].start == at:
         return dates[0].value, dates[0].end
-    year = YEAR_ALONE.match(text, at, end)
+    season = SEASON.match(text, at, end)  # "injury in late 2014"
+    year = YEAR_ALONE.match(text, season.end() if season else at, end)
     return (year.group(0), year.end()) if year else None
+
+
+def item_ur_clause(
+    text: str, span: Span, lexicon: Lexicon, service: URIRef | None, regions: list[URIRef]
+) -> URClause | None:
+    """What an item's own block says UR did with it: "UR: denied", "Utilization Review denied
+    the study because ...", "UR's modification to #60 ..."."""
+    for actor in lexicon.ur_actors.find(text, *span):
+        after = re.match(
+            r"[\s:,-]*(?:decision|determination)?[\s:,-]*(?:was\s+)?", text[actor.end :]
+        )
+        at = actor.end + (after.end() if after else 0)
+        verbs = lexicon.ur_outcomes.find(text, at, min(span[1], at + ACTOR_REACH))
+        if not verbs or verbs[0].start != at:
+            continue
+        verb = verbs[0]
+        line_end = text.find("\n", verb.end)
+        tail = text[verb.end : min(span[1], line_end if line_end >= 0 else span[1])]
+        approved = approved_quantity(tail[:40], lexicon) if verb.concept == IMR.Modified else None
+        return URClause(
+            outcome=verb.concept,
+            service=service,
+            regions=list(regions),
+            requested_as="",
+            quantity=parse_quantity("", lexicon, service),
+            approved=approved,
+            span=(actor.start, verb.end),
+            request_span=(actor.start, verb.end),
+        )
+    return None
+
+
+def named_ur_clause(text: str, summary: Summary, lexicon: Lexicon, name: str) -> URClause | None:
+    """UR's outcome for an item of no known service, where a UR sentence names it by the
+    item's own words ("denied a Zorblax device"): the outcome right before those words."""
+    words = re.escape(name.strip()).replace(r"\ ", r"\s+")
+    if not words:
+        return None
+    for start, end in summary.ur_sentences:
+        found = re.search(rf"(?i)(?<!\w){words}(?!\w)", text[start:end])
+        if found is None:
+            continue
+        at = start + found.start()
+        verbs = lexicon.ur_outcomes.find(text, start, at)
+        if verbs and not re.search(r"[,;]", text[verbs[-1].end : at].replace(", and", "")):
+            verb = verbs[-1]
+            return URClause(
+                outcome=verb.concept,
+                service=None,
+                regions=[],
+                requested_as=name,
+                quantity=parse_quantity("", lexicon, None),
+                approved=None,
+                span=(verb.start, start + found.end()),
+                request_span=(at, start + found.end()),
+            )
+    return None
 
 
 def read_summary(
@@ -284,6 +529,7 @@ def read_summary(
 ) -> Summary:
     reader = SummaryReader(clean, lexicon, span)
     reader.documents()
+    reader.request_for_authorization()
     reader.injury()
     reader.ur_decisions(header_ur_date, header_ur_span)
     reader.sought()
