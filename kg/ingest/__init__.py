@@ -23,7 +23,7 @@ from kg.ingest.graph import Builder
 from kg.ingest.layout import clean_letter, is_letter_text, split
 from kg.ingest.lexicon import load_lexicon
 from kg.ingest.requests import build_requests
-from kg.ingest.summary import header_ur_date, letter_date, read_summary
+from kg.ingest.summary import header_request_date, header_ur_date, letter_date, read_summary
 from kg.ingest.text import decode_letter, read_letter
 from kg.namespaces import IMR
 
@@ -82,7 +82,13 @@ def ingest(
     summary = read_summary(clean, lexicon, layout.summary, ur_date, ur_span)
     requests = build_requests(clean, layout, summary, lexicon)
     source_name = Path(source).name if label != "<letter>" else None
-    builder = Builder(clean, lexicon, source_name, letter_date=letter_date(clean))
+    builder = Builder(
+        clean,
+        lexicon,
+        source_name,
+        letter_date=letter_date(clean),
+        request_date=header_request_date(clean),
+    )
     builder.case_node(layout, summary)
     builder.documents(summary)
     builder.injury(summary)

@@ -37,6 +37,7 @@ class Builder:
     warnings: list[str] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
     letter_date: str | None = None
+    request_date: str | None = None  # the header's RFA date, for requests no document dates
 
     def __post_init__(self) -> None:
         self.hash = content_hash(self.clean.original)
@@ -202,10 +203,14 @@ class Builder:
         if q.unit is not None:
             self.add(node, IMR.quantityUnit, q.unit)
         self._strengths(node, request)
+        dated = False
         if request.document is not None:
             self.add(node, IMR.requestedIn, self.doc(request.document))
             if request.document.date and len(request.document.date) == 10:
                 self.add(node, IMR.requestDate, self.date(request.document.date))
+                dated = True
+        if not dated and self.request_date is not None:
+            self.add(node, IMR.requestDate, self.date(self.request_date))
         self.provenance(node, request.span)
         if request.ur is not None:
             self._ur(node, request, summary)

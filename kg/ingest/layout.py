@@ -109,6 +109,8 @@ class Rules:
     decisions_openings: list[re.Pattern[str]]
     header_fields: list[tuple[str, str]]  # (field, wording regex)
     furniture: re.Pattern[str] | None
+    letter_date_phrases: list[re.Pattern[str]] = field(default_factory=list)  # "letter dated"
+    date_alone_within_lines: int = 0  # a letterhead date alone on one of the first lines
 
 
 def _local(node: URIRef) -> str:
@@ -191,6 +193,8 @@ def build_rules(graph: Graph) -> Rules:
     fields = []
     for node in sorted(graph.subjects(RDF.type, LS.HeaderField)):
         fields += [(_local(node), wording(w)) for w in _strings(graph, node, LS.wording)]
+    letter_field = LS.LetterDateField
+    alone = graph.value(letter_field, LS.dateAloneWithinLines)
     furniture = [
         tolerant(p)
         for node in sorted(graph.subjects(RDF.type, LS.PageFurniture))
@@ -216,6 +220,8 @@ def build_rules(graph: Graph) -> Rules:
         credentials=cue_patterns(QUALIFICATIONS),
         decisions_openings=cue_patterns(DECISIONS),
         header_fields=sorted(fields, key=lambda f: len(f[1]), reverse=True),
+        letter_date_phrases=_compile(_strings(graph, letter_field, LS.pattern)),
+        date_alone_within_lines=int(alone) if alone is not None else 0,
         furniture=(
             re.compile(
                 r"^[ \t]*(?:" + "|".join(furniture) + r")[ \t]*\r?$", re.IGNORECASE | re.MULTILINE

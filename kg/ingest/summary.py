@@ -539,6 +539,7 @@ def read_summary(
 
 # Header fields (ls:HeaderField of letter-sections.ttl) the reader uses.
 INJURY_FIELD, UR_FIELD, LETTER_FIELD = "InjuryDateField", "URDateField", "LetterDateField"
+REQUEST_FIELD = "RequestDateField"
 
 
 @dataclass(frozen=True)
@@ -550,7 +551,12 @@ class HeaderField:
 
 def _label_pattern() -> re.Pattern[str]:
     labels = "|".join(f"(?P<f{i}>{w})" for i, (_, w) in enumerate(load_rules().header_fields))
-    return re.compile(rf"(?:^|(?<=\s))(?:{labels})[ \t]*:", re.IGNORECASE | re.MULTILINE)
+    # A label ends at a colon, a dot leader ("Date of Injury ....... 09/14/2011") or a wide
+    # gap before its value (only a date right after the leader or gap counts: see below).
+    return re.compile(
+        rf"(?:^|(?<=\s))(?:{labels})(?:[ \t]*(?P<colon>:)|[ \t]*\.{{2,}}[ \t]*|[ \t]{{2,}}|\t)",
+        re.IGNORECASE | re.MULTILINE,
+    )
 
 
 def header_fields(clean: CleanText, wanted: str | None = None) -> list[HeaderField]:
@@ -563,7 +569,9 @@ def header_fields(clean: CleanText, wanted: str | None = None) -> list[HeaderFie
     found: list[HeaderField] = []
     matches = list(_label_pattern().finditer(original))
     for index, match in enumerate(matches):
-        field = fields[int(next(k for k, v in match.groupdict().items() if v)[1:])][0]
+        field = fields[
+            int(next(k for k, v in match.groupdict().items() if v and k.startswith("f"))[1:])
+        ][0]
         line_end = original.find("\n", match.end())
         line_end = len(original) if line_end < 0 else line_end
         stop = line_end
@@ -572,7 +580,7 @@ def header_fields(clean: CleanText, wanted: str | None = None) -> list[HeaderFie
         dates = find_dates(original, match.end(), stop)
         if dates and original[match.end() : dates[0].start].strip():
             dates = []  # the field's value is not a date ("Date Assigned: pending")
-        if not dates and not original[match.end() : stop].strip():
+        if not dates and not original[match.end() : stop].strip() and match.group("colon"):
             following = matches[index + 1].start() if index + 1 < len(matches) else None
             next_label = following if following is not None and following < line_end else None
             dates = _date_below(original, match.start(), next_label, line_end)
@@ -617,8 +625,36 @@ def header_ur_date(clean: CleanText) -> tuple[str | None, Span | None]:
 
 
 def letter_date(clean: CleanText) -> str | None:
-    """The date of the determination ("Dated: 11/20/2013" in the 2013 layout), if stated."""
+    """The date of the determination, if stated: a header field ("Dated: 11/20/2013"), the
+    letter naming its own date ("Final Determination Letter dated 3/7/2016"), or a full date
+    alone on a line of the letterhead (letter-sections.ttl, ls:LetterDateField)."""
     for header in header_fields(clean, LETTER_FIELD):
+        if len(header.value) == 10:
+            return header.value
+    rules = load_rules()
+    original = clean.original
+    for phrase in rules.letter_date_phrases:
+        for match in phrase.finditer(original):
+            dates = find_dates(original, match.end(), match.end() + 25)
+            if (
+                dates
+                and not original[match.end() : dates[0].start].strip(" :")
+                and len(dates[0].value) == 10
+            ):
+                return dates[0].value
+    lines = [line for line in original.splitlines() if line.strip()]
+    for line in lines[: rules.date_alone_within_lines]:
+        dates = find_dates(line)
+        if len(dates) == 1 and len(dates[0].value) == 10:
+            rest = line[: dates[0].start] + line[dates[0].end :]
+            if not rest.strip(" \t,."):
+                return dates[0].value
+    return None
+
+
+def header_request_date(clean: CleanText) -> str | None:
+    """The date of the request for authorization as the header states it ("RFA Date")."""
+    for header in header_fields(clean, REQUEST_FIELD):
         if len(header.value) == 10:
             return header.value
     return None
