@@ -135,3 +135,28 @@ def test_an_injury_of_2018_is_placed_after_2017_and_names_what_is_missing(tmp_pa
         "(in force from 2017-12-01 to 2019-04-17); MTUS ACOEM Cervical and Thoracic Spine "
         "Disorders Guideline (17 October 2018) (in force from 2019-04-18)."
     )
+
+
+@pytest.mark.parametrize(
+    ("citation", "provision"),
+    [
+        ("MTUS Opioids Treatment Guidelines, July 28, 2016", "mtus-opioids-2016-guideline"),
+        ("MTUS Chronic Pain Guideline (2017)", "mtus-acoem-chronic-pain-2017-guideline"),
+        ("ACOEM Low Back Disorders Guideline (2016)", "mtus-acoem-low-back-2016-guideline"),
+        ("ACOEM Low Back Disorders Guideline (2019)", "mtus-acoem-low-back-2019-guideline"),
+    ],
+)
+def test_a_guideline_cited_by_its_edition_resolves_to_that_edition(citation, provision):
+    """A whole guideline cited by title and year bounds the request by that edition's period."""
+    from kg.ingest.citations import resolve_citation
+
+    resolution = resolve_citation(citation)
+    assert [str(p).rsplit("/", 1)[-1] for p in resolution.provisions] == [provision]
+
+
+def test_a_guideline_of_two_editions_cited_without_a_year_stays_unresolved():
+    from kg.ingest.citations import resolve_citation
+
+    resolution = resolve_citation("ACOEM Cervical and Thoracic Spine Disorders guideline")
+    assert resolution.provisions == ()
+    assert resolution.unresolved == ("ACOEM Cervical and Thoracic Spine Disorders guideline",)

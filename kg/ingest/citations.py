@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from rdflib import Graph, URIRef
-from rdflib.namespace import RDF
+from rdflib.namespace import RDF, RDFS
 
 from kg.ingest.lexicon import Lexicon, load_lexicon
 from kg.knowledge import load_knowledge
@@ -34,6 +34,7 @@ class Provision:
     table: str | None
     topic: str | None
     url: str | None
+    document_label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ def catalogue_provisions() -> tuple[Provision, ...]:
                 table=_text(graph.value(node, IMR.table)),
                 topic=_text(graph.value(node, IMR.topic)),
                 url=_text(graph.value(node, IMR.sourceUrl)),
+                document_label=_text(graph.value(document, RDFS.label)) if document else None,
             )
         )
     return tuple(found)
@@ -133,7 +135,29 @@ def resolve_segment(segment: str, lexicon: Lexicon) -> list[URIRef]:
     if by_url:
         return by_url
     by_topic = [p.iri for p in candidates if not p.pages and p.topic and p.topic.lower() in lowered]
-    return by_topic[:1]
+    return by_topic[:1] or _by_edition(segment, mtus)
+
+
+YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+def _by_edition(segment: str, mtus: bool) -> list[URIRef]:
+    """A whole guideline cited by its title and edition ("MTUS Opioids Treatment Guidelines
+    (2016)", "ACOEM Low Back Disorders Guideline (2016)"): the one provision without pages
+    whose topic's title is named and, when the citation names a year, whose document's label
+    holds that year. Nothing when that leaves no provision or several."""
+    lowered = segment.lower()
+    years = set(YEAR.findall(segment))
+    fits = [
+        p
+        for p in catalogue_provisions()
+        if p.mtus == mtus
+        and not p.pages
+        and p.topic
+        and p.topic.split(" (")[0].lower() in lowered
+        and (not years or years & set(YEAR.findall(p.document_label or "")))
+    ]
+    return [fits[0].iri] if len(fits) == 1 else []
 
 
 def resolve_citation(text: str, lexicon: Lexicon | None = None) -> Resolution:
