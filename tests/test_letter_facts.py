@@ -243,6 +243,9 @@ def test_findings_as_letters_word_them(sentence, expected):
         ("The applicant injured both knees at work in 2004.", "2004"),
         ("Neck pain followed an industrial injury in late 2014.", "2014"),
         ("The applicant fell from a ladder 2/22/16 and fractured an ankle.", "2016-02-22"),
+        ("A forklift operator who hurt his low back in June 2019 while unloading.", "2019-06"),
+        ("She sustained an industrial injury of 2018 to the neck.", "2018"),
+        ("The applicant was injured on 21 May 2013 in an assault.", "2013-05-21"),
     ],
 )
 def test_injury_dates_as_letters_word_them(sentence, date):
