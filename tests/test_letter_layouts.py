@@ -436,9 +436,13 @@ def test_ruled_blocks_with_numbered_items_outcome_labels_and_cited_headings():
         "ChiropracticManipulation | LumbarSpine | imr | Overturned | -",
         "MRI | LumbarSpine | imr | Upheld | -",
     ]
+    # The header's UR date makes a UR decision of each item (denied or modified), with the
+    # claims administrator's citations.
     assert _rows(facts, "citations") == [
         "ChiropracticManipulation | LumbarSpine | imr | mtus-cpmtg-2009-manual-therapy-p58",
+        "ChiropracticManipulation | LumbarSpine | ur | mtus-cpmtg-2009-manual-therapy-p58",
         "MRI | LumbarSpine | imr | mtus-acoem-2004-ch12-p303-304",
+        "MRI | LumbarSpine | ur | mtus-acoem-2004-ch12-p303-304",
     ]
     assert _parts(path) == [
         (
