@@ -33,7 +33,7 @@ from kg.ingest.layout import (
 )
 from kg.ingest.lexicon import load_lexicon
 from kg.ingest.summary import header_fields, header_ur_date, letter_date
-from kg.namespaces import IMR
+from kg.namespaces import IMR, VC
 
 TESTS = Path(__file__).parent
 LAYOUTS = TESTS / "letters" / "layouts"
@@ -645,3 +645,29 @@ def test_reflowed_letter_reads_inline_item_outcome_sentences_and_run_on_headings
     clean = clean_letter(REFLOWED)
     summary = split(clean, load_lexicon()).summary
     assert clean.text[slice(*summary)].startswith("The injured worker is a 40-year-old cook")
+
+
+def test_the_last_line_of_a_summary_paragraph_is_no_item_name():
+    """An item's part headed on its own ("ANALYSIS") with no item line before it ends the
+    summary before the line that names the item, but a line that continues the summary's
+    paragraph names no item and stays in the summary."""
+    letter = (
+        "INDEPENDENT MEDICAL REVIEW (IMR) - FINAL DETERMINATION\n\n"
+        "Date of this Letter ....... 03/22/2017\n\n"
+        "SUMMARY OF DETERMINATION\n"
+        "  Norco 10/325 mg #90            UPHELD\n\n"
+        "CLINICAL SUMMARY\n"
+        "Lifting injury 09/14/2011 with low back pain. Meds: Norco 10/325 TID. Father with\n"
+        "alcohol dependence (family history\n"
+        "only). Neuro exam WNL. Plan: continue Norco.\n\n"
+        "ANALYSIS\n"
+        "[1] Norco 10/325 mg #90\n"
+        "    Reviewer basis ....... MTUS Opioids Treatment Guidelines (2016)\n"
+        "    Result ............... UPHELD\n"
+        "The record shows no functional improvement. The request is not medically necessary.\n"
+    )
+    graph = ingest(letter, allow_partial=True).graph
+    neurologic = list(graph.subjects(IMR.findingConcept, VC.NeurologicDysfunction))
+    assert [(str(graph.value(f, IMR.quote)), graph.value(f, IMR.status)) for f in neurologic] == [
+        ("Neuro exam WNL", IMR.DocumentedAbsent)
+    ]

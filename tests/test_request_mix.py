@@ -300,6 +300,9 @@ def test_hand_written_cases_without_a_service_concept_are_still_refused(name):
     ("words", "concept"),
     [
         ("Neurontin 600mg #90", VC.Anticonvulsants),
+        # British and American spellings of a label are one label
+        ("a functional restoration program x 10 days", VC.FunctionalRestorationProgramme),
+        ("cognitive behavioral therapy x 6", VC.CognitiveBehaviouralTherapy),
         ("gabapentin 300 mg", VC.Anticonvulsants),
         ("Lyrica 75mg", VC.Anticonvulsants),
         ("pregabalin", VC.Anticonvulsants),

@@ -417,6 +417,22 @@ def _heading_line(clean: CleanText, clean_at: int) -> Span:
         end = start
 
 
+def _continues_paragraph(clean: CleanText, clean_at: int) -> bool:
+    """Whether the original line a clean offset starts follows a non-blank line of text (it
+    then ends a paragraph, and names no item)."""
+    original = clean.original
+    at = clean.offsets[clean_at] if clean_at < len(clean.offsets) else len(original)
+    line_start = original.rfind("\n", 0, at) + 1
+    if line_start == 0:
+        return False
+    previous_start = original.rfind("\n", 0, line_start - 1) + 1
+    previous = original[previous_start : line_start - 1]
+    furniture = load_rules().furniture
+    return bool(previous.strip()) and not (
+        furniture is not None and furniture.fullmatch(original, previous_start, line_start - 1)
+    )
+
+
 def _line_end(clean: CleanText, clean_at: int) -> int:
     """Clean offset of the end of the original line a clean offset is on."""
     original = clean.original
@@ -636,7 +652,8 @@ def _summary(
     first_part = min((p for p in parts if p > start), default=None)
     if first_part is not None:
         line = _heading_line(clean, first_part)
-        ends.append(line[0] if line[0] > start else first_part)
+        names_item = line[0] > start and not _continues_paragraph(clean, line[0])
+        ends.append(line[0] if names_item else first_part)
     ends += [m.start() for p in rules.decisions_openings if (m := p.search(text, start))]
     if heading is None:
         ends += [m.start() for p in rules.item_sentences if (m := p.search(text, start))]

@@ -104,12 +104,20 @@ class Lexicon:
     drugs: Drugs
 
 
+# British and American spellings letters mix ("programme" / "program", "behaviour" / "behavior"):
+# a label in one is also matched in the other.
+SPELLINGS = (("programme", "program"), ("behaviour", "behavior"), ("anaesthe", "anesthe"))
+
+
 def _labels(graph: Graph, members: set[URIRef], *properties: URIRef) -> dict[str, URIRef]:
     phrases: dict[str, URIRef] = {}
     for concept in sorted(members):
         for prop in properties:
             for label in graph.objects(concept, prop):
-                phrases.setdefault(str(label).lower(), concept)
+                text = str(label).lower()
+                phrases.setdefault(text, concept)
+                for british, american in SPELLINGS:
+                    phrases.setdefault(text.replace(british, american), concept)
     return phrases
 
 
