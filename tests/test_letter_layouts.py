@@ -671,3 +671,24 @@ def test_the_last_line_of_a_summary_paragraph_is_no_item_name():
     assert [(str(graph.value(f, IMR.quote)), graph.value(f, IMR.status)) for f in neurologic] == [
         ("Neuro exam WNL", IMR.DocumentedAbsent)
     ]
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "INDEPENDENT MEDICAL REVIEW - FINAL DETERMINATION",
+        "Independent Medical Review (IMR) Final Determination",
+        "IMR FINAL DETERMINATION",
+        "Final Determination Letter",
+    ],
+)
+def test_a_final_determination_title_marks_a_later_letter(title):
+    from kg.ingest.layout import detect_text
+
+    assert detect_text(f"{title}\n\nDate of Letter: 02/04/2015\n") == "later"
+
+
+def test_a_title_alone_in_running_text_marks_no_layout():
+    from kg.ingest.layout import detect_text
+
+    assert detect_text("The determination was final and the review independent.") is None
