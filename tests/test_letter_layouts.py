@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from rdflib import Graph, Literal
+from rdflib.namespace import RDF
 
 import kg
 from kg.ingest import ingest, looks_like_letter
@@ -692,3 +693,43 @@ def test_a_title_alone_in_running_text_marks_no_layout():
     from kg.ingest.layout import detect_text
 
     assert detect_text("The determination was final and the review independent.") is None
+
+
+def _items_and_outcomes(letter: str) -> list[tuple[str, str]]:
+    graph = ingest(letter, allow_partial=True).graph
+    return sorted(
+        (str(graph.value(graph.value(d, IMR.decides), IMR.requestedAs)), str(o).rsplit("#", 1)[-1])
+        for d, o in graph.subject_objects(IMR.outcome)
+        if (d, RDF.type, IMR.IMRDecision) in graph
+    )
+
+
+def test_pipe_table_rows_and_ur_denial_outcome_lines_name_items():
+    table = (
+        "INDEPENDENT MEDICAL REVIEW\nFinal Determination Letter\nLetter date: 06/03/2021\n\n"
+        "| Service                                   | Outcome    | Medically necessary? |\n"
+        "|-------------------------------------------|------------|----------------------|\n"
+        "| MRI cervical spine without contrast       | Overturned | Yes                  |\n"
+        "| Chiropractic manipulation, 8 visits       | Upheld     | No                   |\n\n"
+        "DECISION RATIONALE\nMRI cervical spine. The MTUS guideline supports it. The request is "
+        "medically necessary.\nChiropractic manipulation. The visit cap is reached. The request "
+        "is not medically necessary.\n"
+    )
+    assert _items_and_outcomes(table) == [
+        ("Chiropractic manipulation, 8 visits", "Upheld"),
+        ("MRI cervical spine without contrast", "Overturned"),
+    ]
+    listed = (
+        "DIVISION OF WORKERS' COMPENSATION\nIndependent Medical Review\nFINAL DETERMINATION\n"
+        "March 17, 2022\n\nSUMMARY OF DETERMINATION\n"
+        "  1. Cognitive behavioral therapy, 6 sessions: UR denial OVERTURNED - medically necessary\n"
+        "  2. Trazodone 50 mg #30: UR denial UPHELD - not medically necessary\n\n"
+        "DETERMINATION AND BASIS\nCognitive behavioral therapy. CBT is recommended for chronic "
+        "low back pain\nwith fear-avoidance. The request is medically necessary.\nTrazodone. "
+        "It is not recommended for pain, and her insomnia\nwas never evaluated. The request is not "
+        "medically necessary.\n"
+    )
+    assert _items_and_outcomes(listed) == [
+        ("Cognitive behavioral therapy, 6 sessions", "Overturned"),
+        ("Trazodone 50 mg #30", "Upheld"),
+    ]
