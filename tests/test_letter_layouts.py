@@ -679,8 +679,6 @@ def test_the_last_line_of_a_summary_paragraph_is_no_item_name():
     [
         "INDEPENDENT MEDICAL REVIEW - FINAL DETERMINATION",
         "Independent Medical Review (IMR) Final Determination",
-        "IMR FINAL DETERMINATION",
-        "Final Determination Letter",
     ],
 )
 def test_a_final_determination_title_marks_a_later_letter(title):
@@ -693,6 +691,8 @@ def test_a_title_alone_in_running_text_marks_no_layout():
     from kg.ingest.layout import detect_text
 
     assert detect_text("The determination was final and the review independent.") is None
+    # A case graph that names the letter it came from is no letter (examples/seed-case.ttl).
+    assert detect_text('dcterms:title "IMR Final Determination Letter (MAXIMUS)" .') is None
 
 
 def _items_and_outcomes(letter: str) -> list[tuple[str, str]]:
@@ -733,3 +733,19 @@ def test_pipe_table_rows_and_ur_denial_outcome_lines_name_items():
         ("Cognitive behavioral therapy, 6 sessions", "Overturned"),
         ("Trazodone 50 mg #30", "Upheld"),
     ]
+
+
+def test_a_case_file_quoting_a_letters_title_is_no_letter(tmp_path):
+    case = tmp_path / "case.ttl"
+    case.write_text(
+        "# A case modelled from an Independent Medical Review - Final Determination letter.\n"
+        "@prefix dcterms: <http://purl.org/dc/terms/> .\n"
+        '<urn:x:letter> dcterms:title "Independent Medical Review - Final Determination" .\n',
+        encoding="utf-8",
+    )
+    letter = tmp_path / "letter.txt"
+    letter.write_text(
+        "INDEPENDENT MEDICAL REVIEW - FINAL DETERMINATION\n\n1. Norco 10/325 mg #90: Upheld\n",
+        encoding="utf-8",
+    )
+    assert (looks_like_letter(case), looks_like_letter(letter)) == (False, True)

@@ -127,6 +127,10 @@ def looks_like_letter(path: Path) -> bool:
         text = decode_letter(head, str(path))
     except InputError:
         return path.suffix.lower() == ".txt"
+    # A Turtle case file quotes the letter's title ("IMR Final Determination Letter"): RDF
+    # syntax at its head decides before any letter wording can.
+    if RDF_HEAD.match(text):
+        return False
     if is_letter_text(text):
         return True
     if RDF_SYNTAX.search(text):
@@ -135,6 +139,8 @@ def looks_like_letter(path: Path) -> bool:
 
 
 RDF_SYNTAX = re.compile(r"(?im)^\s*(?:@prefix|@base|prefix\s+\w*:|\{|\[|<[^>]+>\s+<)")
+# The first line that is neither blank nor a comment is a prefix, base or JSON-LD opening.
+RDF_HEAD = re.compile(r"(?i)(?:\s*#[^\n]*\n)*\s*(?:@prefix|@base|prefix\s+\w*:|base\s+<|\{\s*\"@)")
 
 
 __all__ = ["IngestResult", "ingest", "ingest_letter", "looks_like_letter"]
