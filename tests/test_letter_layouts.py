@@ -749,3 +749,37 @@ def test_a_case_file_quoting_a_letters_title_is_no_letter(tmp_path):
         encoding="utf-8",
     )
     assert (looks_like_letter(case), looks_like_letter(letter)) == (False, True)
+
+
+def test_a_letter_without_determination_lines_reads_its_dispute_list():
+    """No heading, no 'ITEM: Upheld' line, no 'has determined': the items are named after a
+    lead, with the lead's outcome or each discussion's closing conclusion."""
+    listed = (
+        "INDEPENDENT MEDICAL REVIEW - FINAL DETERMINATION\n\nDate of Letter: 02/04/2015\n\n"
+        "Both disputed items are upheld:\n\n"
+        "1. Physical therapy 2 times a week for 6 weeks to the cervical spine\n"
+        "2. TENS unit, purchase\n\n"
+        "The injured worker is a bank teller with chronic neck pain.\n\n"
+        "Item 1. She has had 24 visits already. The additional therapy is not medically "
+        "necessary.\n\n"
+        "Item 2. There was no one-month trial. The TENS unit is not medically necessary.\n"
+    )
+    assert _items_and_outcomes(listed) == [
+        ("Physical therapy 2 times a week for 6 weeks to the cervical spine", "Upheld"),
+        ("TENS unit, purchase", "Upheld"),
+    ]
+    sentence = (
+        "INDEPENDENT MEDICAL REVIEW - FINAL DETERMINATION\n\n"
+        "Two treatments were in dispute: acupuncture, six sessions, and a TENS unit. The\n"
+        "reviewer explains each below.\n\n"
+        "The acupuncture guidelines allow a trial of three to six treatments, with more\n"
+        "only after functional improvement. The six\n"
+        "sessions are consistent with the guideline and are medically necessary.\n\n"
+        "A TENS unit needs a one-month home trial first, as an adjunct to\n"
+        "a programme of functional restoration, and none was documented. The unit is\n"
+        "therefore not medically necessary.\n"
+    )
+    assert _items_and_outcomes(sentence) == [
+        ("a TENS unit", "Upheld"),
+        ("acupuncture, six sessions", "Overturned"),
+    ]

@@ -60,6 +60,7 @@ HEADER, SUMMARY, DETERMINATIONS, DECISIONS = (
 )
 QUALIFICATIONS, EFFECT, OUTCOME = "ReviewerQualifications", "EffectOfDecision", "ItemOutcome"
 DISCUSSION = "ItemDiscussion"
+DISPUTES, DISPUTE_CONCLUSION = "DisputeList", "DisputeConclusion"
 ITEM, CA, REVIEWER, RATIONALE = (
     "ItemBlock",
     "ClaimsAdministratorGuidelines",
@@ -107,6 +108,8 @@ class Rules:
     summary_openings: list[re.Pattern[str]]
     credentials: list[re.Pattern[str]]
     decisions_openings: list[re.Pattern[str]]
+    dispute_leads: list[re.Pattern[str]]
+    dispute_conclusions: list[re.Pattern[str]]
     header_fields: list[tuple[str, str]]  # (field, wording regex)
     furniture: re.Pattern[str] | None
     letter_date_phrases: list[re.Pattern[str]] = field(default_factory=list)  # "letter dated"
@@ -219,6 +222,8 @@ def build_rules(graph: Graph) -> Rules:
         summary_openings=cue_patterns(SUMMARY),
         credentials=cue_patterns(QUALIFICATIONS),
         decisions_openings=cue_patterns(DECISIONS),
+        dispute_leads=cue_patterns(DISPUTES),
+        dispute_conclusions=cue_patterns(DISPUTE_CONCLUSION),
         header_fields=sorted(fields, key=lambda f: len(f[1]), reverse=True),
         letter_date_phrases=_compile(_strings(graph, letter_field, LS.pattern)),
         date_alone_within_lines=int(alone) if alone is not None else 0,
@@ -514,7 +519,86 @@ def split(clean: CleanText, lexicon: Lexicon) -> Layout | None:
         for entry in listed.values():  # a listed determination with no block of its own
             outcome = _outcome(lexicon, entry.outcome_text)
             layout.items.append(Item(entry.name, entry.heading, outcome, entry.outcome_text))
+    if not layout.items:
+        layout.items = _disputed_items(clean, lexicon, rules)
     return layout
+
+
+LISTED_LINE = re.compile(r"^[ \t]*\(?(?:[0-9]{1,2}|[A-Za-z])[.)][ \t]+(?P<name>\S.*?)[ \t]*$")
+SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z]|\s*$)")
+SENTENCE_LIST = re.compile(r",?\s+and\s+(?=(?:an?|the)\s)|;\s+|,\s+and\s+")
+
+
+def _disputed_items(clean: CleanText, lexicon: Lexicon, rules: Rules) -> list[Item]:
+    """Last resort, for a letter with no determination line and no item heading: a lead that
+    names the disputed items (ls:DisputeListLead: "Both disputed items are upheld:", "Two
+    treatments were in dispute:"), the items after it as a numbered list or in the rest of its
+    sentence; each item's outcome is the lead's, else the closing conclusion of the paragraph
+    that discusses it (the one naming its service, else the next in order)."""
+    text, original = clean.text, clean.original
+    lead = min(
+        (m for p in rules.dispute_leads if (m := p.search(text))),
+        key=lambda m: m.start(),
+        default=None,
+    )
+    if lead is None:
+        return []
+    names: list[tuple[str, Span]] = []
+    at = clean.offsets[lead.end()] if lead.end() < len(clean.offsets) else len(original)
+    for line in original[at:].splitlines(keepends=True)[1:]:
+        if not line.strip():
+            if names:
+                break
+            at += len(line)
+            continue
+        listed = LISTED_LINE.match(line.rstrip("\r\n"))
+        if listed is None:
+            break
+        start = original.index(line, at) + listed.start("name")
+        names.append(
+            (
+                listed.group("name"),
+                (clean.clean_index(start), clean.clean_index(start + len(listed.group("name")))),
+            )
+        )
+        at = original.index(line, at) + len(line)
+    if not names:  # "Two treatments were in dispute: X, and Y."
+        end = SENTENCE_END.search(text, lead.end())
+        stop = end.start() if end else len(text)
+        position = lead.end()
+        for part in SENTENCE_LIST.split(text[lead.end() : stop]):
+            start = text.index(part, position) if part.strip() else position
+            if part.strip(" ."):
+                names.append((part.strip(" ."), (start, start + len(part.strip(" .")))))
+            position = start + len(part)
+    if not names:
+        return []
+    outcome_words = lead.groupdict().get("outcome")
+    after = max(span[1] for _, span in names)
+    discussions = []
+    for paragraph in paragraphs(clean, after, len(text), rules):
+        found = [m for p in rules.dispute_conclusions for m in p.finditer(text, *paragraph)]
+        if found:
+            discussions.append((paragraph, max(found, key=lambda m: m.start())))
+    items = []
+    for name, span in names:
+        services = {m.concept for m in lexicon.services.find(name)}
+        chosen = next(
+            (
+                d
+                for d in discussions
+                if services & {m.concept for m in lexicon.services.find(text, *d[0])}
+            ),
+            discussions[0] if discussions else None,
+        )
+        if chosen is not None:
+            discussions.remove(chosen)
+        words = outcome_words or (chosen[1].group("outcome") if chosen else "")
+        item = Item(name, span, _outcome(lexicon, words) if words else None, words or "")
+        if chosen is not None:
+            item.rationale = chosen[0]
+        items.append(item)
+    return items
 
 
 def _key(name: str) -> str:
