@@ -96,8 +96,9 @@ def test_unreadable_outcome_through_the_api_is_a_warning_not_a_problem():
     assert result.warnings == [OUTCOME]
 
 
-def test_allow_partial_writes_the_readable_part_marked_partial(tmp_path):
-    """What is missing (here an item's rationale) still makes a letter partial."""
+def test_a_missing_rationale_is_a_warning_and_the_letter_is_read(tmp_path):
+    """What a letter lacks but its items do not need (here an item's rationale) is warned
+    about and kept on the case; the letter is read, not refused, and is not partial."""
     letter = tmp_path / "no-rationale.txt"
     text = (BAD / "unreadable-outcome.txt").read_text(encoding="utf-8")
     text = text.replace("MRI Lumbar Spine:  [illegible]", "MRI Lumbar Spine:  Upheld")
@@ -107,16 +108,14 @@ def test_allow_partial_writes_the_readable_part_marked_partial(tmp_path):
         "",
     )
     letter.write_text(text, encoding="utf-8")
-    problem = "item 'MRI Lumbar Spine': no decision rationale"
+    warning = "item 'MRI Lumbar Spine': no decision rationale"
     out = tmp_path / "case.ttl"
-    refused = CliRunner().invoke(app, ["ingest", str(letter), "-o", str(out)])
-    assert refused.exit_code == 2 and not out.exists()
-    result = CliRunner().invoke(app, ["ingest", str(letter), "--allow-partial", "-o", str(out)])
+    result = CliRunner().invoke(app, ["ingest", str(letter), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert f"partial: {letter}: {problem}" in " ".join(result.stderr.split())
+    assert f"warning: {letter}: {warning}" in " ".join(result.stderr.split())
     graph = Graph().parse(out)
-    [case] = graph.subjects(IMR.partial, Literal(True))
-    assert [str(p) for p in graph.objects(case, IMR.ingestProblem)] == [problem]
+    [case] = graph.subjects(IMR.ingestWarning, Literal(warning))
+    assert (case, IMR.partial, None) not in graph
     assert _decisions(graph) == {
         ("MRI Cervical Spine", IMR.Upheld),
         ("MRI Cervical Spine", IMR.Denied),

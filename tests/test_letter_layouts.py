@@ -783,3 +783,20 @@ def test_a_letter_without_determination_lines_reads_its_dispute_list():
         ("a TENS unit", "Upheld"),
         ("acupuncture, six sessions", "Overturned"),
     ]
+
+
+def test_a_maximus_letterhead_marks_a_letter_and_its_opening_determinations_are_read():
+    from kg.ingest.layout import detect_text
+
+    letter = (
+        "MAXIMUS FEDERAL SERVICES\nIMR Case Determination\n\nMarch 11, 2016\n\n"
+        "The request for a right L5-S1 transforaminal epidural steroid injection is found "
+        "medically necessary. The request for EMG/NCV of the bilateral lower extremities is not "
+        "medically necessary.\n\nThe reviewer is board certified in Orthopaedic Surgery.\n"
+    )
+    assert detect_text(letter) == "unknown"
+    assert detect_text("A letter from MAXIMUS Federal Services, Inc. was received.") is None
+    assert _items_and_outcomes(letter) == [
+        ("EMG/NCV of the bilateral lower extremities", "Upheld"),
+        ("a right L5-S1 transforaminal epidural steroid injection", "Overturned"),
+    ]

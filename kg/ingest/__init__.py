@@ -76,8 +76,11 @@ def ingest(
         )
         raise InputError(label, [problem])
     problems = list(layout.problems)
+    # What a letter lacks but its items do not need (a case summary, an item's rationale) is
+    # a warning on the case, not a refusal: a letter is refused only when nothing can be read.
+    missing = []
     if layout.summary is None:
-        problems.append("no clinical case summary section: no dates, documents or findings read")
+        missing.append("no clinical case summary section: no dates, documents or findings read")
     ur_date, ur_span = header_ur_date(clean)
     summary = read_summary(clean, lexicon, layout.summary, ur_date, ur_span)
     requests = build_requests(clean, layout, summary, lexicon)
@@ -96,6 +99,7 @@ def ingest(
     for request in requests:
         builder.request(request, summary)
     problems += builder.problems
+    builder.warnings[:0] = missing
     for warning in builder.warnings:
         builder.add(builder.case, IMR.ingestWarning, Literal(warning))
     if problems:

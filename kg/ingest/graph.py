@@ -286,7 +286,7 @@ class Builder:
         if item.rationale is not None:
             self.add(node, IMR.rationale, Literal(self.text(item.rationale)))
         else:
-            self.problems.append(f"item {item.name!r}: no decision rationale")
+            self.warnings.append(f"item {item.name!r}: no decision rationale")
         self.provenance(node, item.heading)
         for index, gap in enumerate(request.gaps):
             region = gap.region
