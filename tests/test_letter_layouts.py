@@ -800,3 +800,21 @@ def test_a_maximus_letterhead_marks_a_letter_and_its_opening_determinations_are_
         ("EMG/NCV of the bilateral lower extremities", "Upheld"),
         ("a right L5-S1 transforaminal epidural steroid injection", "Overturned"),
     ]
+
+
+def test_conclusions_that_name_their_items_are_read_when_nothing_else_is():
+    letter = (
+        "STATE OF CALIFORNIA - INDEPENDENT MEDICAL REVIEW\nFinal Determination\n\n"
+        "The Utilization Review determination of 09/22/2015 modified Norco 10/325 mg #120 to #60\n"
+        "and denied Gabapentin 600 mg #90. Both items were submitted for review.\n\n"
+        "The treating physician documents no gain in function with the opioid and no\n"
+        "urine drug testing. Norco 10/325 mg #120 is not medically necessary, and the\n"
+        "modification is upheld.\n\n"
+        "Burning pain in an L5 distribution is documented, and the guidelines recommend\n"
+        "antiepilepsy drugs for neuropathic pain. Gabapentin 600 mg #90 is medically\n"
+        "necessary, and the denial is overturned.\n"
+    )
+    assert _items_and_outcomes(letter) == [
+        ("Gabapentin 600 mg #90", "Overturned"),
+        ("Norco 10/325 mg #120", "Upheld"),
+    ]

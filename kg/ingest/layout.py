@@ -61,6 +61,7 @@ HEADER, SUMMARY, DETERMINATIONS, DECISIONS = (
 QUALIFICATIONS, EFFECT, OUTCOME = "ReviewerQualifications", "EffectOfDecision", "ItemOutcome"
 DISCUSSION = "ItemDiscussion"
 DISPUTES, DISPUTE_CONCLUSION = "DisputeList", "DisputeConclusion"
+NAMED_CONCLUSION = "NamedConclusion"
 ITEM, CA, REVIEWER, RATIONALE = (
     "ItemBlock",
     "ClaimsAdministratorGuidelines",
@@ -110,6 +111,7 @@ class Rules:
     decisions_openings: list[re.Pattern[str]]
     dispute_leads: list[re.Pattern[str]]
     dispute_conclusions: list[re.Pattern[str]]
+    named_conclusions: list[re.Pattern[str]]
     header_fields: list[tuple[str, str]]  # (field, wording regex)
     furniture: re.Pattern[str] | None
     letter_date_phrases: list[re.Pattern[str]] = field(default_factory=list)  # "letter dated"
@@ -224,6 +226,7 @@ def build_rules(graph: Graph) -> Rules:
         decisions_openings=cue_patterns(DECISIONS),
         dispute_leads=cue_patterns(DISPUTES),
         dispute_conclusions=cue_patterns(DISPUTE_CONCLUSION),
+        named_conclusions=cue_patterns(NAMED_CONCLUSION),
         header_fields=sorted(fields, key=lambda f: len(f[1]), reverse=True),
         letter_date_phrases=_compile(_strings(graph, letter_field, LS.pattern)),
         date_alone_within_lines=int(alone) if alone is not None else 0,
@@ -524,6 +527,34 @@ def split(clean: CleanText, lexicon: Lexicon) -> Layout | None:
     return layout
 
 
+def _named_conclusions(clean: CleanText, lexicon: Lexicon, rules: Rules) -> list[Item]:
+    """Last resort after the dispute list: sentences that name a requested service and say
+    whether it is medically necessary (ls:NamedItemConclusion), one item per service."""
+    text = clean.text
+    items: list[Item] = []
+    seen: set = set()
+    found = sorted(
+        (m for p in rules.named_conclusions for m in p.finditer(text)), key=lambda m: m.start()
+    )
+    for match in found:
+        services = lexicon.services.find(match.group("name"))
+        if not services or services[0].concept in seen:
+            continue
+        seen.add(services[0].concept)
+        item = Item(
+            match.group("name"),
+            match.span("name"),
+            _outcome(lexicon, match.group("outcome")),
+            match.group("outcome"),
+        )
+        item.rationale = next(
+            (p for p in paragraphs(clean, 0, len(text), rules) if p[0] <= match.start() < p[1]),
+            None,
+        )
+        items.append(item)
+    return items
+
+
 LISTED_LINE = re.compile(r"^[ \t]*\(?(?:[0-9]{1,2}|[A-Za-z])[.)][ \t]+(?P<name>\S.*?)[ \t]*$")
 SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z]|\s*$)")
 SENTENCE_LIST = re.compile(r",?\s+and\s+(?=(?:an?|the)\s)|;\s+|,\s+and\s+")
@@ -542,7 +573,7 @@ def _disputed_items(clean: CleanText, lexicon: Lexicon, rules: Rules) -> list[It
         default=None,
     )
     if lead is None:
-        return []
+        return _named_conclusions(clean, lexicon, rules)
     names: list[tuple[str, Span]] = []
     at = clean.offsets[lead.end()] if lead.end() < len(clean.offsets) else len(original)
     for line in original[at:].splitlines(keepends=True)[1:]:
