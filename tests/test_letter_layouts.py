@@ -818,3 +818,20 @@ def test_conclusions_that_name_their_items_are_read_when_nothing_else_is():
         ("Gabapentin 600 mg #90", "Overturned"),
         ("Norco 10/325 mg #120", "Upheld"),
     ]
+
+
+def test_answers_keyed_to_an_enumerated_list_give_each_items_outcome():
+    letter = (
+        "California Independent Medical Review\nFINAL DETERMINATION\nDated: November 24, 2020\n\n"
+        "QUESTIONS PRESENTED\n"
+        "Whether the following requests, denied by Utilization Review, are medically necessary:\n"
+        "  A. Aquatic therapy, 2 times per week for 4 weeks, low back\n"
+        "  B. Orthopedic mattress, queen\n\n"
+        "ANSWER\n"
+        "A - Overturned. The aquatic therapy is medically necessary.\n"
+        "B - Upheld. The mattress is not medically necessary.\n"
+    )
+    assert _items_and_outcomes(letter) == [
+        ("Aquatic therapy, 2 times per week for 4 weeks, low back", "Overturned"),
+        ("Orthopedic mattress, queen", "Upheld"),
+    ]

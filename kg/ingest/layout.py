@@ -62,6 +62,7 @@ QUALIFICATIONS, EFFECT, OUTCOME = "ReviewerQualifications", "EffectOfDecision", 
 DISCUSSION = "ItemDiscussion"
 DISPUTES, DISPUTE_CONCLUSION = "DisputeList", "DisputeConclusion"
 NAMED_CONCLUSION = "NamedConclusion"
+ANSWERS = "EnumeratedAnswers"
 ITEM, CA, REVIEWER, RATIONALE = (
     "ItemBlock",
     "ClaimsAdministratorGuidelines",
@@ -112,6 +113,7 @@ class Rules:
     dispute_leads: list[re.Pattern[str]]
     dispute_conclusions: list[re.Pattern[str]]
     named_conclusions: list[re.Pattern[str]]
+    enumerated_answers: list[re.Pattern[str]]
     header_fields: list[tuple[str, str]]  # (field, wording regex)
     furniture: re.Pattern[str] | None
     letter_date_phrases: list[re.Pattern[str]] = field(default_factory=list)  # "letter dated"
@@ -227,6 +229,7 @@ def build_rules(graph: Graph) -> Rules:
         dispute_leads=cue_patterns(DISPUTES),
         dispute_conclusions=cue_patterns(DISPUTE_CONCLUSION),
         named_conclusions=cue_patterns(NAMED_CONCLUSION),
+        enumerated_answers=cue_patterns(ANSWERS),
         header_fields=sorted(fields, key=lambda f: len(f[1]), reverse=True),
         letter_date_phrases=_compile(_strings(graph, letter_field, LS.pattern)),
         date_alone_within_lines=int(alone) if alone is not None else 0,
@@ -527,6 +530,36 @@ def split(clean: CleanText, lexicon: Lexicon) -> Layout | None:
     return layout
 
 
+def _enumerated_answers(clean: CleanText, lexicon: Lexicon, rules: Rules) -> list[Item]:
+    """Answer lines keyed by letter or number ("A - Overturned.", ls:EnumeratedAnswer), each
+    the outcome of the item the same key enumerates in a list line ("A. Aquatic therapy")."""
+    original = clean.original
+    answers: dict[str, str] = {}
+    listed: dict[str, tuple[str, int]] = {}
+    offset = 0
+    for line in original.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        answer = next(
+            (m for p in rules.enumerated_answers if (m := p.fullmatch(body.strip()))), None
+        )
+        if answer is not None:
+            answers.setdefault(answer.group("key"), answer.group("outcome"))
+        else:
+            item = ENUMERATED_LINE.match(body)
+            if item is not None and item.group("key") not in listed:
+                listed[item.group("key")] = (item.group("name"), offset + item.start("name"))
+        offset += len(line)
+    items = []
+    for key, (name, start) in listed.items():
+        if key in answers:
+            span = (clean.clean_index(start), clean.clean_index(start + len(name)))
+            items.append(Item(name, span, _outcome(lexicon, answers[key]), answers[key]))
+    return items
+
+
+ENUMERATED_LINE = re.compile(r"^[ \t]*(?P<key>[A-Z]|[0-9]{1,2})[.)][ \t]+(?P<name>\S.*?)[ \t]*$")
+
+
 def _named_conclusions(clean: CleanText, lexicon: Lexicon, rules: Rules) -> list[Item]:
     """Last resort after the dispute list: sentences that name a requested service and say
     whether it is medically necessary (ls:NamedItemConclusion), one item per service."""
@@ -573,7 +606,9 @@ def _disputed_items(clean: CleanText, lexicon: Lexicon, rules: Rules) -> list[It
         default=None,
     )
     if lead is None:
-        return _named_conclusions(clean, lexicon, rules)
+        return _enumerated_answers(clean, lexicon, rules) or _named_conclusions(
+            clean, lexicon, rules
+        )
     names: list[tuple[str, Span]] = []
     at = clean.offsets[lead.end()] if lead.end() < len(clean.offsets) else len(original)
     for line in original[at:].splitlines(keepends=True)[1:]:
