@@ -69,6 +69,12 @@ def evaluate(
         ShaclEngine,
         typer.Option("--engine", help="SHACL engine for --store (pyshacl is the engine of record)"),
     ] = ShaclEngine.pyshacl,
+    timestamps: Annotated[
+        bool,
+        typer.Option(
+            "--timestamps", help="with --format turtle: state when the screening run ended"
+        ),
+    ] = False,
 ) -> None:
     """Screen every request of a case (or of every pending case in a store) against the
     criteria in force on its date."""
@@ -98,7 +104,7 @@ def evaluate(
     if format is OutputFormat.json:
         sys.stdout.write(to_json(evaluation) + "\n")
     elif format is OutputFormat.turtle:
-        sys.stdout.write(to_turtle(evaluation))
+        sys.stdout.write(to_turtle(evaluation, timestamps=timestamps))
     else:
         print_table(evaluation, Console(width=max(Console().width, 110)))
 
