@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rdflib import Graph
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -81,7 +80,7 @@ def evaluate(
     if store is not None:
         if path is not None:
             _fail(InputError(str(path), ["give either a case file or --store, not both"]))
-        _evaluate_store(store, workers, engine.value)
+        _evaluate_store(store, workers, engine.value, as_json=format is OutputFormat.json)
         return
     if path is None:
         _fail(InputError("imr-kg evaluate", ["give a case file or --store DIR"]))
@@ -109,7 +108,7 @@ def evaluate(
         print_table(evaluation, Console(width=max(Console().width, 110)))
 
 
-def _evaluate_store(path: Path, workers: int, engine: str) -> None:
+def _evaluate_store(path: Path, workers: int, engine: str, as_json: bool = False) -> None:
     if not (path / "CURRENT").is_file():
         _fail(InputError(str(path), ["not a case store (run imr-kg load first)"]))
     store = _open_store(path)
@@ -121,6 +120,9 @@ def _evaluate_store(path: Path, workers: int, engine: str) -> None:
         except InputError as exc:
             _fail(exc)
     store.close()
+    if as_json:
+        sys.stdout.write(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        return
     agreement = (
         f"{summary.agreeing_with_imr}/{summary.compared_with_imr} ({summary.agreement:.0%})"
         if summary.agreement is not None
@@ -260,40 +262,42 @@ def query(
 ) -> None:
     """Run a SPARQL query over the knowledge graph, plus a case and its verdicts (or over a
     whole case store with --store)."""
-    from kg.querying import query_graph, run_sparql_file
+    from kg.querying import case_store, cell, project_prefixes, run_sparql_file
 
     try:
         if store is not None:
             variables, rows = _query_store(file, store)
         else:
-            graph: Graph = query_graph(case)
-            variables, rows = run_sparql_file(file, graph)
+            variables, rows = run_sparql_file(file, case_store(case))
     except InputError as exc:
         _fail(exc)
+    # Tools get IRIs in full, people prefixed names; a case and a store answer alike.
+    names = project_prefixes() if format is RowFormat.table else None
+    cells = [[cell(term, names) for term in row] for row in rows]
     if format is RowFormat.json:
         sys.stdout.write(
-            json.dumps([dict(zip(variables, r, strict=True)) for r in rows], indent=2) + "\n"
+            json.dumps([dict(zip(variables, r, strict=True)) for r in cells], indent=2) + "\n"
         )
     elif format is RowFormat.csv:
         writer = csv.writer(sys.stdout)
         writer.writerow(variables)
-        writer.writerows(rows)
+        writer.writerows(cells)
     else:
         table = Table(*variables, show_lines=False)
-        for row in rows:
-            table.add_row(*(value or "" for value in row))
+        for row in cells:
+            table.add_row(*(escape(value or "") for value in row))
         Console(width=max(Console().width, 160)).print(table)
         err.print(f"{len(rows)} rows")
 
 
-def _query_store(file: Path, path: Path) -> tuple[list[str], list[list[str | None]]]:
-    from kg.storequery import plain
+def _query_store(file: Path, path: Path) -> tuple[list[str], list[list]]:
+    from kg.oxquery import to_rdflib
 
     if not file.is_file():
         raise InputError(str(file), ["no such query file"])
     opened = _open_store(path, read_only=True)
     variables, rows = opened.query(file.read_text(encoding="utf-8"), source=str(file))
-    return variables, [[plain(term) for term in row] for row in rows]
+    return variables, [[None if t is None else to_rdflib(t) for t in row] for row in rows]
 
 
 @app.command()
