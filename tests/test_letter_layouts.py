@@ -835,3 +835,100 @@ def test_answers_keyed_to_an_enumerated_list_give_each_items_outcome():
         ("Aquatic therapy, 2 times per week for 4 weeks, low back", "Overturned"),
         ("Orthopedic mattress, queen", "Upheld"),
     ]
+
+
+def _services_and_outcomes(letter: str) -> list[tuple[str, str, str]]:
+    graph = ingest(letter).graph
+    return sorted(
+        (
+            str(graph.value(request, IMR.requestedAs)),
+            str(graph.value(request, IMR.service)).rsplit("#", 1)[-1],
+            str(outcome).rsplit("#", 1)[-1],
+        )
+        for decision, outcome in graph.subject_objects(IMR.outcome)
+        if (decision, RDF.type, IMR.IMRDecision) in graph
+        for request in [graph.value(decision, IMR.decides)]
+    )
+
+
+PROSE_OPENING = (
+    "Dear Ms. Reyes:\n\n"
+    "Your request for Independent Medical Review concerned three items your physician asked\n"
+    "for on March 3, 2016, which Utilization Review non-certified on March 14, 2016. Having\n"
+    "reviewed the file, the reviewer concluded that the knee brace and the eight sessions of\n"
+    "aquatic therapy are medically necessary and appropriate and should be authorized, and\n"
+    "that the home exercise kit is not. The reasons follow.\n\n"
+    "Aquatic therapy is addressed in the MTUS Chronic Pain Medical Treatment Guidelines,\n"
+    "page 22, where reduced weight bearing is desirable; her body mass index is 41.\n"
+)
+
+
+def test_a_prose_letter_gives_each_service_its_stated_outcome_with_elliptical_negation():
+    assert _services_and_outcomes(PROSE_OPENING) == [
+        ("eight sessions of aquatic therapy", "AquaticTherapy", "Overturned"),
+        ("home exercise kit", "HomeExerciseEquipment", "Upheld"),
+        ("knee brace", "Brace", "Overturned"),
+    ]
+
+
+def test_neither_nor_turns_a_necessity_verdict_for_both_services():
+    letter = (
+        "Ms. Savchenko, this letter concerns your application for Independent Medical Review\n"
+        "of a utilization review decision made on 9/23/13.\n\n"
+        "Accordingly, the prior determination is affirmed on both requests: neither the spinal\n"
+        "cord stimulator trial nor the psychological clearance evaluation is medically\n"
+        "necessary and appropriate.\n"
+    )
+    assert _services_and_outcomes(letter) == [
+        ("psychological clearance evaluation", "PsychologicalEvaluation", "Upheld"),
+        ("spinal cord stimulator trial", "SpinalCordStimulator", "Upheld"),
+    ]
+
+
+def test_named_verdicts_read_their_item_after_the_verdict_and_a_reference_names_none():
+    letter = (
+        "The following is the determination of the Independent Medical Review organization.\n\n"
+        "The fear-avoidance statements are the reason to evaluate. Medical necessity for the\n"
+        "pain psychology consultation has been established, and the utilization review\n"
+        "decision on that request is overturned.\n\n"
+        "Ten sessions requested at the outset exceed the trial the guideline allows. Medical\n"
+        "necessity for cognitive behavioural therapy x 10 sessions has not been established\n"
+        "at this time, and the utilization review decision on that request is upheld.\n\n"
+        "The prior determination is reversed as to the shower chair.\n"
+    )
+    assert _services_and_outcomes(letter) == [
+        ("cognitive behavioural therapy x 10 sessions", "CognitiveBehaviouralTherapy", "Upheld"),
+        ("pain psychology consultation", "PsychologicalEvaluation", "Overturned"),
+        ("shower chair", "BathroomEquipment", "Overturned"),
+    ]
+
+
+def test_a_verdict_names_the_service_of_the_conjunct_next_to_it_not_an_earlier_mention():
+    letter = (
+        "An Independent Medical Review has been done on the request your surgeon made.\n\n"
+        "The physician has said that the MRI would decide between surgical referral and\n"
+        "continued conservative care, so the MRI of the right shoulder is medically necessary\n"
+        "and the denial is overturned. The UR non-certification of the omeprazole is also\n"
+        "upheld.\n"
+    )
+    assert _services_and_outcomes(letter) == [
+        ("MRI of the right shoulder", "MRI", "Overturned"),
+        ("omeprazole", "ProtonPumpInhibitors", "Upheld"),
+    ]
+
+
+def test_a_determination_table_with_a_ur_decision_column_names_items_and_outcomes():
+    letter = (
+        "Notice of Independent Medical Review Determination\n\nThe reviewer found as follows:\n\n"
+        "  Treatment requested                          UR decision    IMR determination\n"
+        "  -------------------------------------------  -------------  ---------------------\n"
+        "  Acupuncture, lumbar spine, 2x3 (6 sessions)  Non-certified  Overturned - medically\n"
+        "                                                              necessary and appropriate\n"
+        "  TENS unit, purchase                          Non-certified  Upheld - not medically\n"
+        "                                                              necessary and appropriate\n\n"
+        "The reviewer relied on the MTUS Acupuncture Medical Treatment Guidelines.\n"
+    )
+    assert _items_and_outcomes(letter) == [
+        ("Acupuncture, lumbar spine, 2x3 (6 sessions)", "Overturned"),
+        ("TENS unit, purchase", "Upheld"),
+    ]

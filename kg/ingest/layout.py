@@ -588,6 +588,44 @@ def _named_conclusions(clean: CleanText, lexicon: Lexicon, rules: Rules) -> list
     return items
 
 
+def _stated_items(clean: CleanText, lexicon: Lexicon, rules: Rules) -> list[Item]:
+    """The named conclusions, then every further service a necessity statement names
+    (kg/ingest/necessity.py), each with the paragraph that discusses it as its rationale."""
+    from kg.ingest.necessity import necessity_statements
+
+    items = _named_conclusions(clean, lexicon, rules)
+    known = {m.concept for item in items for m in lexicon.services.find(item.name)[:1]}
+    known |= {item.name.lower() for item in items}
+    text = clean.text
+    blocks = paragraphs(clean, 0, len(text), rules)
+    for statement in necessity_statements(clean, lexicon):
+        services = lexicon.services.find(statement.name)
+        key = services[0].concept if services else statement.name.lower()
+        if key in known:
+            continue
+        known.add(key)
+        item = Item(statement.name, statement.span, statement.outcome, statement.outcome_text)
+        item.rationale = _discussion(blocks, statement, services, text, lexicon)
+        items.append(item)
+    return items
+
+
+def _discussion(
+    blocks: list[Span], statement, services, text: str, lexicon: Lexicon
+) -> Span | None:
+    """The paragraph discussing a stated item: the first after the statement's own that names
+    its service, else the statement's own paragraph."""
+    own = next((b for b in blocks if b[0] <= statement.span[0] < b[1]), None)
+    concept = services[0].concept if services else None
+    if concept is not None:
+        for block in blocks:
+            if own is not None and block[0] < own[1]:
+                continue
+            if any(m.concept == concept for m in lexicon.services.find(text, *block)):
+                return block
+    return own
+
+
 LISTED_LINE = re.compile(r"^[ \t]*\(?(?:[0-9]{1,2}|[A-Za-z])[.)][ \t]+(?P<name>\S.*?)[ \t]*$")
 SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z]|\s*$)")
 SENTENCE_LIST = re.compile(r",?\s+and\s+(?=(?:an?|the)\s)|;\s+|,\s+and\s+")
@@ -606,9 +644,7 @@ def _disputed_items(clean: CleanText, lexicon: Lexicon, rules: Rules) -> list[It
         default=None,
     )
     if lead is None:
-        return _enumerated_answers(clean, lexicon, rules) or _named_conclusions(
-            clean, lexicon, rules
-        )
+        return _enumerated_answers(clean, lexicon, rules) or _stated_items(clean, lexicon, rules)
     names: list[tuple[str, Span]] = []
     at = clean.offsets[lead.end()] if lead.end() < len(clean.offsets) else len(original)
     for line in original[at:].splitlines(keepends=True)[1:]:
