@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from rdflib import Graph, Literal
@@ -13,6 +14,7 @@ from kg.errors import InputError
 from kg.evaluate import CaseEvaluator
 from kg.knowledge import load_knowledge
 from kg.namespaces import bind_prefixes
+from kg.sparqlguard import check_query
 
 
 def query_graph(case: Path | None) -> Graph:
@@ -31,11 +33,15 @@ def query_graph(case: Path | None) -> Graph:
     return graph
 
 
-def run_sparql_file(path: Path, graph: Graph) -> tuple[list[str], list[list[str | None]]]:
-    """Variables and rows (as display strings) of the SELECT query in `path`."""
+def run_sparql_file(
+    path: Path, graph: Graph, allowed_services: Iterable[str] = ()
+) -> tuple[list[str], list[list[str | None]]]:
+    """Variables and rows (as display strings) of the SELECT query in `path`; a SERVICE clause
+    is refused unless its endpoint is in `allowed_services` (kg.sparqlguard)."""
     if not path.is_file():
         raise InputError(str(path), ["no such query file"])
     text = path.read_text(encoding="utf-8")
+    check_query(text, str(path), allowed_services, dict(graph.namespaces()))
     try:
         result = graph.query(text)
     except Exception as exc:  # pyparsing and rdflib raise assorted errors for bad SPARQL
