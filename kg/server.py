@@ -17,7 +17,7 @@ It holds under load and hostile requests:
   `Limits.slow_after` seconds at once; another one that gets there is stopped with 503, so the
   other workers keep answering. One client (an IP address) runs at most `Limits.per_client`
   queries at once; the others wait in a first-come, first-served queue (at most
-  `Limits.queue_size` requests, each waiting at most the time limit, then 503).
+  `Limits.queue_size` requests, each waiting at most `Limits.wait` seconds, then 503).
 - No outbound request: SERVICE is refused with 400 unless its endpoint is allowlisted
   (kg.sparqlguard). The ``Host`` header must name this server (loopback names by default,
   more with `allowed_hosts`), so a DNS-rebinding page in a browser cannot read the store.
@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import multiprocessing
+import queue
 import signal
 import sys
 import threading
@@ -64,6 +65,11 @@ class Limits:
     max_slow: int | None = None  # queries running past slow_after at once; None: workers // 2
     slow_after: float = 1.0  # seconds after which a running query counts as slow
     queue_size: int = 1024  # requests waiting for a worker; more get 503 at once
+    queue_wait: float | None = None  # seconds a request waits for a worker; None: max(10, time)
+
+    @property
+    def wait(self) -> float:
+        return self.queue_wait if self.queue_wait is not None else max(10.0, self.time_limit)
 
 
 class _Worker:
@@ -148,7 +154,12 @@ class QueryPool:
         self.running: Counter[str] = Counter()
         self.slow = 0
         self.closed = False
-        started = [self._new_worker() for _ in range(workers)]
+        # Every worker is started by one long-lived thread: a worker dies with the thread that
+        # started it (kg.sparqlworker sets PR_SET_PDEATHSIG), so with the pool, however the
+        # endpoint stops, never with a short-lived helper thread.
+        self.tasks: queue.Queue = queue.Queue()
+        threading.Thread(target=self._maintain, name="imr-kg workers", daemon=True).start()
+        started = self._call(lambda: [self._new_worker() for _ in range(workers)])
         try:
             for worker in started:
                 worker.wait_ready(self.path)
@@ -162,6 +173,25 @@ class QueryPool:
     def _new_worker(self) -> _Worker:
         return _Worker(self.context, self.path, self.allowed_services)
 
+    def _maintain(self) -> None:
+        while (task := self.tasks.get()) is not None:
+            function, reply = task
+            try:
+                result = (True, function())
+            except BaseException as exc:  # handed to the caller
+                result = (False, exc)
+            if reply is not None:
+                reply.put(result)
+
+    def _call(self, function):
+        """Run `function` on the maintaining thread and return its result."""
+        reply: queue.Queue = queue.Queue()
+        self.tasks.put((function, reply))
+        ok, result = reply.get()
+        if not ok:
+            raise result
+        return result
+
     # --- scheduling ---------------------------------------------------------------------
 
     def _may_start(self, ticket: object) -> bool:
@@ -173,7 +203,7 @@ class QueryPool:
         return False
 
     def _acquire(self, client: str) -> _Worker | tuple[Reply, Headers]:
-        limit = self.limits.time_limit
+        limit = self.limits.wait
         ticket = object()
         with self.cond:
             if len(self.waiting) >= self.limits.queue_size:
@@ -280,7 +310,7 @@ class QueryPool:
         """Kill `worker` and start its replacement, both in the background."""
         with self.cond:
             self.all.discard(worker)
-        threading.Thread(target=self._replacement, args=(worker,), daemon=True).start()
+        self.tasks.put((lambda: self._replacement(worker), None))
 
     def _replacement(self, old: _Worker) -> None:
         old.kill()
@@ -312,6 +342,7 @@ class QueryPool:
             self.cond.notify_all()
         for worker in workers:
             worker.kill()
+        self.tasks.put(None)
 
 
 def editor_page(limits: Limits) -> bytes:
@@ -360,6 +391,7 @@ def make_handler(pool: QueryPool, page: bytes, hosts: frozenset[str] | None = No
         server_version = "imr-kg"
         timeout = BODY_TIMEOUT  # a client that stops sending is dropped
         error_content_type = TEXT
+        default_request_version = "HTTP/1.0"  # a malformed request line gets a status line too
         error_message_format = "%(code)d %(message)s: %(explain)s\n"
 
         def log_message(self, format: str, *args) -> None:  # noqa: A002 - stdlib signature
@@ -563,6 +595,10 @@ class EndpointServer(ThreadingHTTPServer):
         print(f"imr-kg serve: request from {client_address[0]} failed: {exc!r}", file=sys.stderr)
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def serve(
     store_path: Path,
     host: str = "127.0.0.1",
@@ -584,6 +620,9 @@ def serve(
     except BaseException:
         pool.close()
         raise
+    main = threading.current_thread() is threading.main_thread()
+    if main:  # `kill` stops the endpoint as Ctrl-C does
+        previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         if ready is not None:
             bound_host, bound_port = server.server_address[:2]
@@ -593,3 +632,5 @@ def serve(
     finally:
         server.server_close()
         pool.close()
+        if main:
+            signal.signal(signal.SIGTERM, previous)

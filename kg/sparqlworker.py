@@ -126,29 +126,43 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def _die_with_parent() -> None:
+    """Linux: the kernel kills the worker when the thread that started it ends (the pool's
+    maintaining thread, which lives as long as the endpoint), however the endpoint stops, so a
+    runaway query never outlives the server that started it."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def serve_queries(path: str, conn: Connection, allowed_services: tuple[str, ...] = ()) -> None:
     """Worker process entry point: answer queries from `conn` until it closes. Ctrl-C is the
     endpoint's to handle (it stops its workers), so the worker ignores SIGINT."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
     try:
-        snapshot = Snapshot(path)
-    except OSError as exc:
-        conn.send(f"cannot open the store: {exc}")
-        return
-    conn.send("ready")
-    while True:
         try:
-            query, key, limit = conn.recv()
-        except (EOFError, OSError):
+            snapshot = Snapshot(path)
+        except OSError as exc:
+            conn.send(f"cannot open the store: {exc}")
             return
-        try:
-            snapshot.refresh()
-            reply = answer(snapshot.store, query, key, limit, allowed_services)
-        except Exception as exc:  # the cause goes back to the client as a 500
-            cause = str(exc).splitlines()[0] if str(exc) else ""
-            reply = 500, TEXT, f"query failed: {type(exc).__name__}: {cause}\n".encode()
-        except BaseException as exc:  # a Rust panic in the engine (pyo3 PanicException)
-            if isinstance(exc, KeyboardInterrupt | SystemExit):
-                raise
-            reply = 500, TEXT, f"query failed: the engine panicked: {exc}\n".encode()
-        conn.send((reply, snapshot.headers()))
+        conn.send("ready")
+        while True:
+            query, key, limit = conn.recv()
+            try:
+                snapshot.refresh()
+                reply = answer(snapshot.store, query, key, limit, allowed_services)
+            except Exception as exc:  # the cause goes back to the client as a 500
+                cause = str(exc).splitlines()[0] if str(exc) else ""
+                reply = 500, TEXT, f"query failed: {type(exc).__name__}: {cause}\n".encode()
+            except BaseException as exc:  # a Rust panic in the engine (pyo3 PanicException)
+                if isinstance(exc, KeyboardInterrupt | SystemExit):
+                    raise
+                reply = 500, TEXT, f"query failed: the engine panicked: {exc}\n".encode()
+            conn.send((reply, snapshot.headers()))
+    except (EOFError, OSError):
+        return  # the endpoint closed the pipe (it stopped, or gave up on this worker)
