@@ -390,7 +390,7 @@ def serve(
         typer.Option(
             "--slow-queries",
             min=0,
-            help="queries that may run past 1 s at once [default: workers / 2]",
+            help="queries that may run past 1 s at once [default: half the workers, at least 1]",
         ),
     ] = None,
     allow_service: Annotated[

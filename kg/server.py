@@ -62,7 +62,7 @@ class Limits:
     time_limit: float = 10.0
     result_limit: int = 10_000
     per_client: int | None = None  # queries one client runs at once; None: workers - 1
-    max_slow: int | None = None  # queries running past slow_after at once; None: workers // 2
+    max_slow: int | None = None  # queries past slow_after at once; None: half the workers (>= 1)
     slow_after: float = 1.0  # seconds after which a running query counts as slow
     queue_size: int = 1024  # requests waiting for a worker; more get 503 at once
     queue_wait: float | None = None  # seconds a request waits for a worker; None: max(10, time)
@@ -155,7 +155,7 @@ class QueryPool:
         self.limits = limits
         self.workers = workers
         self.per_client = limits.per_client or max(1, workers - 1)
-        self.max_slow = limits.max_slow if limits.max_slow is not None else workers // 2
+        self.max_slow = limits.max_slow if limits.max_slow is not None else max(1, workers // 2)
         self.allowed_services = tuple(allowed_services)
         self.context = _context()
         self.cond = threading.Condition()
