@@ -220,11 +220,14 @@ def test_query_over_a_store_sends_no_request(tmp_path, listener, fixture_store):
     assert listener.requests == []
 
 
-def test_an_allowlisted_service_is_called(tmp_path, listener, fixture_store):
+@pytest.mark.parametrize("over_store", [True, False], ids=["store", "knowledge-graph"])
+def test_an_allowlisted_service_is_called(tmp_path, listener, fixture_store, over_store):
     """The listener sees an allowed query: the refusals above are not for want of a call."""
     path = write_query(tmp_path, service_query(listener.url))
     args = ["query", str(path), "--allow-service", listener.url, "--format", "json"]
-    result = runner.invoke(app, [*args, "--store", str(fixture_store.path)])
+    if over_store:
+        args += ["--store", str(fixture_store.path)]
+    result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == [{"from_service": "answered by the listener"}]
     assert [line.split()[0] for line in listener.requests] == ["POST"]
