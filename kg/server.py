@@ -165,9 +165,9 @@ class QueryPool:
         self.running: Counter[str] = Counter()
         self.slow = 0
         self.closed = False
-        # Every worker is started by one long-lived thread: a worker dies with the thread that
-        # started it (kg.sparqlworker sets PR_SET_PDEATHSIG), so with the pool, however the
-        # endpoint stops, never with a short-lived helper thread.
+        # Every worker is started by one long-lived thread. A worker dies with its parent
+        # thread (kg.sparqlworker sets PR_SET_PDEATHSIG): the fork server's, which exits with
+        # the endpoint, or under spawn this thread, never a short-lived helper thread.
         self.tasks: queue.Queue = queue.Queue()
         threading.Thread(target=self._maintain, name="imr-kg workers", daemon=True).start()
         started = self._call(lambda: [self._new_worker() for _ in range(workers)])
@@ -177,6 +177,7 @@ class QueryPool:
         except InputError:
             for worker in started:
                 worker.kill()
+            self.tasks.put(None)
             raise
         self.idle.extend(started)
         self.all.update(started)

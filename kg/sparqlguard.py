@@ -13,9 +13,9 @@ also fetches every ``FROM`` / ``FROM NAMED`` graph from the web. So every query 
   before the query runs. A ``SERVICE`` in a string literal or a comment is not a clause and is
   not refused.
 - a query rdflib cannot parse (Oxigraph accepts some syntax rdflib does not) is refused if the
-  keyword could be in it at all, i.e. if ``service`` occurs in its text in any case (after
-  ``\\u`` escapes are expanded, as both parsers expand them); other unparsable queries go on to
-  the engine, whose syntax error is the user's answer.
+  keyword could be in it at all, i.e. if its text upper-cased holds ``SERVICE`` (after ``\\u``
+  escapes are expanded, as both parsers expand them; rdflib upper-cases keywords, so "ſERVICE"
+  is one); other unparsable queries go on to the engine, whose syntax error is the answer.
 - rdflib's loading of ``FROM`` graphs is switched off here (``SPARQL_LOAD_GRAPHS``), for
   every rdflib query the process runs.
 """
@@ -42,7 +42,14 @@ class ServiceRefused(InputError):
     """A query would make the engine send a request to another endpoint."""
 
 
+CACHED_QUERY_CHARS = 20_000  # longer queries are parsed each time (the cache stays small)
+
+
 @lru_cache(maxsize=512)
+def _cached_services(query: str, namespaces: tuple[tuple[str, str], ...]):
+    return _services(query, namespaces)
+
+
 def _services(query: str, namespaces: tuple[tuple[str, str], ...]) -> tuple[str, ...] | str:
     """How the SERVICE clauses of `query` name their endpoints (``<iri>``, ``?var``, or a
     prefixed name whose prefix is not declared), or rdflib's reason when it cannot parse it."""
@@ -93,11 +100,13 @@ def _walk(node, found: list) -> None:
 
 
 def _mentions_service(query: str) -> bool:
+    """Could `query` hold the SERVICE keyword? rdflib matches keywords by upper-casing the text
+    (so "ſERVICE" and "SERVıCE" are SERVICE to it), Oxigraph ignoring ASCII case."""
     try:
         text = expandUnicodeEscapes(query)
     except ValueError:
         text = query
-    return "service" in text.lower() or "service" in query.lower()
+    return any("SERVICE" in variant.upper() for variant in (text, query))
 
 
 def check_query(
@@ -111,7 +120,9 @@ def check_query(
     if not _mentions_service(query):
         return  # without the keyword in its text no engine reads a SERVICE clause
     declared = tuple(sorted((namespaces or {}).items()))
-    endpoints = _services(query, declared)
+    endpoints = (_cached_services if len(query) <= CACHED_QUERY_CHARS else _services)(
+        query, declared
+    )
     if isinstance(endpoints, str):
         raise ServiceRefused(
             source,
