@@ -6,6 +6,7 @@ have seen a refused one too)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import socket
@@ -184,6 +185,37 @@ def test_a_query_rdflib_cannot_parse_is_refused_if_it_mentions_service():
         "has not checked"
     )
     assert refusal("SELECT * WHERE { <<( ?s ?p ?o )>> ?p ?o }") is None  # the engine says why
+
+
+def test_what_the_check_lets_through_calls_out_in_neither_engine(listener):
+    """SERVICE near string, IRI and comment delimiters: a query the check passes makes no
+    request from Oxigraph or rdflib (it may still fail as bad SPARQL)."""
+    import itertools
+
+    import pyoxigraph as ox
+    from rdflib import Graph
+
+    clause = f"SERVICE <{listener.url}> {{ ?a ?b ?c }}"
+    delimiters = ['"', "'", '"""', "'''", '\\"', "#", "\n", "<", "\\", "ex:a\\#"]
+    templates = [
+        "PREFIX ex: <http://e/> SELECT * WHERE {{ ?s ?p ?o {a} {clause} {b} }}",
+        "PREFIX ex: <http://e/> SELECT * WHERE {{ ?s ?p {a}x{b} . {clause} . ?s ?p {b}y{a} }}",
+    ]
+    store = ox.Store()
+    store.add(ox.Quad(ox.NamedNode("http://e/s"), ox.NamedNode("http://e/p"), ox.Literal("o")))
+    passed = 0
+    for (a, b), template in itertools.product(itertools.product(delimiters, repeat=2), templates):
+        query = template.format(a=a, b=b, clause=clause)
+        if refusal(query) is not None:
+            continue
+        passed += 1
+        # Bad SPARQL to an engine raises: then nothing was sent either.
+        with contextlib.suppress(Exception):
+            list(store.query(query))
+        with contextlib.suppress(Exception):
+            list(Graph().query(query))
+        assert listener.requests == [], query
+    assert passed >= 20  # the delimiters hid the clause in a string or a comment that often
 
 
 def test_the_query_library_calls_no_service():
