@@ -418,7 +418,8 @@ def make_handler(pool: QueryPool, page: bytes, hosts: frozenset[str] | None = No
             self.send_header("Cache-Control", "no-store")
             self.send_header("X-Content-Type-Options", "nosniff")
             for name, value in (headers or {}).items():
-                self.send_header(name, value)
+                printable = value.encode("ascii", "backslashreplace").decode()
+                self.send_header(name, " ".join(printable.split()))
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(body)

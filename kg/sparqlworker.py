@@ -103,6 +103,7 @@ class Snapshot:
                 store = ox.Store.read_only(self.path)
             except OSError as exc:  # e.g. a file compacted away while opening: try again
                 if attempt + 1 == REOPEN_ATTEMPTS:
+                    self.signature = signature  # tried: try again once it changes again
                     self.stale = (
                         f"the store changed after {self.opened} and could not be reopened "
                         f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}); "

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -25,6 +26,7 @@ COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 FAST = "ASK { ?s ?p ?o }"
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 RUNAWAY_URL = urllib.parse.quote(RUNAWAY).encode() + b" HTTP/1.0\r\nHost: localhost\r\n\r\n"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 TIME_LIMIT = 2.0
 TIMED_OUT = (
     503,
@@ -337,3 +339,27 @@ def test_ctrl_c_stops_serve_quietly(fixture_store):
         time.sleep(0.1)
     else:
         pytest.fail("query workers outlived serve")
+
+
+def test_a_store_that_cannot_be_reopened_is_named_stale_in_every_answer(tmp_path):
+    path = tmp_path / "store"
+    writer = ox.Store(str(path))
+    writer.add(ox.Quad(ox.NamedNode("https://example.org/a"), RDF_TYPE, ox.Literal("1")))
+    writer.flush()
+    del writer
+    pool = QueryPool(path, 1, Limits(time_limit=10.0))
+    try:
+        (_, _, body), first = pool.run(COUNT, "csv", "")
+        shutil.rmtree(path)  # gone under the endpoint: the open snapshot still answers
+        for _ in range(2):
+            (status, _, body), headers = pool.run(COUNT, "csv", "")
+            assert (status, body) == (200, b"n\r\n1\r\n")
+            assert headers["X-IMR-KG-Store-Stale"].startswith(
+                f"the store changed after {first['X-IMR-KG-Store-Snapshot']} and could not be "
+                "reopened (IO error: No such file or directory"
+            )
+            assert headers["X-IMR-KG-Store-Stale"].endswith(
+                "; answers come from the snapshot opened then"
+            )
+    finally:
+        pool.close()
