@@ -55,7 +55,8 @@ def start_serve(store: Path, *options: str, session: bool = False) -> tuple[subp
 def endpoint(fixture_store):
     server, port = start_serve(
         fixture_store.path,
-        *("--workers", "4", "--time-limit", str(TIME_LIMIT), "--allow-host", "imr.example"),
+        *("--workers", "4", "--slow-queries", "2", "--per-client", "3"),
+        *("--time-limit", str(TIME_LIMIT), "--allow-host", "imr.example"),
     )
     yield int(port)
     server.terminate()
