@@ -22,7 +22,8 @@ It holds under load and hostile requests:
   (kg.sparqlguard). The ``Host`` header must name this server (loopback names by default,
   more with `allowed_hosts`), so a DNS-rebinding page in a browser cannot read the store.
   Malformed requests (bad Content-Length, a body that never comes) are answered 400 or 408.
-- The listen backlog is 1,024 connections (`request_queue_size`).
+- The listen backlog is 1,024 connections (`request_queue_size`); at most 512 are served at
+  once, each by a thread, and one beyond them is answered 503 at once.
 """
 
 from __future__ import annotations
@@ -51,6 +52,12 @@ TEXT = "text/plain; charset=utf-8"
 MAX_BODY = 1_000_000
 BODY_TIMEOUT = 10.0  # seconds a client may take to send its request
 LISTEN_BACKLOG = 1024
+MAX_CONNECTIONS = 512  # connections served at once, each by a thread
+_BUSY = b"the endpoint is busy: too many open connections; try again\n"
+TOO_MANY_CONNECTIONS = (
+    b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    b"Retry-After: 1\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s" % (len(_BUSY), _BUSY)
+)
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 ALLOWED_METHODS = "GET, HEAD, POST, OPTIONS"
 
@@ -597,8 +604,35 @@ def make_handler(pool: QueryPool, page: bytes, hosts: frozenset[str] | None = No
 
 
 class EndpointServer(ThreadingHTTPServer):
+    """One thread per connection, at most MAX_CONNECTIONS at once: a connection beyond them
+    (a flood of idle connections, say) is answered 503 at once and closed, without a thread.
+    Stopping does not wait for connections still open (block_on_close)."""
+
     request_queue_size = LISTEN_BACKLOG
     daemon_threads = True
+    block_on_close = False
+
+    def __init__(self, *args, **kwargs) -> None:
+        self.connections = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        super().__init__(*args, **kwargs)
+
+    def process_request(self, request, client_address) -> None:
+        if not self.connections.acquire(blocking=False):
+            with contextlib.suppress(OSError):
+                request.sendall(TOO_MANY_CONNECTIONS)
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.connections.release()
+            raise
+
+    def process_request_thread(self, request, client_address) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.connections.release()
 
     def handle_error(self, request, client_address) -> None:
         """One line on stderr for a request that failed outside a handler (no traceback)."""

@@ -20,6 +20,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from kg import server as server_module
 from kg.server import EndpointServer, Limits, QueryPool
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -363,4 +364,31 @@ def test_a_store_that_cannot_be_reopened_is_named_stale_in_every_answer(tmp_path
                 "; answers come from the snapshot opened then"
             )
     finally:
+        pool.close()
+
+
+def test_connections_beyond_the_cap_are_answered_503_without_a_thread(fixture_store, monkeypatch):
+    monkeypatch.setattr(server_module, "MAX_CONNECTIONS", 3)
+    pool = QueryPool(fixture_store.path, 1, Limits(time_limit=10.0))
+    server = EndpointServer(("127.0.0.1", 0), server_module.make_handler(pool, b"editor"))
+    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    serving.start()
+    port = server.server_address[1]
+    idle = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(3)]
+    try:
+        time.sleep(0.2)  # the three idle connections hold their threads
+        status, headers, body = exchange(port, b"")
+        assert (status, headers["retry-after"], body) == (
+            503,
+            "1",
+            b"the endpoint is busy: too many open connections; try again\n",
+        )
+        idle.pop().close()
+        time.sleep(0.2)
+        assert get(port, FAST, host="localhost")[::2] == (200, b'{"head": {}, "boolean": true}')
+    finally:
+        for connection in idle:
+            connection.close()
+        server.shutdown()
+        server.server_close()
         pool.close()
