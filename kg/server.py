@@ -326,7 +326,10 @@ class QueryPool:
     # --- workers ------------------------------------------------------------------------
 
     def _replace(self, worker: _Worker) -> None:
-        """Kill `worker` and start its replacement, both in the background."""
+        """Kill `worker` now (its query stops using the CPU) and start its replacement in the
+        background."""
+        with contextlib.suppress(OSError, ValueError):
+            worker.process.kill()
         with self.cond:
             self.all.discard(worker)
         self.tasks.put((lambda: self._replacement(worker), None))
