@@ -259,16 +259,25 @@ def query(
     store: Annotated[
         Path | None, typer.Option("--store", help="query a case store instead (all its graphs)")
     ] = None,
+    allow_service: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-service",
+            metavar="URL",
+            help="a SERVICE endpoint the query may call (repeatable); any other is refused",
+        ),
+    ] = None,
 ) -> None:
     """Run a SPARQL query over the knowledge graph, plus a case and its verdicts (or over a
-    whole case store with --store)."""
+    whole case store with --store). No outbound request: SERVICE is refused unless allowed."""
     from kg.querying import case_store, cell, project_prefixes, run_sparql_file
 
+    allowed = allow_service or []
     try:
         if store is not None:
-            variables, rows = _query_store(file, store)
+            variables, rows = _query_store(file, store, allowed)
         else:
-            variables, rows = run_sparql_file(file, case_store(case))
+            variables, rows = run_sparql_file(file, case_store(case), allowed)
     except InputError as exc:
         _fail(exc)
     # Tools get IRIs in full, people prefixed names; a case and a store answer alike.
@@ -290,13 +299,14 @@ def query(
         err.print(f"{len(rows)} rows")
 
 
-def _query_store(file: Path, path: Path) -> tuple[list[str], list[list]]:
+def _query_store(file: Path, path: Path, allowed: list[str]) -> tuple[list[str], list[list]]:
     from kg.oxquery import to_rdflib
+    from kg.storequery import select
 
     if not file.is_file():
         raise InputError(str(file), ["no such query file"])
     opened = _open_store(path, read_only=True)
-    variables, rows = opened.query(file.read_text(encoding="utf-8"), source=str(file))
+    variables, rows = select(opened, file.read_text(encoding="utf-8"), str(file), allowed)
     return variables, [[None if t is None else to_rdflib(t) for t in row] for row in rows]
 
 
@@ -377,31 +387,70 @@ def serve(
     result_limit: Annotated[
         int, typer.Option("--result-limit", min=1, help="most results a query may return")
     ] = 10_000,
-    workers: Annotated[int, typer.Option(min=1, help="query worker processes")] = 2,
+    workers: Annotated[int, typer.Option(min=1, help="query worker processes")] = 4,
+    per_client: Annotated[
+        int | None,
+        typer.Option(
+            "--per-client", min=1, help="queries one client runs at once [default: workers - 1]"
+        ),
+    ] = None,
+    slow_queries: Annotated[
+        int | None,
+        typer.Option(
+            "--slow-queries",
+            min=0,
+            help="queries that may run past 1 s at once [default: half the workers, at least 1]",
+        ),
+    ] = None,
+    allow_service: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-service",
+            metavar="URL",
+            help="a SERVICE endpoint queries may call (repeatable); any other is refused",
+        ),
+    ] = None,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-host",
+            metavar="NAME[:PORT]",
+            help="a Host header name to accept besides localhost, 127.0.0.1, [::1] (repeatable)",
+        ),
+    ] = None,
 ) -> None:
     """Serve the store read-only over the SPARQL 1.1 Protocol at /sparql, with a query
-    editor at /. Updates are refused; queries stop at the time and result limits."""
+    editor at /. Updates are refused; queries stop at the time and result limits; SERVICE is
+    refused unless allowed (no outbound request); a store changed by load is reopened."""
     from kg.server import Limits
     from kg.server import serve as run_server
 
     def ready(url: str) -> None:
         print(f"serving {url} (SPARQL at {url}sparql); Ctrl-C stops", flush=True)
 
+    limits = Limits(
+        time_limit=time_limit,
+        result_limit=result_limit,
+        per_client=per_client,
+        max_slow=slow_queries,
+    )
     try:
         run_server(
             store,
             host=host,
             port=port,
-            limits=Limits(time_limit=time_limit, result_limit=result_limit),
+            limits=limits,
             workers=workers,
             ready=ready,
+            allowed_services=allow_service or [],
+            allowed_hosts=allow_host or [],
         )
     except InputError as exc:
         _fail(exc)
     except OSError as exc:
         _fail(InputError(f"{host}:{port}", [f"cannot listen: {exc.strerror or exc}"]))
     except KeyboardInterrupt:
-        pass
+        err.print("stopped", highlight=False)
 
 
 @app.command()

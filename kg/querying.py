@@ -6,6 +6,7 @@ sub-select under OPTIONAL differs)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -20,6 +21,7 @@ from kg.evaluate import CaseEvaluator
 from kg.knowledge import load_knowledge
 from kg.namespaces import bind_prefixes
 from kg.oxquery import graph_to_ntriples, to_rdflib
+from kg.sparqlguard import check_query
 
 
 def case_store(case: Path | None) -> ox.Store:
@@ -38,12 +40,17 @@ def case_store(case: Path | None) -> ox.Store:
     return store
 
 
-def run_sparql_file(path: Path, store: ox.Store) -> tuple[list[str], list[list[Node | None]]]:
-    """Variables and rows (rdflib terms; None where unbound) of the SELECT query in `path`."""
+def run_sparql_file(
+    path: Path, store: ox.Store, allowed_services: Iterable[str] = ()
+) -> tuple[list[str], list[list[Node | None]]]:
+    """Variables and rows (rdflib terms; None where unbound) of the SELECT query in `path`; a
+    SERVICE clause is refused unless its endpoint is in `allowed_services` (kg.sparqlguard)."""
     if not path.is_file():
         raise InputError(str(path), ["no such query file"])
+    text = path.read_text(encoding="utf-8")
+    check_query(text, str(path), allowed_services)
     try:
-        result = store.query(path.read_text(encoding="utf-8"))
+        result = store.query(text)
     except SyntaxError as exc:
         raise InputError(str(path), [f"not a valid SPARQL query: {exc}"]) from exc
     if not isinstance(result, ox.QuerySolutions):
