@@ -932,3 +932,34 @@ def test_a_determination_table_with_a_ur_decision_column_names_items_and_outcome
         ("Acupuncture, lumbar spine, 2x3 (6 sessions)", "Overturned"),
         ("TENS unit, purchase", "Upheld"),
     ]
+
+
+def test_a_prose_letter_tells_its_case_before_the_discussions_and_each_discussion_cites():
+    letter = (
+        "Dear Ms. Reyes:\n\n"
+        "Your request for Independent Medical Review concerned two items your physician asked\n"
+        "for on March 3, 2016. The reviewer concluded that the aquatic therapy is medically\n"
+        "necessary and should be authorized, and that the home exercise kit is not.\n\n"
+        "The reviewer is board certified in orthopaedic surgery and licensed in California,\n"
+        "with no affiliation with the employer or the providers.\n\n"
+        "You slipped and twisted your left knee on August 19, 2014. At the February 25, 2016\n"
+        "visit your orthopaedist found left knee flexion limited to 105 degrees. You were\n"
+        "neurovascularly intact distally, with sensation within normal limits.\n\n"
+        "Aquatic therapy is addressed in the MTUS Chronic Pain Medical Treatment Guidelines,\n"
+        "page 22, where reduced weight bearing is desirable; her body mass index is 41.\n\n"
+        "The MTUS does not address a home exercise kit, so the reviewer used the ODG, Knee & Leg\n"
+        "Chapter, Durable medical equipment, Online Edition.\n"
+    )
+    graph, facts = _facts(letter)
+    assert sorted(str(d) for d in graph.objects(None, IMR.reportedDate)) == ["2014-08-19"]
+    # Read from the case's paragraph; the opening names the kit as a request, not a finding.
+    assert _rows(facts, "findings") == [
+        "LimitedRangeOfMotion | Knee | DocumentedPresent | letter",
+        "NeurologicDysfunction | - | DocumentedAbsent | letter",
+    ]
+    assert _rows(facts, "outcomes") == [
+        "AquaticTherapy | - | imr | Overturned | -",
+        "HomeExerciseEquipment | - | imr | Upheld | -",
+    ]
+    [aquatic] = [row for row in facts["citations"] if row[0] == "AquaticTherapy"]
+    assert aquatic[2:] == ("imr", "mtus-cpmtg-2009-aquatic-therapy-p22")

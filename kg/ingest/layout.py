@@ -527,7 +527,38 @@ def split(clean: CleanText, lexicon: Lexicon) -> Layout | None:
             layout.items.append(Item(entry.name, entry.heading, outcome, entry.outcome_text))
     if not layout.items:
         layout.items = _disputed_items(clean, lexicon, rules)
+        layout.summary = _summary_before_discussions(layout, summary_heading, clean, rules)
     return layout
+
+
+def _summary_before_discussions(
+    layout: Layout, heading: Heading | None, clean: CleanText, rules: Rules
+) -> Span | None:
+    """A letter read from its content alone (no heading, no determination line) tells the case
+    before it discusses the first item, with the reviewer's credentials anywhere in between: its
+    summary runs to the first item's discussion, past the credentials that cut the usual one."""
+    summary = layout.summary
+    if heading is not None or any(p.search(clean.text) for p in rules.summary_openings):
+        return summary
+    start = summary[0] if summary else 0
+    discussions = [
+        i.rationale[0]
+        for i in layout.items
+        if i.rationale
+        and i.rationale[0] > start
+        and not i.rationale[0] <= i.heading[0] < i.rationale[1]  # not the statement's own
+    ]
+    # The paragraphs stating the decisions name the requests, not the case's findings.
+    stated = [i.heading[1] for i in layout.items if discussions and i.heading[1] < min(discussions)]
+    if stated:
+        after = next(
+            (p for p in paragraphs(clean, 0, len(clean.text), rules) if p[0] >= max(stated)), None
+        )
+        start = max(start, after[0]) if after is not None else start
+    if not discussions or (summary is not None and min(discussions) <= summary[1]):
+        return summary
+    span = _strip(clean.text, start, min(discussions))
+    return span if span[1] > span[0] else summary
 
 
 def _enumerated_answers(clean: CleanText, lexicon: Lexicon, rules: Rules) -> list[Item]:
@@ -605,25 +636,40 @@ def _stated_items(clean: CleanText, lexicon: Lexicon, rules: Rules) -> list[Item
             continue
         known.add(key)
         item = Item(statement.name, statement.span, statement.outcome, statement.outcome_text)
-        item.rationale = _discussion(blocks, statement, services, text, lexicon)
+        discussion = _discussion(blocks, statement, services, text, lexicon, rules)
+        if discussion is not None:
+            _fill_prose(clean, item, discussion, rules)
+            if item.imr_citation is None:  # the reviewer's own discussion cites unattributed
+                item.imr_citation = next(
+                    (
+                        (a, b)
+                        for a, b in sentences(text, *discussion)
+                        for pattern, attributed in rules.citations
+                        if attributed is None and pattern.search(text, a, b)
+                    ),
+                    None,
+                )
         items.append(item)
     return items
 
 
 def _discussion(
-    blocks: list[Span], statement, services, text: str, lexicon: Lexicon
+    blocks: list[Span], statement, services, text: str, lexicon: Lexicon, rules: Rules
 ) -> Span | None:
     """The paragraph discussing a stated item: the first after the statement's own that names
-    its service, else the statement's own paragraph."""
+    its service and cites a guideline, else the first that names it, else the statement's own."""
     own = next((b for b in blocks if b[0] <= statement.span[0] < b[1]), None)
     concept = services[0].concept if services else None
-    if concept is not None:
-        for block in blocks:
-            if own is not None and block[0] < own[1]:
-                continue
-            if any(m.concept == concept for m in lexicon.services.find(text, *block)):
-                return block
-    return own
+    if concept is None:
+        return own
+    naming = [
+        b
+        for b in blocks
+        if (own is None or b[0] >= own[1])
+        and any(m.concept == concept for m in lexicon.services.find(text, *b))
+    ]
+    citing = [b for b in naming if any(p.search(text, *b) for p, _ in rules.citations)]
+    return (citing or naming or [own])[0]
 
 
 LISTED_LINE = re.compile(r"^[ \t]*\(?(?:[0-9]{1,2}|[A-Za-z])[.)][ \t]+(?P<name>\S.*?)[ \t]*$")
