@@ -963,3 +963,17 @@ def test_a_prose_letter_tells_its_case_before_the_discussions_and_each_discussio
     ]
     [aquatic] = [row for row in facts["citations"] if row[0] == "AquaticTherapy"]
     assert aquatic[2:] == ("imr", "mtus-cpmtg-2009-aquatic-therapy-p22")
+
+
+def test_a_service_named_in_the_plural_is_the_same_service():
+    services = load_lexicon().services
+    found = {
+        words: [m.concept for m in services.find(words)]
+        for words in ("medial branch blocks", "knee braces", "TENS unit", "exercise kits")
+    }
+    assert found == {
+        "medial branch blocks": [VC.MedialBranchBlock],
+        "knee braces": [VC.Brace],
+        "TENS unit": [VC.TENS],
+        "exercise kits": [VC.HomeExerciseEquipment],
+    }

@@ -639,18 +639,25 @@ def _stated_items(clean: CleanText, lexicon: Lexicon, rules: Rules) -> list[Item
         discussion = _discussion(blocks, statement, services, text, lexicon, rules)
         if discussion is not None:
             _fill_prose(clean, item, discussion, rules)
-            if item.imr_citation is None:  # the reviewer's own discussion cites unattributed
-                item.imr_citation = next(
-                    (
-                        (a, b)
-                        for a, b in sentences(text, *discussion)
-                        for pattern, attributed in rules.citations
-                        if attributed is None and pattern.search(text, a, b)
-                    ),
-                    None,
-                )
+            if item.imr_citation is None:
+                item.imr_citation = _unattributed_citation(clean, discussion, rules)
         items.append(item)
     return items
+
+
+def _unattributed_citation(clean: CleanText, block: Span, rules: Rules) -> Span | None:
+    """The first sentence of the reviewer's own discussion that cites a guideline without
+    saying whose citation it is: the reviewer's."""
+    text = clean.text
+    return next(
+        (
+            (a, b)
+            for a, b in sentences(text, *block)
+            for pattern, attributed in rules.citations
+            if attributed is None and pattern.search(text, a, b)
+        ),
+        None,
+    )
 
 
 def _discussion(
