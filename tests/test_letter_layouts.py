@@ -977,3 +977,74 @@ def test_a_service_named_in_the_plural_is_the_same_service():
         "TENS unit": [VC.TENS],
         "exercise kits": [VC.HomeExerciseEquipment],
     }
+
+
+def test_issue_headings_wrapped_over_two_lines_with_outcome_and_reason_labels():
+    letter = (
+        "MAXIMUS FEDERAL SERVICES\nIndependent Medical Review -- Final Determination\n\n"
+        "The employee reports low back pain since 2013.\n\n"
+        "II. ISSUES, OUTCOMES AND REASONS\n\n"
+        "Issue 1 -- Transforaminal epidural steroid injection, bilateral L4-5\nand L5-S1\n\n"
+        "   Outcome: UR non-certification UPHELD (not medically necessary)\n"
+        "   Claims administrator's guideline: MTUS Chronic Pain Medical Treatment\n"
+        "      Guidelines, page 46\n"
+        "   IMR reviewer's guideline: MTUS Chronic Pain Medical Treatment\n"
+        "      Guidelines, Epidural steroid injections (ESIs), page 46\n"
+        "   Reason: Radiculopathy is not documented by examination.\n\n"
+        "Issue 2 -- Urine drug screen\n\n"
+        "   Outcome: UR non-certification OVERTURNED (medically necessary)\n"
+        "   Claims administrator's guideline: ODG Pain, Urine drug testing\n"
+        "   IMR reviewer's guideline: MTUS Chronic Pain Medical Treatment\n"
+        "      Guidelines, Drug testing, page 43\n"
+        "   Reason: Testing is part of the monitoring of opioid therapy.\n"
+    )
+    assert _services_and_outcomes(letter) == [
+        (
+            "Transforaminal epidural steroid injection, bilateral L4-5 and L5-S1",
+            "TransforaminalEpiduralSteroidInjection",
+            "Upheld",
+        ),
+        ("Urine drug screen", "UrineDrugTesting", "Overturned"),
+    ]
+
+
+def test_an_item_labelled_by_its_number_is_named_by_the_words_after_the_label():
+    letter = (
+        "NOTICE OF INDEPENDENT MEDICAL REVIEW DETERMINATION\n\n"
+        "Summary. The employee injured the right shoulder in May 2013.\n\n"
+        "Item (1): Prilosec 20 mg #60.\n"
+        "  Claims administrator basis: MTUS Chronic Pain, page 68.\n"
+        "  Reviewer basis: MTUS Chronic Pain Medical Treatment Guidelines,\n"
+        "  NSAIDs, GI symptoms & cardiovascular risk, pages 68-69.\n"
+        "  None of the risk factors applies. The denial is upheld.\n\n"
+        "Item (2): Hot/cold therapy unit (purchase).\n"
+        "  Claims administrator basis: ODG Shoulder, Continuous-flow cryotherapy.\n"
+        "  Reviewer basis: ODG Shoulder chapter, Continuous-flow cryotherapy.\n"
+        "  No surgery is planned. The decision to deny is upheld.\n"
+    )
+    assert _items_and_outcomes(letter) == [
+        ("Hot/cold therapy unit (purchase)", "Upheld"),
+        ("Prilosec 20 mg #60", "Upheld"),
+    ]
+
+
+def test_services_listed_with_their_quantities_between_dashes_and_an_elliptical_negative():
+    letter = (
+        "This letter answers your application for Independent Medical Review of a decision\n"
+        "dated 07/01/2021 that did not certify three requests. Of those three,\n"
+        "two -- cognitive behavioral therapy, 6 sessions, and an MRI of the\n"
+        "right shoulder without contrast -- have been found medically necessary\n"
+        "and must now be authorized; the third, meloxicam 15 mg, #30, has not.\n\n"
+        "Our expert reviewer also found that round-trip transportation to and from medical\n"
+        "appointments is medically necessary and appropriate.\n"
+    )
+    assert _services_and_outcomes(letter) == [
+        ("MRI of the right shoulder without contrast", "MRI", "Overturned"),
+        ("cognitive behavioral therapy, 6 sessions", "CognitiveBehaviouralTherapy", "Overturned"),
+        ("meloxicam 15 mg, #30", "NSAIDs", "Upheld"),
+        (
+            "round-trip transportation to and from medical appointments",
+            "Transportation",
+            "Overturned",
+        ),
+    ]

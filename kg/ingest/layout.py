@@ -428,6 +428,29 @@ def _heading_line(clean: CleanText, clean_at: int) -> Span:
         end = start
 
 
+def _wrapped_from(clean: CleanText, line: Span, before: int, headings: list[Heading]) -> Span:
+    """An item's heading line with the lines it wraps from ("Issue 1 -- Transforaminal
+    epidural steroid injection, bilateral L4-5" / "and L5-S1"): while a line goes on in lower
+    case, the non-blank line right above it, back to a blank line, a heading or `before`."""
+    start = line[0]
+    while start > before and clean.text[start : start + 1].islower():  # it goes on a name
+        previous = _heading_line(clean, start)
+        original = clean.original
+        between = original[
+            clean.offsets[previous[1]]
+            if previous[1] < len(clean.offsets)
+            else len(original) : clean.offsets[start]
+        ]
+        if previous[0] < before or between.count("\n") != 1:
+            break
+        if any(
+            h.start <= previous[0] < h.end or previous[0] <= h.start < previous[1] for h in headings
+        ):
+            break
+        start = previous[0]
+    return start, line[1]
+
+
 def _continues_paragraph(clean: CleanText, clean_at: int) -> bool:
     """Whether the original line a clean offset starts follows a non-blank line of text (it
     then ends a paragraph, and names no item)."""
@@ -452,7 +475,12 @@ def _line_end(clean: CleanText, clean_at: int) -> int:
     return clean.clean_index(len(original) if end < 0 else end)
 
 
-ENUMERATOR = re.compile(r"^\s*(?:\(?[0-9a-z]{1,2}[.)]|\[[0-9]{1,2}\]|#[0-9]{1,2})\s*")
+ENUMERATOR = re.compile(
+    r"^\s*(?:(?:issue|item|request|treatment)\s*(?:#?[0-9]{1,2}|\([0-9]{1,2}\))\s*"
+    r"(?:--?|\u2013|\u2014|:|[.)])"
+    r"|\(?[0-9a-z]{1,2}[.)]|\[[0-9]{1,2}\]|#[0-9]{1,2})\s*",
+    re.IGNORECASE,
+)
 
 
 def _outcome(lexicon: Lexicon, words: str) -> URIRef | None:
@@ -460,9 +488,13 @@ def _outcome(lexicon: Lexicon, words: str) -> URIRef | None:
     necessary and appropriate)", "Upheld - not medically necessary")."""
     phrases = lexicon.imr_outcomes.phrases
     words = re.sub(r"\s+", " ", words).strip(" .").lower()
-    return phrases.get(words) or phrases.get(
+    found = phrases.get(words) or phrases.get(
         re.split(r"\s*(?:--?|\u2013|\u2014|[(,;])\s*", words)[0]
     )
+    if found is None:  # "UR non-certification UPHELD (not medically necessary)": its first
+        mentions = lexicon.imr_outcomes.find(words)  # outcome words say it
+        found = mentions[0].concept if mentions else None
+    return found
 
 
 # --- the letter's parts -------------------------------------------------------------------------
@@ -620,13 +652,13 @@ def _named_conclusions(clean: CleanText, lexicon: Lexicon, rules: Rules) -> list
 
 
 def _stated_items(clean: CleanText, lexicon: Lexicon, rules: Rules) -> list[Item]:
-    """The named conclusions, then every further service a necessity statement names
-    (kg/ingest/necessity.py), each with the paragraph that discusses it as its rationale."""
+    """Every service a necessity statement names (kg/ingest/necessity.py), each with the
+    paragraph that discusses it as its rationale; then any further one a named conclusion
+    names."""
     from kg.ingest.necessity import necessity_statements
 
-    items = _named_conclusions(clean, lexicon, rules)
-    known = {m.concept for item in items for m in lexicon.services.find(item.name)[:1]}
-    known |= {item.name.lower() for item in items}
+    items: list[Item] = []
+    known: set = set()
     text = clean.text
     blocks = paragraphs(clean, 0, len(text), rules)
     for statement in necessity_statements(clean, lexicon):
@@ -642,6 +674,10 @@ def _stated_items(clean: CleanText, lexicon: Lexicon, rules: Rules) -> list[Item
             if item.imr_citation is None:
                 item.imr_citation = _unattributed_citation(clean, discussion, rules)
         items.append(item)
+    for item in _named_conclusions(clean, lexicon, rules):  # services no statement names
+        services = lexicon.services.find(item.name)
+        if (services[0].concept if services else item.name.lower()) not in known:
+            items.append(item)
     return items
 
 
@@ -890,7 +926,7 @@ def _summary(
     parts = [h.start for h in headings if h.scope == "item" and h.section != ITEM]
     first_part = min((p for p in parts if p > start), default=None)
     if first_part is not None:
-        line = _heading_line(clean, first_part)
+        line = _wrapped_from(clean, _heading_line(clean, first_part), start, headings)
         names_item = line[0] > start and not _continues_paragraph(clean, line[0])
         ends.append(line[0] if names_item else first_part)
     ends += [m.start() for p in rules.decisions_openings if (m := p.search(text, start))]
@@ -1040,6 +1076,7 @@ def _item_starts(
             line = _heading_line(clean, line[0])
         if line[0] < before or any(h.start <= line[0] < h.end for h in headings):
             continue
+        line = _wrapped_from(clean, line, before, headings)
         words = ENUMERATOR.sub("", text[line[0] : line[1]].strip())
         match = None if stated else re.match(r"(?P<name>.+?)\s*:\s*(?P<outcome>[^:]*)$", words)
         starts.append(

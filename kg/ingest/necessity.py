@@ -27,7 +27,9 @@ OPPOSITE = {IMR.Overturned: IMR.Upheld, IMR.Upheld: IMR.Overturned}
 CONJUNCTS = re.compile(r",?\s+(?:and|or|nor)\s+|;\s+|,\s+")
 # Words that lead into the service's name rather than name it.
 LEAD = re.compile(
-    r"\b(?:the|an?|this|that|these|those|your|his|her|their|requests?\s+for)\s+", re.IGNORECASE
+    r"\b(?:the|an?|this|that|these|those|your|his|her|their|requests?\s+for)\s+"
+    r"|(?:--|\u2013|\u2014|:)\s*",
+    re.IGNORECASE,
 )
 
 
@@ -155,14 +157,15 @@ def _phrase(lexicon: Lexicon, words: str) -> URIRef | None:
 def _named_services(
     text: str, subject: Span, lexicon: Lexicon, named: bool
 ) -> list[tuple[str, Span]]:
-    """The services a verdict's subject names: the conjuncts right before the verdict that
-    name a service ("the knee brace and the aquatic therapy are ..."), back to the first that
-    names none ("the MRI would decide between surgical referral and continued conservative
-    care, so the MRI of the right shoulder is ..." gives the last one). A cue's group "name"
+    """The services a verdict's subject names, one per conjunct that names one, each with the
+    words after it up to the next ("cognitive behavioral therapy, 6 sessions, and an MRI of
+    the right shoulder"; "round-trip transportation to and from medical appointments"). A
+    service named twice is named by the conjunct nearest the verdict ("the MRI would decide
+    between referral and care, so the MRI of the right shoulder is ..."). A cue's group "name"
     is one service even when the lexicon does not know its words."""
     start, end = subject
     if named:
-        words = text[start:end].strip(" ,.;:")
+        words = text[start:end].strip(" ,.;:-")
         return [(words, (start, start + len(words)))] if words else []
     parts: list[Span] = []
     position = start
@@ -170,16 +173,20 @@ def _named_services(
         parts.append((position, separator.start()))
         position = separator.end()
     parts.append((position, end))
-    found = []
-    for a, b in reversed(parts):
+    found: list[tuple[str, Span]] = []
+    concepts: set = set()
+    stop = end
+    for index in range(len(parts) - 1, -1, -1):
+        a, b = parts[index]
         mentions = lexicon.services.find(text, a, b)
         if not mentions:
-            if found or text[a:b].strip(" ,.;:"):
-                break
-            continue
+            continue  # a quantity or the rest of a name: it goes with the conjunct before it
         a = _name_start(text, a, mentions[0].start)
-        words = text[a:b].strip(" ,.;:")
-        found.append((words, (a, a + len(words))))
+        words = text[a:stop].strip(" ,.;:-")
+        stop = parts[index - 1][1] if index else start
+        if words and mentions[0].concept not in concepts:
+            concepts.add(mentions[0].concept)
+            found.append((words, (a, a + len(words))))
     return found[::-1]
 
 
