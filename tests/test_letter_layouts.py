@@ -1048,3 +1048,24 @@ def test_services_listed_with_their_quantities_between_dashes_and_an_elliptical_
             "Overturned",
         ),
     ]
+
+
+@pytest.mark.parametrize(
+    "heading", ["CLINICAL INFORMATION REVIEWED", "SUMMARY OF RECORDS", "What the Records Show"]
+)
+def test_a_heading_naming_the_record_opens_the_case_summary_and_ur_stands_for_its_date(heading):
+    letter = (
+        "INDEPENDENT MEDICAL REVIEW\nFinal Determination Letter\n\n"
+        "Letter date: 06/03/2021\nRFA: 04/09/2021         UR: 04/19/2021\n\n"
+        "REASON FOR REVIEW\nThe claims administrator's Utilization Review denied one request.\n\n"
+        "| Service                                   | Outcome    |\n"
+        "| MRI cervical spine without contrast       | Overturned |\n\n"
+        f"{heading}\n"
+        "This 42-year-old electrician injured his neck. The progress report of 04/06/2021\n"
+        "documents decreased pinprick over the right thumb (C6).\n\n"
+        "DECISION RATIONALE\nThe MTUS Cervical and Thoracic Spine Disorders Guideline governs.\n"
+    )
+    clean = clean_letter(letter)
+    summary = split(clean, load_lexicon()).summary
+    assert clean.text[slice(*summary)].startswith("This 42-year-old electrician")
+    assert header_ur_date(clean)[0] == "2021-04-19"
