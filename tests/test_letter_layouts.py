@@ -1069,3 +1069,24 @@ def test_a_heading_naming_the_record_opens_the_case_summary_and_ur_stands_for_it
     summary = split(clean, load_lexicon()).summary
     assert clean.text[slice(*summary)].startswith("This 42-year-old electrician")
     assert header_ur_date(clean)[0] == "2021-04-19"
+
+
+def test_a_verdict_on_the_injection_refers_back_to_the_injection_requested():
+    letter = (
+        "Ms. Ortiz, this letter answers your application for Independent Medical Review.\n\n"
+        "Your physiatrist asked for a right C5-C6 transforaminal epidural steroid injection\n"
+        "and for Norco 10/325 mg #120.\n\n"
+        "The examination shows diminished sensation in the right C6 dermatome. A single\n"
+        "injection is therefore medically necessary and appropriate, and the UR decision is\n"
+        "overturned.\n\n"
+        "With pain relief alone and no gain in function, the Norco 10/325 mg #120 is not\n"
+        "medically necessary.\n"
+    )
+    assert _services_and_outcomes(letter) == [
+        ("Norco 10/325 mg #120", "OpioidAnalgesics", "Upheld"),
+        (
+            "transforaminal epidural steroid injection",
+            "TransforaminalEpiduralSteroidInjection",
+            "Overturned",
+        ),
+    ]

@@ -100,6 +100,9 @@ class Lexicon:
     ur_outcomes: PhraseIndex
     ur_actors: PhraseIndex  # who decides at UR ("UR", "the claims administrator")
     all_items: PhraseIndex  # words naming every item in dispute ("both", "all three")
+    references: PhraseIndex  # words referring back to a service ("the injection")
+    refers_to: dict[URIRef, set[URIRef]]  # lx:GenericReference -> categories it stands for
+    broader: dict[URIRef, set[URIRef]]  # service -> it and every broader service
     imr_outcomes: PhraseIndex
     guidelines: PhraseIndex
     cues: list[Cue]
@@ -127,6 +130,11 @@ def _labels(graph: Graph, members: set[URIRef], *properties: URIRef) -> dict[str
                 for british, american in SPELLINGS:
                     phrases.setdefault(text.replace(british, american), concept)
     return phrases
+
+
+def _broader(graph: Graph, services: set[URIRef]) -> dict[URIRef, set[URIRef]]:
+    """Each service with every service it is narrower than (skos:broader, transitively)."""
+    return {s: set(graph.transitive_objects(s, SKOS.broader)) for s in services}
 
 
 def _members(graph: Graph, cls: URIRef) -> set[URIRef]:
@@ -186,6 +194,12 @@ def build_lexicon(graph: Graph) -> Lexicon:
         ur_outcomes=PhraseIndex(_labels(graph, _members(graph, IMR.UROutcome), LX.outcomePhrase)),
         ur_actors=PhraseIndex(_labels(graph, _members(graph, LX.URActor), *LABELS)),
         all_items=PhraseIndex(_labels(graph, _members(graph, LX.AllItemsPhrase), *LABELS)),
+        references=PhraseIndex(_labels(graph, _members(graph, LX.GenericReference), *LABELS)),
+        refers_to={
+            ref: set(graph.objects(ref, LX.refersToAnyOf))
+            for ref in _members(graph, LX.GenericReference)
+        },
+        broader=_broader(graph, _members(graph, IMR.Service)),
         imr_outcomes=PhraseIndex(_labels(graph, _members(graph, IMR.IMROutcome), LX.outcomePhrase)),
         guidelines=PhraseIndex(guideline_phrases),
         cues=cues,

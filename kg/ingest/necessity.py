@@ -142,7 +142,10 @@ def _statements(
         if rules.negating is not None and rules.negating.search(text, *subject):
             outcome = OPPOSITE[outcome]
         words = re.sub(r"\s+", " ", match.group(0))
-        for name, span in _named_services(text, subject, lexicon, bool(groups.get("name"))):
+        named = _named_services(text, subject, lexicon, bool(groups.get("name")))
+        if not named:
+            named = _referred(text, subject, lexicon)
+        for name, span in named:
             if rules.not_a_name is not None and rules.not_a_name.fullmatch(name):
                 continue
             statements.append(Statement(name, span, outcome, words, sentence))
@@ -188,6 +191,26 @@ def _named_services(
             concepts.add(mentions[0].concept)
             found.append((words, (a, a + len(words))))
     return found[::-1]
+
+
+def _referred(text: str, subject: Span, lexicon: Lexicon) -> list[tuple[str, Span]]:
+    """A subject that refers back to a service without naming it ("A single injection is
+    therefore medically necessary"): the last service named before it of a category the words
+    stand for (lx:GenericReference), in the words the letter first names it with."""
+    references = lexicon.references.find(text, *subject)
+    if not references:
+        return []
+    categories = set().union(*(lexicon.refers_to.get(r.concept, set()) for r in references))
+    earlier = [
+        m
+        for m in lexicon.services.find(text, 0, subject[0])
+        if lexicon.broader.get(m.concept, set()) & categories
+    ]
+    if not earlier:
+        return []
+    # The service of the last such mention, named as the letter first names it (the request).
+    first = next(m for m in earlier if m.concept == earlier[-1].concept)
+    return [(first.text, (first.start, first.end))]
 
 
 def _name_start(text: str, start: int, mention: int) -> int:
