@@ -1090,3 +1090,28 @@ def test_a_verdict_on_the_injection_refers_back_to_the_injection_requested():
             "Overturned",
         ),
     ]
+
+
+def test_a_numbered_table_is_read_before_a_rationale_closing_and_item_n_of_m_blocks_discuss_rows():
+    letter = (
+        "INDEPENDENT MEDICAL REVIEW FINAL DETERMINATION\n\n"
+        "The reviewer found the following:\n\n"
+        "  #  Disputed medical treatment                 UR decision       IMR decision\n"
+        "  1  Hydrocodone/acetaminophen 10/325 mg, #90    Modified to #45   Upheld\n"
+        "  2  Gabapentin 300 mg, #90                      Non-certified     Overturned\n\n"
+        "Summary of Clinical Records Reviewed\n\n"
+        "This 49-year-old fish filleter reports neck pain radiating to the left arm.\n\n"
+        "Item 1 of 2: Hydrocodone/acetaminophen 10/325 mg, #90\n\n"
+        "Rationale: No objective functional gain from hydrocodone is recorded. The request for\n"
+        "#90 is not medically necessary and appropriate.\n\n"
+        "Item 2 of 2: Gabapentin 300 mg, #90\n\n"
+        "Rationale: Gabapentin is a first-line agent for neuropathic pain. The request is\n"
+        "medically necessary and appropriate.\n"
+    )
+    assert _items_and_outcomes(letter) == [
+        ("Gabapentin 300 mg, #90", "Overturned"),
+        ("Hydrocodone/acetaminophen 10/325 mg, #90", "Upheld"),
+    ]
+    graph, facts = _facts(letter)
+    rationales = sorted(row[1] for row in facts["details"] if row[0] == "rationale")
+    assert rationales == ["Anticonvulsants", "OpioidAnalgesics"]

@@ -476,8 +476,8 @@ def _line_end(clean: CleanText, clean_at: int) -> int:
 
 
 ENUMERATOR = re.compile(
-    r"^\s*(?:(?:issue|item|request|treatment)\s*(?:#?[0-9]{1,2}|\([0-9]{1,2}\))\s*"
-    r"(?:--?|\u2013|\u2014|:|[.)])"
+    r"^\s*(?:(?:issue|item|request|treatment)\s*(?:#?[0-9]{1,2}|\([0-9]{1,2}\))"
+    r"(?:\s+of\s+[0-9]{1,2})?\s*(?:--?|\u2013|\u2014|:|[.)])"
     r"|\(?[0-9a-z]{1,2}[.)]|\[[0-9]{1,2}\]|#[0-9]{1,2})\s*",
     re.IGNORECASE,
 )
@@ -519,6 +519,12 @@ def split(clean: CleanText, lexicon: Lexicon) -> Layout | None:
     tops = [h for h in headings if h.scope == "letter"]
     kind = detect(clean)
     numbered = _numbered_determinations(text, tops, rules)
+    if numbered and numbered[0].re in rules.opening_determinations:
+        # An opening sentence is a determination only where no determination line (a table
+        # row, "ITEM: Upheld") comes before it: after one, it is a rationale's conclusion.
+        lines = _outcome_lines(clean, rules, 0, headings)
+        if lines and lines[0].at < numbered[0].start():
+            numbered = []
     if kind is None and not numbered and not _decided(clean, rules):
         return None  # no layout's marker and no decision line: no letter
     layout = Layout(kind or "unknown", None, headings=headings)
