@@ -428,6 +428,22 @@ def _heading_line(clean: CleanText, clean_at: int) -> Span:
         end = start
 
 
+def _name_going_on(clean: CleanText, end: int, name: str) -> tuple[int, str]:
+    """An item heading's name with the line after it when that line goes on in lower case
+    ("Issue 1 -- Transforaminal epidural steroid injection, bilateral L4-5" / "and L5-S1")."""
+    original = clean.original
+    at = clean.offsets[end] if end < len(clean.offsets) else len(original)
+    line_end = original.find("\n", at)
+    if not name or line_end < 0 or original[at:line_end].strip():
+        return end, name
+    following = original[line_end + 1 :].split("\n", 1)[0]
+    words = following.strip()
+    if not words[:1].islower():
+        return end, name
+    stop = clean.clean_index(line_end + 1 + following.index(words) + len(words))
+    return stop, f"{name} {words}"
+
+
 def _wrapped_from(clean: CleanText, line: Span, before: int, headings: list[Heading]) -> Span:
     """An item's heading line with the lines it wraps from ("Issue 1 -- Transforaminal
     epidural steroid injection, bilateral L4-5" / "and L5-S1"): while a line goes on in lower
@@ -1057,12 +1073,13 @@ def _item_starts(
                 )
             )
     for heading in item_headings:
+        end, name = _name_going_on(clean, heading.end, heading.name or "")
         starts.append(
             _Start(
                 heading.start,
-                heading.end,
-                _strip(text, heading.start, heading.end),
-                heading.name or "",
+                end,
+                _strip(text, heading.start, end),
+                name.strip(" ."),
                 "",
                 heading.number,
             )
