@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import sys
 import time
 from enum import StrEnum
@@ -25,6 +26,9 @@ app = typer.Typer(
     "and other guideline criteria and explain every verdict. A screen, not a denial.",
 )
 err = Console(stderr=True)
+# rdflib's own log lines (a traceback per invalid literal) never reach the user of the
+# command: bad input is reported by IMR-KG in one line (kg.inputcheck).
+logging.getLogger("rdflib").propagate = False
 
 
 class OutputFormat(StrEnum):
