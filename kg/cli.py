@@ -16,6 +16,7 @@ from rdflib import Graph
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from kg.errors import ConsistencyError, InputError
 
@@ -189,7 +190,7 @@ class _Bar:
             self.rich.advance(self.task)
         elif self._line_due():
             err.print(
-                f"{self.description} {self.done}/{self.total or '?'} {item}",
+                f"{self.description} {self.done}/{self.total or '?'} {escape(item)}",
                 highlight=False,
                 soft_wrap=True,
             )
@@ -243,7 +244,7 @@ def load(
     if summary.errors:
         for exc in summary.errors:
             for line in str(exc).splitlines():
-                err.print(f"[red]error:[/red] {line}", highlight=False, soft_wrap=True)
+                err.print(f"[red]error:[/red] {escape(line)}", highlight=False, soft_wrap=True)
         raise typer.Exit(code=2)
 
 
@@ -279,7 +280,7 @@ def query(
     else:
         table = Table(*variables, show_lines=False)
         for row in rows:
-            table.add_row(*(value or "" for value in row))
+            table.add_row(*(Text(value or "") for value in row))  # Text: values are no markup
         Console(width=max(Console().width, 160)).print(table)
         err.print(f"{len(rows)} rows")
 
@@ -347,13 +348,13 @@ def report(
             count = opened.count("case")
             opened.close()
             Console().print(
-                f"wrote {written} and {count} case pages", highlight=False, soft_wrap=True
+                escape(f"wrote {written} and {count} case pages"), highlight=False, soft_wrap=True
             )
         else:
             if case is None:
                 raise InputError("imr-kg report", ["give a case file or --store DIR"])
             written = write_case_report(case, output)
-            Console().print(f"wrote {written}", highlight=False, soft_wrap=True)
+            Console().print(escape(f"wrote {written}"), highlight=False, soft_wrap=True)
     except InputError as exc:
         _fail(exc)
 

@@ -151,10 +151,10 @@ def case_problems(graph: Graph, base: str | None = None) -> list[str]:
     """Exactly one imr:Case, named by an IRI of its own; the nodes a verdict names are IRIs."""
     cases = sorted(graph.subjects(RDF.type, IMR.Case), key=str)
     if not cases:
-        return ["no imr:Case in the file: a case file holds exactly one imr:Case"]
+        return ["a case file must hold exactly one imr:Case, found 0"]
     if len(cases) > 1:
         named = ", ".join(node_name(graph, c) for c in cases[:5])
-        return [f"{len(cases)} imr:Case nodes ({named}): a case file holds exactly one imr:Case"]
+        return [f"a case file must hold exactly one imr:Case, found {len(cases)}: {named}"]
     problems = []
     [case] = cases
     if isinstance(case, URIRef) and (str(case).startswith("file:") or str(case) == base):
