@@ -128,6 +128,15 @@ def check_case(graph: Graph, source: str, base: str | None = None) -> None:
         raise InputError(source, shown(problems))
 
 
+_TYPE_COMPONENTS = {SH.DatatypeConstraintComponent, SH.OrConstraintComponent}
+_RANGE_COMPONENTS = {
+    SH.MinInclusiveConstraintComponent,
+    SH.MaxInclusiveConstraintComponent,
+    SH.MinExclusiveConstraintComponent,
+    SH.MaxExclusiveConstraintComponent,
+}
+
+
 def _shape_problems(graph: Graph) -> tuple[set[tuple[Node, Node]], list[str]]:
     """Violations of the input shapes: the (focus node, path) pairs reported, and one line
     each."""
@@ -152,11 +161,24 @@ def _shape_problems(graph: Graph) -> tuple[set[tuple[Node, Node]], list[str]]:
         return set(), []
     problems = []
     reported = set()
-    for result in report.subjects(SH.resultSeverity, SH.Violation):
+    results = list(report.subjects(SH.resultSeverity, SH.Violation))
+    # A value of the wrong type is reported as such, not also as out of range.
+    mistyped = {
+        (report.value(r, SH.focusNode), report.value(r, SH.resultPath), report.value(r, SH.value))
+        for r in results
+        if report.value(r, SH.sourceConstraintComponent) in _TYPE_COMPONENTS
+    }
+    for result in results:
         focus = report.value(result, SH.focusNode)
         message = report.value(result, SH.resultMessage)
         value = report.value(result, SH.value)
-        reported.add((focus, report.value(result, SH.resultPath)))
+        path = report.value(result, SH.resultPath)
+        if (
+            report.value(result, SH.sourceConstraintComponent) in _RANGE_COMPONENTS
+            and (focus, path, value) in mistyped
+        ):
+            continue
+        reported.add((focus, path))
         problem = f"{node_name(graph, focus)}: {message}"
         if value is not None:
             shown_value = str(value) if isinstance(value, Literal) else short_name(value)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import threading
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -148,7 +149,9 @@ def _no_context_loading() -> Iterator[None]:
     def refuse(source: Any, *args: Any, **kwargs: Any) -> Any:
         raise RemoteContextRefused(str(source))
 
-    with _PATCH_LOCK:
+    with _PATCH_LOCK, warnings.catch_warnings():
+        # rdflib's parser wraps the graph in a ConjunctiveGraph, which it has deprecated.
+        warnings.simplefilter("ignore", DeprecationWarning)
         original = jsonld_context.source_to_json
         jsonld_context.source_to_json = refuse
         try:

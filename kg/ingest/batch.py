@@ -43,7 +43,8 @@ CASE_SUFFIXES = {".ttl", ".turtle", ".jsonld", ".nt", ".ntriples", ".n3"}
 def is_letter_file(path: Path) -> bool:
     """Whether a file found in a folder is a letter, decided by content: a .txt or .pdf file
     as `looks_like_letter` decides; an RDF case file never; any other file (a README, an
-    expected-output .json) only when its text reads as a determination letter."""
+    expected-output .json) only when its text reads as a determination letter and its items
+    can be found (a README quoting a letter's heading is no letter)."""
     from kg.ingest import looks_like_letter
 
     suffix = path.suffix.lower()
@@ -58,7 +59,19 @@ def is_letter_file(path: Path) -> bool:
         return False
     if head.startswith(b"%PDF") or b"\x00" in head:
         return False  # binary files of other kinds are no letters
-    return looks_like_letter(path)
+    return looks_like_letter(path) and _has_items(path)
+
+
+def _has_items(path: Path) -> bool:
+    from kg.ingest.layout import clean_letter, split
+    from kg.ingest.lexicon import load_lexicon
+    from kg.ingest.text import decode_letter
+
+    try:
+        layout = split(clean_letter(decode_letter(path.read_bytes(), str(path))), load_lexicon())
+    except (InputError, OSError):
+        return False
+    return layout is not None and bool(layout.items)
 
 
 def letters_in(folder: Path) -> tuple[list[Path], list[Path]]:
