@@ -11,6 +11,7 @@ from functools import cache
 from pathlib import Path
 
 from pyshacl import validate
+from pyshacl.errors import ReportableRuntimeError
 from rdflib import Graph, Literal
 from rdflib.namespace import RDF, RDFS, SH
 from rdflib.plugins.parsers.notation3 import BadSyntax
@@ -24,6 +25,7 @@ from kg.inputcheck import (
     own_vocabulary,
     shown,
     term_problems,
+    value_kind_problems,
 )
 from kg.jsonld import parse_jsonld
 from kg.knowledge import load_knowledge, project_root
@@ -117,7 +119,7 @@ def check_case(graph: Graph, source: str, base: str | None = None) -> None:
     problems = term_problems(graph)
     if problems:  # terms no store or verdict graph can carry: nothing else is checked
         raise InputError(source, shown(problems))
-    problems = case_problems(graph, base) + own_vocabulary(graph)
+    problems = case_problems(graph, base) + own_vocabulary(graph) + value_kind_problems(graph)
     if problems:
         raise InputError(source, shown(problems))
     reported, problems = _shape_problems(graph)
@@ -151,12 +153,15 @@ def _shape_problems(graph: Graph) -> tuple[set[tuple[Node, Node]], list[str]]:
         for cls in types.get(node, ()):
             data.add((node, RDF.type, cls))
     data += graph
-    conforms, report, _ = validate(
-        data,
-        shacl_graph=_input_shapes(),
-        inference="none",
-        allow_warnings=True,
-    )
+    try:
+        conforms, report, _ = validate(
+            data,
+            shacl_graph=_input_shapes(),
+            inference="none",
+            allow_warnings=True,
+        )
+    except ReportableRuntimeError as exc:  # a value pySHACL cannot compare
+        return set(), [f"the case cannot be checked against the input shapes: {exc.message}"]
     if conforms:
         return set(), []
     problems = []

@@ -174,6 +174,37 @@ def case_problems(graph: Graph, base: str | None = None) -> list[str]:
 
 
 @cache
+def _property_kinds(version: str) -> tuple[frozenset[Node], frozenset[Node]]:
+    """(datatype properties, object properties) the ontology declares."""
+    ontology = load_knowledge().ontology
+    return (
+        frozenset(ontology.subjects(RDF.type, OWL.DatatypeProperty)),
+        frozenset(ontology.subjects(RDF.type, OWL.ObjectProperty)),
+    )
+
+
+def value_kind_problems(graph: Graph) -> list[str]:
+    """Values of the wrong kind: a node (IRI or blank node) where the ontology declares a
+    datatype property (a number, a date, a text), a literal where it declares an object
+    property. (SHACL engines compare such values with literals and fail on them.)"""
+    datatype, objects = _property_kinds(load_knowledge().version)
+    problems: dict[str, None] = {}
+    for s, p, o in graph:
+        if p in datatype and not isinstance(o, Literal):
+            shown = "a blank node" if isinstance(o, BNode) else short_name(o)
+            problems[
+                f"{node_name(graph, s)}: {short_name(p)} takes a value (a number, date or "
+                f"text), not a node (found {shown})"
+            ] = None
+        elif p in objects and isinstance(o, Literal):
+            problems[
+                f"{node_name(graph, s)}: {short_name(p)} takes a node (an IRI), not a value "
+                f'(found "{o}")'
+            ] = None
+    return sorted(problems)
+
+
+@cache
 def _knowledge_terms(version: str) -> tuple[frozenset[Node], frozenset[Node], frozenset[Node]]:
     """(concept classes, functional properties, terms the knowledge graph describes)."""
     ontology = load_knowledge().ontology
