@@ -249,6 +249,8 @@ def turtle_mutations(draw, text: str) -> str:
         lines = text.split("\n")
         if op == "term":
             tokens = list(TOKEN.finditer(text))
+            if not tokens:
+                continue
             match = draw(st.sampled_from(tokens))
             other = draw(st.sampled_from(TURTLE_TERMS + [t.group(0) for t in tokens[:200]]))
             text = text[: match.start()] + other + text[match.end() :]
@@ -313,6 +315,8 @@ def jsonld_mutations(draw, document: dict) -> str:
     document = json.loads(json.dumps(document))
     for _ in range(draw(st.integers(1, 4))):
         paths = [p for p in _paths(document) if p]
+        if not paths:
+            break
         path = draw(st.sampled_from(paths))
         parent = document
         for step in path[:-1]:
@@ -351,7 +355,7 @@ def scratch(tmp_path_factory):
     return tmp_path_factory.mktemp("fuzz")
 
 
-@FUZZ
+@settings(FUZZ, max_examples=2 * EXAMPLES)  # ingesting is fast: twice the examples
 @given(st.sampled_from(LETTER_TEXTS).flatmap(text_mutations))
 def test_ingest_of_a_mutated_letter_exits_0_or_2(scratch, text):
     path = scratch / "letter.txt"
