@@ -61,8 +61,9 @@ def _write_figures() -> None:
 atexit.register(_write_figures)
 
 
-class Hang(Exception):
-    """An input ran past HANG_SECONDS."""
+class Hang(BaseException):
+    """An input ran past HANG_SECONDS (a BaseException: no `except Exception` of the code
+    under test may turn it into an ordinary error)."""
 
 
 def _alarm(signum, frame):
@@ -74,17 +75,17 @@ def run(kind: str, args: list[str]) -> None:
     hang; an exit 2 says what is wrong in lines starting with "error: "."""
     previous = signal.signal(signal.SIGALRM, _alarm)
     signal.setitimer(signal.ITIMER_REAL, HANG_SECONDS)
+    FIGURES["inputs"] += 1
+    FIGURES[f"{kind} inputs"] += 1
     try:
         result = CliRunner().invoke(app, args)
+    except Hang as exc:
+        FIGURES["hangs"] += 1
+        raise AssertionError(f"{kind}: {args} {exc}") from None
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
-    FIGURES["inputs"] += 1
-    FIGURES[f"{kind} inputs"] += 1
     exception = result.exception
-    if isinstance(exception, Hang):
-        FIGURES["hangs"] += 1
-        raise AssertionError(f"{kind}: {args} {exception}")
     if exception is not None and not isinstance(exception, SystemExit):
         FIGURES["tracebacks"] += 1
         trace = "".join(traceback.format_exception(exception))
