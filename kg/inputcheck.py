@@ -45,6 +45,7 @@ SCHEMA_NAMESPACES = tuple(str(ns) for ns in (RDFS, OWL, SKOS, SH))
 # Schema predicates a case may still use to annotate its own nodes.
 ANNOTATIONS = {RDFS.label, RDFS.comment, RDFS.seeAlso}
 
+LANGUAGE = re.compile(r"[a-zA-Z]{1,8}(?:-[a-zA-Z0-9]{1,8})*")
 # XSD lexical spaces rdflib does not check itself (int("１２") and Decimal("NaN") pass).
 _LEXICAL = {
     XSD.integer: re.compile(r"[+-]?[0-9]+"),
@@ -116,6 +117,24 @@ def term_problems(graph: Graph) -> list[str]:
                 problem = iri_problem(str(node))
                 if problem:
                     problems[f"{short_name(node, full=True)}: not a valid IRI ({problem})"] = None
+            elif (
+                isinstance(node, Literal)
+                and node.datatype is not None
+                and (problem := iri_problem(str(node.datatype)))
+            ):
+                problems[
+                    f'{node_name(graph, s)} {short_name(p)}: the datatype of "{node}" is not '
+                    f"a valid IRI ({problem})"
+                ] = None
+            elif (
+                isinstance(node, Literal)
+                and node.language
+                and not LANGUAGE.fullmatch(node.language)
+            ):
+                problems[
+                    f"{node_name(graph, s)} {short_name(p)}: language tag "
+                    f'{node.language!r} of "{node}" is not a language tag (BCP 47)'
+                ] = None
             elif isinstance(node, Literal) and _unicode_problem(str(node)):
                 problems[
                     f"{node_name(graph, s)} {short_name(p)}: text that is not valid Unicode"

@@ -316,3 +316,16 @@ def test_folder_ingest_reads_letters_only_and_counts_what_it_skips(tmp_path):
         "letters/second); skipped 3 files that are not letters (2014-01-chiropractic-trial-"
         "overturned.expected.json, 2014-02-lumbar-mri-red-flag.expected.json, README.md)"
     ) in text
+
+
+def test_a_literal_whose_datatype_is_no_iri_is_named(tmp_path):
+    path = tmp_path / "datatype.ttl"
+    path.write_text(
+        SEED_CASE.read_text().replace('"2014-09-20"^^xsd:date', '"2014-09-20"^^<xsd date>', 1)
+    )
+    [line] = _refused_path(path)
+    assert line == (
+        f"{path}: <https://w3id.org/imr-kg/case/seed-2014/ur-report-2014-09-20> "
+        'imr:documentDate: the datatype of "2014-09-20" is not a valid IRI (Invalid IRI code '
+        "point ' ')"
+    )
