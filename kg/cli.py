@@ -262,6 +262,7 @@ def query(
     from kg.querying import query_graph, run_sparql_file
 
     try:
+        _check_query_file(file)
         if store is not None:
             variables, rows = _query_store(file, store)
         else:
@@ -283,6 +284,17 @@ def query(
             table.add_row(*(Text(value or "") for value in row))  # Text: values are no markup
         Console(width=max(Console().width, 160)).print(table)
         err.print(f"{len(rows)} rows")
+
+
+def _check_query_file(file: Path) -> None:
+    """A query file that is no UTF-8 text is one clear line, not a UnicodeDecodeError."""
+    try:
+        if file.is_file():
+            file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(str(file), [f"not a text SPARQL file ({exc.reason})"]) from exc
+    except OSError as exc:
+        raise InputError(str(file), [f"cannot read the file: {exc.strerror or exc}"]) from exc
 
 
 def _query_store(file: Path, path: Path) -> tuple[list[str], list[list[str | None]]]:
@@ -357,6 +369,8 @@ def report(
             Console().print(escape(f"wrote {written}"), highlight=False, soft_wrap=True)
     except InputError as exc:
         _fail(exc)
+    except OSError as exc:
+        _fail(_unwritable(output, exc))
 
 
 @app.command()
@@ -456,6 +470,11 @@ def _store_coverage(path: Path, console: Console) -> None:
     console.print(table)
 
 
+def _unwritable(path: Path, exc: OSError) -> InputError:
+    """An output path that cannot be written (a directory, no such folder, no permission)."""
+    return InputError(str(path), [f"cannot write the output: {exc.strerror or exc}"])
+
+
 def _warn(source: str, warnings: list[str]) -> None:
     """One line on stderr per thing a letter's reader kept but could not map (exit code 0)."""
     for warning in warnings:
@@ -504,6 +523,8 @@ def ingest(
         result = ingest_to_file(path, output, allow_partial)
     except InputError as exc:
         _fail(exc)
+    except OSError as exc:
+        _fail(_unwritable(output or path, exc))
     _warn_unresolved(result.source, result.unresolved_citations)
     _warn(result.source, result.warnings)
     for problem in result.problems:

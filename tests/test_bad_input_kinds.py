@@ -329,3 +329,25 @@ def test_a_literal_whose_datatype_is_no_iri_is_named(tmp_path):
         'imr:documentDate: the datatype of "2014-09-20" is not a valid IRI (Invalid IRI code '
         "point ' ')"
     )
+
+
+def test_a_query_file_that_is_not_text_is_one_line(tmp_path):
+    path = tmp_path / "binary.rq"
+    path.write_bytes(b"\xff\xfeSELECT")
+    result = CliRunner().invoke(app, ["query", str(path)])
+    assert result.exit_code == 2
+    assert _lines(result.stderr) == [f"{path}: not a text SPARQL file (invalid start byte)"]
+
+
+def test_an_output_that_cannot_be_written_is_one_line(tmp_path):
+    report = CliRunner().invoke(app, ["report", str(SEED_CASE), "-o", str(tmp_path)])
+    assert report.exit_code == 2
+    assert _lines(report.stderr) == [f"{tmp_path}: cannot write the output: Is a directory"]
+    letter = LETTERS / "2014-02-lumbar-mri-red-flag.txt"
+    target = tmp_path / "missing" / "deeper"
+    (tmp_path / "missing").write_text("a file where a folder should be")
+    ingested = CliRunner().invoke(app, ["ingest", str(letter), "-o", str(target / "case.ttl")])
+    assert ingested.exit_code == 2
+    assert _lines(ingested.stderr) == [
+        f"{target / 'case.ttl'}: cannot write the output: Not a directory"
+    ]

@@ -13,6 +13,7 @@ IMR_KG_FUZZ_REPORT=path.json writes the figures: inputs, exit codes, tracebacks,
 from __future__ import annotations
 
 import atexit
+import itertools
 import json
 import os
 import re
@@ -299,6 +300,10 @@ JSON_VALUES = [
 ]
 
 
+MARKUP_NAMES = ["", "[red]", "[bold]x[", "[link=x]", "\\[x]"]
+FOLDERS = itertools.count()
+
+
 def _paths(node, path=()):
     yield path
     if isinstance(node, dict):
@@ -401,8 +406,17 @@ def test_evaluate_of_a_mutated_jsonld_case_exits_0_or_2(scratch, text):
     )
 )
 def test_load_of_mutated_files_exits_0_or_2(scratch, files):
-    folder = scratch / f"load-{FIGURES['load inputs']}"
+    folder = scratch / f"load-{next(FOLDERS)}"
     folder.mkdir()
     for number, (suffix, text) in enumerate(files):
-        (folder / f"{number}.{suffix}").write_text(text, encoding="utf-8", errors="surrogatepass")
+        name = f"{number}{MARKUP_NAMES[number % len(MARKUP_NAMES)]}.{suffix}"
+        (folder / name).write_text(text, encoding="utf-8", errors="surrogatepass")
     run("load", ["load", str(folder), "--store", str(folder / ".store")])
+
+
+@settings(FUZZ, max_examples=max(3, EXAMPLES // 3))
+@given(turtle_mutations(SEED_TURTLE))
+def test_report_of_a_mutated_turtle_case_exits_0_or_2(scratch, text):
+    path = scratch / "[bold]report-case.ttl"
+    path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    run("report", ["report", str(path), "-o", str(scratch / "[red]report.html")])

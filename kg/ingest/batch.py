@@ -108,8 +108,10 @@ def ingest_folder(folder: Path, output: Path | None, allow_partial: bool, consol
                         highlight=False,
                         soft_wrap=True,
                     )
-            except InputError as exc:
+            except (InputError, OSError) as exc:
                 failed += 1
+                if isinstance(exc, OSError):  # the case file could not be written
+                    exc = InputError(str(letter), [f"cannot write its case: {exc.strerror}"])
                 for line in str(exc).splitlines():
                     progress.console.print(
                         f"[red]error:[/red] {escape(line)}", highlight=False, soft_wrap=True
