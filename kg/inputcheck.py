@@ -109,6 +109,14 @@ def term_problems(graph: Graph) -> list[str]:
     problems: dict[str, None] = {}
     seen: set[Node] = set()
     for s, p, o in graph:
+        if isinstance(s, Literal):
+            # rdflib's Turtle parser takes a literal subject ("2013-02-30"^^xsd:date a ...);
+            # RDF and the store do not.
+            problems[f'"{s}": a subject must be an IRI or a blank node, not a literal'] = None
+            continue
+        if not isinstance(p, URIRef):
+            problems[f'"{p}": a predicate must be an IRI'] = None
+            continue
         for node in (s, p, o):
             if node in seen:
                 continue

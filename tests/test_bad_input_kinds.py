@@ -351,3 +351,20 @@ def test_an_output_that_cannot_be_written_is_one_line(tmp_path):
     assert _lines(ingested.stderr) == [
         f"{target / 'case.ttl'}: cannot write the output: Not a directory"
     ]
+
+
+def test_a_literal_subject_rdflib_lets_through_is_named(tmp_path):
+    """rdflib's Turtle parser accepts a literal as a subject; the report's Oxigraph engine
+    did not (a traceback found by tests/test_fuzz.py)."""
+    path = tmp_path / "literal-subject.ttl"
+    path.write_text(
+        SEED_CASE.read_text().replace(
+            "case:injury-date-summary a imr:DateReport", '"2013-02-30"^^xsd:date a imr:DateReport'
+        )
+    )
+    for command in (["evaluate", str(path)], ["report", str(path), "-o", str(tmp_path / "r.html")]):
+        result = CliRunner().invoke(app, command)
+        assert result.exit_code == 2, result.output
+        assert _lines(result.stderr) == [
+            f'{path}: "2013-02-30": a subject must be an IRI or a blank node, not a literal'
+        ]
