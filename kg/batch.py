@@ -35,6 +35,9 @@ class BatchSummary:
     verdicts: Counter = field(default_factory=Counter)
     compared_with_imr: int = 0
     agreeing_with_imr: int = 0
+    # service label -> requests, compared with IMR, agreeing (queries/agreement-by-service.rq
+    # counts the same from the stored verdicts)
+    by_service: dict[str, Counter] = field(default_factory=dict)
     seconds: float = 0.0
     knowledge_version: str = ""
     engine: str = "pyshacl"
@@ -45,6 +48,23 @@ class BatchSummary:
             return None
         return self.agreeing_with_imr / self.compared_with_imr
 
+    def to_dict(self) -> dict:
+        """The summary for tools (`imr-kg evaluate --store --format json`)."""
+        return {
+            "cases": self.cases,
+            "requests": self.requests,
+            "verdicts": dict(sorted(self.verdicts.items())),
+            "compared_with_imr": self.compared_with_imr,
+            "agreeing_with_imr": self.agreeing_with_imr,
+            "by_service": {
+                service: {k: counts[k] for k in ("requests", "screened", "agreeing")}
+                for service, counts in sorted(self.by_service.items())
+            },
+            "seconds": round(self.seconds, 3),
+            "knowledge_version": self.knowledge_version,
+            "engine": self.engine,
+        }
+
     @property
     def requests_per_second(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
@@ -54,7 +74,7 @@ class BatchSummary:
 class CaseResult:
     case: str
     ntriples: str
-    verdicts: list[tuple[str, bool | None]]
+    verdicts: list[tuple[str, str, bool | None]]  # service label, verdict, agrees with IMR
 
 
 class _Worker:
@@ -80,7 +100,7 @@ class _Worker:
             CaseResult(
                 case=s.evaluation.case,
                 ntriples=s.verdicts + s.report + s.generated,
-                verdicts=[(r.verdict, r.agrees_with_imr) for r in s.evaluation.requests],
+                verdicts=[(r.service, r.verdict, r.agrees_with_imr) for r in s.evaluation.requests],
             )
             for s in self.evaluator.screen_many(cases, view)
         ]
@@ -204,11 +224,15 @@ def _collect(store, results: list[CaseResult], summary: BatchSummary, version, p
     store.put_verdicts([(r.case, r.ntriples) for r in results], version)
     for result in results:
         summary.cases += 1
-        for verdict, agrees in result.verdicts:
+        for service, verdict, agrees in result.verdicts:
             summary.requests += 1
             summary.verdicts[verdict] += 1
+            counts = summary.by_service.setdefault(service, Counter())
+            counts["requests"] += 1
             if agrees is not None:
                 summary.compared_with_imr += 1
                 summary.agreeing_with_imr += int(agrees)
+                counts["screened"] += 1
+                counts["agreeing"] += int(agrees)
         if progress is not None:
             progress(result.case)

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rdflib import Graph
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -74,13 +73,19 @@ def evaluate(
         ShaclEngine,
         typer.Option("--engine", help="SHACL engine for --store (pyshacl is the engine of record)"),
     ] = ShaclEngine.pyshacl,
+    timestamps: Annotated[
+        bool,
+        typer.Option(
+            "--timestamps", help="with --format turtle: state when the screening run ended"
+        ),
+    ] = False,
 ) -> None:
     """Screen every request of a case (or of every pending case in a store) against the
     criteria in force on its date."""
     if store is not None:
         if path is not None:
             _fail(InputError(str(path), ["give either a case file or --store, not both"]))
-        _evaluate_store(store, workers, engine.value)
+        _evaluate_store(store, workers, engine.value, as_json=format is OutputFormat.json)
         return
     if path is None:
         _fail(InputError("imr-kg evaluate", ["give a case file or --store DIR"]))
@@ -103,12 +108,12 @@ def evaluate(
     if format is OutputFormat.json:
         sys.stdout.write(to_json(evaluation) + "\n")
     elif format is OutputFormat.turtle:
-        sys.stdout.write(to_turtle(evaluation))
+        sys.stdout.write(to_turtle(evaluation, timestamps=timestamps))
     else:
         print_table(evaluation, Console(width=max(Console().width, 110)))
 
 
-def _evaluate_store(path: Path, workers: int, engine: str) -> None:
+def _evaluate_store(path: Path, workers: int, engine: str, as_json: bool = False) -> None:
     if not (path / "CURRENT").is_file():
         _fail(InputError(str(path), ["not a case store (run imr-kg load first)"]))
     store = _open_store(path)
@@ -120,6 +125,9 @@ def _evaluate_store(path: Path, workers: int, engine: str) -> None:
         except InputError as exc:
             _fail(exc)
     store.close()
+    if as_json:
+        sys.stdout.write(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        return
     agreement = (
         f"{summary.agreeing_with_imr}/{summary.compared_with_imr} ({summary.agreement:.0%})"
         if summary.agreement is not None
@@ -256,31 +264,42 @@ def query(
     store: Annotated[
         Path | None, typer.Option("--store", help="query a case store instead (all its graphs)")
     ] = None,
+    allow_service: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-service",
+            metavar="URL",
+            help="a SERVICE endpoint the query may call (repeatable); any other is refused",
+        ),
+    ] = None,
 ) -> None:
     """Run a SPARQL query over the knowledge graph, plus a case and its verdicts (or over a
-    whole case store with --store)."""
-    from kg.querying import query_graph, run_sparql_file
+    whole case store with --store). No outbound request: SERVICE is refused unless allowed."""
+    from kg.querying import case_store, cell, project_prefixes, run_sparql_file
 
+    allowed = allow_service or []
     try:
         _check_query_file(file)
         if store is not None:
-            variables, rows = _query_store(file, store)
+            variables, rows = _query_store(file, store, allowed)
         else:
-            graph: Graph = query_graph(case)
-            variables, rows = run_sparql_file(file, graph)
+            variables, rows = run_sparql_file(file, case_store(case), allowed)
     except InputError as exc:
         _fail(exc)
+    # Tools get IRIs in full, people prefixed names; a case and a store answer alike.
+    names = project_prefixes() if format is RowFormat.table else None
+    cells = [[cell(term, names) for term in row] for row in rows]
     if format is RowFormat.json:
         sys.stdout.write(
-            json.dumps([dict(zip(variables, r, strict=True)) for r in rows], indent=2) + "\n"
+            json.dumps([dict(zip(variables, r, strict=True)) for r in cells], indent=2) + "\n"
         )
     elif format is RowFormat.csv:
         writer = csv.writer(sys.stdout)
         writer.writerow(variables)
-        writer.writerows(rows)
+        writer.writerows(cells)
     else:
         table = Table(*variables, show_lines=False)
-        for row in rows:
+        for row in cells:
             table.add_row(*(Text(value or "") for value in row))  # Text: values are no markup
         Console(width=max(Console().width, 160)).print(table)
         err.print(f"{len(rows)} rows")
@@ -297,14 +316,15 @@ def _check_query_file(file: Path) -> None:
         raise InputError(str(file), [f"cannot read the file: {exc.strerror or exc}"]) from exc
 
 
-def _query_store(file: Path, path: Path) -> tuple[list[str], list[list[str | None]]]:
-    from kg.storequery import plain
+def _query_store(file: Path, path: Path, allowed: list[str]) -> tuple[list[str], list[list]]:
+    from kg.oxquery import to_rdflib
+    from kg.storequery import select
 
     if not file.is_file():
         raise InputError(str(file), ["no such query file"])
     opened = _open_store(path, read_only=True)
-    variables, rows = opened.query(file.read_text(encoding="utf-8"), source=str(file))
-    return variables, [[plain(term) for term in row] for row in rows]
+    variables, rows = select(opened, file.read_text(encoding="utf-8"), str(file), allowed)
+    return variables, [[None if t is None else to_rdflib(t) for t in row] for row in rows]
 
 
 @app.command()
@@ -386,31 +406,70 @@ def serve(
     result_limit: Annotated[
         int, typer.Option("--result-limit", min=1, help="most results a query may return")
     ] = 10_000,
-    workers: Annotated[int, typer.Option(min=1, help="query worker processes")] = 2,
+    workers: Annotated[int, typer.Option(min=1, help="query worker processes")] = 4,
+    per_client: Annotated[
+        int | None,
+        typer.Option(
+            "--per-client", min=1, help="queries one client runs at once [default: workers - 1]"
+        ),
+    ] = None,
+    slow_queries: Annotated[
+        int | None,
+        typer.Option(
+            "--slow-queries",
+            min=0,
+            help="queries that may run past 1 s at once [default: half the workers, at least 1]",
+        ),
+    ] = None,
+    allow_service: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-service",
+            metavar="URL",
+            help="a SERVICE endpoint queries may call (repeatable); any other is refused",
+        ),
+    ] = None,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-host",
+            metavar="NAME[:PORT]",
+            help="a Host header name to accept besides localhost, 127.0.0.1, [::1] (repeatable)",
+        ),
+    ] = None,
 ) -> None:
     """Serve the store read-only over the SPARQL 1.1 Protocol at /sparql, with a query
-    editor at /. Updates are refused; queries stop at the time and result limits."""
+    editor at /. Updates are refused; queries stop at the time and result limits; SERVICE is
+    refused unless allowed (no outbound request); a store changed by load is reopened."""
     from kg.server import Limits
     from kg.server import serve as run_server
 
     def ready(url: str) -> None:
         print(f"serving {url} (SPARQL at {url}sparql); Ctrl-C stops", flush=True)
 
+    limits = Limits(
+        time_limit=time_limit,
+        result_limit=result_limit,
+        per_client=per_client,
+        max_slow=slow_queries,
+    )
     try:
         run_server(
             store,
             host=host,
             port=port,
-            limits=Limits(time_limit=time_limit, result_limit=result_limit),
+            limits=limits,
             workers=workers,
             ready=ready,
+            allowed_services=allow_service or [],
+            allowed_hosts=allow_host or [],
         )
     except InputError as exc:
         _fail(exc)
     except OSError as exc:
         _fail(InputError(f"{host}:{port}", [f"cannot listen: {exc.strerror or exc}"]))
     except KeyboardInterrupt:
-        pass
+        err.print("stopped", highlight=False)
 
 
 @app.command()

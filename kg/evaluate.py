@@ -199,6 +199,9 @@ class CaseEvaluator:
             warnings=sorted(str(w) for w in case.objects(case_node, IMR.ingestWarning)),
         )
         evaluation.verdict_graph = verdict_graph(evaluation)
+        # The derived facts (date bounds, totals, doses) are stored with the verdicts they
+        # explain, so a library query answers over a store as over the case.
+        evaluation.verdict_graph += derived
         return evaluation
 
     def run_many(
@@ -235,6 +238,7 @@ class CaseEvaluator:
         decisions = _by_case(view.rows("request-decisions"))
         lookup = view.lookup()
         version = self.catalogue.knowledge.version
+        derived = _by_subject(view.derived())
         screened = []
         for case, source in cases:
             facts = CaseFacts(findings.get(case, []), gaps.get(case, []), lookup)
@@ -252,7 +256,8 @@ class CaseEvaluator:
             screened.append(
                 Screened(
                     evaluation=evaluation,
-                    verdicts=verdict_ntriples(evaluation),
+                    verdicts=verdict_ntriples(evaluation)
+                    + lines(_reachable(derived, [row["request"] for row in rows_of_case])),
                     report=report.ntriples(report_node, [row["request"] for row in rows_of_case]),
                     generated=generated_ntriples(evaluation, f"_:{report_node}"),
                 )
@@ -947,3 +952,23 @@ def term_text(value: Node | None) -> str | None:
     if value is None:
         return None
     return str(value)
+
+
+def _by_subject(graph: Graph) -> dict[Node, list[tuple[Node, Node, Node]]]:
+    index: dict[Node, list[tuple[Node, Node, Node]]] = defaultdict(list)
+    for triple in graph:
+        index[triple[0]].append(triple)
+    return index
+
+
+def _reachable(index: dict[Node, list[tuple[Node, Node, Node]]], roots: list) -> list:
+    """The triples of `index` about `roots` and about the nodes they lead to (a request's date
+    bounds hang from it): one case's share of a batch's derived facts."""
+    triples, seen, todo = [], set(roots), list(roots)
+    while todo:
+        for triple in index.get(todo.pop(), ()):
+            triples.append(triple)
+            if triple[2] in index and triple[2] not in seen:
+                seen.add(triple[2])
+                todo.append(triple[2])
+    return triples

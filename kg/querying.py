@@ -1,10 +1,17 @@
-"""Run an analyst's SPARQL file over the knowledge graph, a case and the case's verdicts."""
+"""Run an analyst's SPARQL file over the knowledge graph, a case and the case's verdicts.
+
+The case is queried with Oxigraph, the engine that answers over a store, so a library query
+gives the same rows for one case as for a store holding it (rdflib's evaluation of a
+sub-select under OPTIONAL differs)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
-from rdflib import Graph, Literal
+import pyoxigraph as ox
+from rdflib import Graph, URIRef
+from rdflib.namespace import NamespaceManager
 from rdflib.term import Node
 
 from kg.caseio import load_case
@@ -13,43 +20,58 @@ from kg.errors import InputError
 from kg.evaluate import CaseEvaluator
 from kg.knowledge import load_knowledge
 from kg.namespaces import bind_prefixes
+from kg.oxquery import graph_to_ntriples, to_rdflib
+from kg.sparqlguard import check_query
 
 
-def query_graph(case: Path | None) -> Graph:
-    """Knowledge (ontology, catalogue, shapes) plus, if given, the case and its verdicts."""
+def case_store(case: Path | None) -> ox.Store:
+    """Knowledge (ontology, catalogue, shapes) plus, if given, the case, its verdicts and its
+    SHACL validation report, in one in-memory store (the default graph)."""
     knowledge = load_knowledge()
-    graph = Graph()
-    bind_prefixes(graph)
-    graph += knowledge.ontology
-    graph += knowledge.shapes
+    graphs: list[Graph | None] = [knowledge.ontology, knowledge.shapes]
     if case is not None:
         case_graph, source = load_case(case)
         evaluation = CaseEvaluator(load_catalogue()).run(case_graph, source)
-        graph += case_graph
-        graph += evaluation.verdict_graph
-        graph += evaluation.report
-    return graph
+        graphs += [case_graph, evaluation.verdict_graph, evaluation.report]
+    store = ox.Store()
+    for graph in graphs:
+        if graph is not None:
+            store.load(graph_to_ntriples(graph), format=ox.RdfFormat.N_TRIPLES)
+    return store
 
 
-def run_sparql_file(path: Path, graph: Graph) -> tuple[list[str], list[list[str | None]]]:
-    """Variables and rows (as display strings) of the SELECT query in `path`."""
+def run_sparql_file(
+    path: Path, store: ox.Store, allowed_services: Iterable[str] = ()
+) -> tuple[list[str], list[list[Node | None]]]:
+    """Variables and rows (rdflib terms; None where unbound) of the SELECT query in `path`; a
+    SERVICE clause is refused unless its endpoint is in `allowed_services` (kg.sparqlguard)."""
     if not path.is_file():
         raise InputError(str(path), ["no such query file"])
     text = path.read_text(encoding="utf-8")
+    check_query(text, str(path), allowed_services)
     try:
-        result = graph.query(text)
-    except Exception as exc:  # pyparsing and rdflib raise assorted errors for bad SPARQL
+        result = store.query(text)
+    except SyntaxError as exc:
         raise InputError(str(path), [f"not a valid SPARQL query: {exc}"]) from exc
-    if result.type != "SELECT":
-        raise InputError(str(path), [f"expected a SELECT query, found {result.type}"])
-    variables = [str(v) for v in result.vars]
-    rows = [[_show(graph, row[v]) for v in result.vars] for row in result]
+    if not isinstance(result, ox.QuerySolutions):
+        kind = "an ASK query" if isinstance(result, ox.QueryBoolean) else "a graph query"
+        raise InputError(str(path), [f"expected a SELECT query, found {kind}"])
+    variables = [v.value for v in result.variables]
+    rows = [[None if s[v] is None else to_rdflib(s[v]) for v in variables] for s in result]
     return variables, rows
 
 
-def _show(graph: Graph, value: Node | None) -> str | None:
-    if value is None:
+def cell(term: Node | None, names: NamespaceManager | None = None) -> str | None:
+    """A value as shown to the user: a literal's lexical form, an IRI in full, or, given the
+    project's prefixes (`names`), as a prefixed name. A case and a store render alike."""
+    if term is None:
         return None
-    if isinstance(value, Literal):
-        return str(value)
-    return graph.namespace_manager.normalizeUri(value)
+    if isinstance(term, URIRef) and names is not None:
+        return names.normalizeUri(term)
+    return str(term)
+
+
+def project_prefixes() -> NamespaceManager:
+    graph = Graph()
+    bind_prefixes(graph)
+    return graph.namespace_manager

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 from rdflib import Graph
+from rdflib.compare import to_canonical_graph
+from rdflib.namespace import PROV
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.text import Text
@@ -30,15 +32,24 @@ def to_json(evaluation: Evaluation) -> str:
     return json.dumps(evaluation.to_dict(), indent=2, ensure_ascii=False)
 
 
-def to_turtle(evaluation: Evaluation) -> str:
-    """The SHACL validation report and the verdict triples, in one Turtle document."""
+def to_turtle(evaluation: Evaluation, timestamps: bool = False) -> str:
+    """The SHACL validation report and the verdict triples, in one Turtle document.
+
+    Identical input gives identical text: blank nodes (validation results) are relabelled
+    canonically, so the serializer's order no longer depends on the order they were made in,
+    and the run's end time is left out unless `timestamps` asks for it."""
     graph = Graph()
-    bind_prefixes(graph)
     if evaluation.report is not None:
         graph += evaluation.report
     if evaluation.verdict_graph is not None:
         graph += evaluation.verdict_graph
-    return graph.serialize(format="turtle")
+    if not timestamps:
+        graph.remove((None, PROV.endedAtTime, None))
+    canonical = Graph()
+    bind_prefixes(canonical)
+    for triple in to_canonical_graph(graph):
+        canonical.add(triple)
+    return canonical.serialize(format="turtle")
 
 
 def print_table(evaluation: Evaluation, console: Console | None = None) -> None:

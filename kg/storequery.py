@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
 from kg.errors import InputError
+from kg.sparqlguard import check_query
 
 if TYPE_CHECKING:
     from kg.store import Store
 
 
-def select(store: Store, sparql: str, source: str = "query") -> tuple[list[str], list[list]]:
-    """Variables and rows of a SELECT query (pyoxigraph terms; None where unbound)."""
+def select(
+    store: Store, sparql: str, source: str = "query", allowed_services: Iterable[str] = ()
+) -> tuple[list[str], list[list]]:
+    """Variables and rows of a SELECT query (pyoxigraph terms; None where unbound); a SERVICE
+    clause is refused unless its endpoint is in `allowed_services` (kg.sparqlguard)."""
+    check_query(sparql, source, allowed_services)
     try:
         result = store.oxigraph.query(sparql, use_default_graph_as_union=True)
     except SyntaxError as exc:

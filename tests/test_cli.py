@@ -7,8 +7,8 @@ import json
 import re
 
 from conftest import ROOT, SEED_CASE
-from rdflib import Graph
-from rdflib.namespace import RDF, SH
+from rdflib import Graph, URIRef
+from rdflib.namespace import PROV, RDF, SH
 from typer.testing import CliRunner
 
 from kg.cli import app
@@ -73,6 +73,18 @@ def test_turtle_holds_the_validation_report_and_the_verdicts():
         for s in graph.objects(r, SH.sourceShape)
     }
     assert failed_shapes == {"ManualTherapyTrial", "NeckImaging", "LowBackImaging"}
+
+
+def test_turtle_is_the_same_text_for_the_same_case_and_states_its_time_only_when_asked():
+    first, second = (_run("evaluate", str(SEED_CASE), "--format", "turtle") for _ in range(2))
+    assert first == second
+    assert "endedAtTime" not in first
+    stamped = Graph().parse(
+        data=_run("evaluate", str(SEED_CASE), "--format", "turtle", "--timestamps"),
+        format="turtle",
+    )
+    [(_, ended)] = list(stamped.subject_objects(PROV.endedAtTime))
+    assert ended.datatype == URIRef("http://www.w3.org/2001/XMLSchema#dateTime")
 
 
 def test_query_finds_the_lumbar_mri_decision_citing_the_neck_chapter():

@@ -213,6 +213,23 @@ def _read(sentence: str) -> set[tuple[str, str, str]]:
             "Her walking tolerance increased to a mile.",
             {("ObjectiveFunctionalImprovement", "-", "present")},
         ),
+        (
+            "Her walking tolerance has fallen from thirty minutes to under ten.",
+            {("ObjectiveFunctionalImprovement", "-", "absent")},
+        ),
+        ("Sitting tolerance was recorded at each visit.", set()),
+        (
+            "Physical therapy improved his lifting tolerance.",
+            {("ObjectiveFunctionalImprovement", "-", "present")},
+        ),
+        (
+            "Sitting tolerance and work restrictions were unchanged.",
+            {("ObjectiveFunctionalImprovement", "-", "absent")},
+        ),
+        (
+            "There was no gain in walking tolerance.",
+            {("ObjectiveFunctionalImprovement", "-", "absent")},
+        ),
         ("There was no gain in function.", {("ObjectiveFunctionalImprovement", "-", "absent")}),
         ("He reports pain relief from medication.", {("PainImprovement", "-", "present")}),
         (

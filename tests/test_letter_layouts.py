@@ -835,3 +835,237 @@ def test_answers_keyed_to_an_enumerated_list_give_each_items_outcome():
         ("Aquatic therapy, 2 times per week for 4 weeks, low back", "Overturned"),
         ("Orthopedic mattress, queen", "Upheld"),
     ]
+
+
+def _services_and_outcomes(letter: str) -> list[tuple[str, str, str]]:
+    graph = ingest(letter).graph
+    return sorted(
+        (
+            str(graph.value(request, IMR.requestedAs)),
+            str(graph.value(request, IMR.service)).rsplit("#", 1)[-1],
+            str(outcome).rsplit("#", 1)[-1],
+        )
+        for decision, outcome in graph.subject_objects(IMR.outcome)
+        if (decision, RDF.type, IMR.IMRDecision) in graph
+        for request in [graph.value(decision, IMR.decides)]
+    )
+
+
+PROSE_OPENING = (
+    "Dear Ms. Reyes:\n\n"
+    "Your request for Independent Medical Review concerned three items your physician asked\n"
+    "for on March 3, 2016, which Utilization Review non-certified on March 14, 2016. Having\n"
+    "reviewed the file, the reviewer concluded that the knee brace and the eight sessions of\n"
+    "aquatic therapy are medically necessary and appropriate and should be authorized, and\n"
+    "that the home exercise kit is not. The reasons follow.\n\n"
+    "Aquatic therapy is addressed in the MTUS Chronic Pain Medical Treatment Guidelines,\n"
+    "page 22, where reduced weight bearing is desirable; her body mass index is 41.\n"
+)
+
+
+def test_a_prose_letter_gives_each_service_its_stated_outcome_with_elliptical_negation():
+    assert _services_and_outcomes(PROSE_OPENING) == [
+        ("eight sessions of aquatic therapy", "AquaticTherapy", "Overturned"),
+        ("home exercise kit", "HomeExerciseEquipment", "Upheld"),
+        ("knee brace", "Brace", "Overturned"),
+    ]
+
+
+def test_neither_nor_turns_a_necessity_verdict_for_both_services():
+    letter = (
+        "Ms. Savchenko, this letter concerns your application for Independent Medical Review\n"
+        "of a utilization review decision made on 9/23/13.\n\n"
+        "Accordingly, the prior determination is affirmed on both requests: neither the spinal\n"
+        "cord stimulator trial nor the psychological clearance evaluation is medically\n"
+        "necessary and appropriate.\n"
+    )
+    assert _services_and_outcomes(letter) == [
+        ("psychological clearance evaluation", "PsychologicalEvaluation", "Upheld"),
+        ("spinal cord stimulator trial", "SpinalCordStimulator", "Upheld"),
+    ]
+
+
+def test_named_verdicts_read_their_item_after_the_verdict_and_a_reference_names_none():
+    letter = (
+        "The following is the determination of the Independent Medical Review organization.\n\n"
+        "The fear-avoidance statements are the reason to evaluate. Medical necessity for the\n"
+        "pain psychology consultation has been established, and the utilization review\n"
+        "decision on that request is overturned.\n\n"
+        "Ten sessions requested at the outset exceed the trial the guideline allows. Medical\n"
+        "necessity for cognitive behavioural therapy x 10 sessions has not been established\n"
+        "at this time, and the utilization review decision on that request is upheld.\n\n"
+        "The prior determination is reversed as to the shower chair.\n"
+    )
+    assert _services_and_outcomes(letter) == [
+        ("cognitive behavioural therapy x 10 sessions", "CognitiveBehaviouralTherapy", "Upheld"),
+        ("pain psychology consultation", "PsychologicalEvaluation", "Overturned"),
+        ("shower chair", "BathroomEquipment", "Overturned"),
+    ]
+
+
+def test_a_verdict_names_the_service_of_the_conjunct_next_to_it_not_an_earlier_mention():
+    letter = (
+        "An Independent Medical Review has been done on the request your surgeon made.\n\n"
+        "The physician has said that the MRI would decide between surgical referral and\n"
+        "continued conservative care, so the MRI of the right shoulder is medically necessary\n"
+        "and the denial is overturned. The UR non-certification of the omeprazole is also\n"
+        "upheld.\n"
+    )
+    assert _services_and_outcomes(letter) == [
+        ("MRI of the right shoulder", "MRI", "Overturned"),
+        ("omeprazole", "ProtonPumpInhibitors", "Upheld"),
+    ]
+
+
+def test_a_determination_table_with_a_ur_decision_column_names_items_and_outcomes():
+    letter = (
+        "Notice of Independent Medical Review Determination\n\nThe reviewer found as follows:\n\n"
+        "  Treatment requested                          UR decision    IMR determination\n"
+        "  -------------------------------------------  -------------  ---------------------\n"
+        "  Acupuncture, lumbar spine, 2x3 (6 sessions)  Non-certified  Overturned - medically\n"
+        "                                                              necessary and appropriate\n"
+        "  TENS unit, purchase                          Non-certified  Upheld - not medically\n"
+        "                                                              necessary and appropriate\n\n"
+        "The reviewer relied on the MTUS Acupuncture Medical Treatment Guidelines.\n"
+    )
+    assert _items_and_outcomes(letter) == [
+        ("Acupuncture, lumbar spine, 2x3 (6 sessions)", "Overturned"),
+        ("TENS unit, purchase", "Upheld"),
+    ]
+
+
+def test_a_prose_letter_tells_its_case_before_the_discussions_and_each_discussion_cites():
+    letter = (
+        "Dear Ms. Reyes:\n\n"
+        "Your request for Independent Medical Review concerned two items your physician asked\n"
+        "for on March 3, 2016. The reviewer concluded that the aquatic therapy is medically\n"
+        "necessary and should be authorized, and that the home exercise kit is not.\n\n"
+        "The reviewer is board certified in orthopaedic surgery and licensed in California,\n"
+        "with no affiliation with the employer or the providers.\n\n"
+        "You slipped and twisted your left knee on August 19, 2014. At the February 25, 2016\n"
+        "visit your orthopaedist found left knee flexion limited to 105 degrees. You were\n"
+        "neurovascularly intact distally, with sensation within normal limits.\n\n"
+        "Aquatic therapy is addressed in the MTUS Chronic Pain Medical Treatment Guidelines,\n"
+        "page 22, where reduced weight bearing is desirable; her body mass index is 41.\n\n"
+        "The MTUS does not address a home exercise kit, so the reviewer used the ODG, Knee & Leg\n"
+        "Chapter, Durable medical equipment, Online Edition.\n"
+    )
+    graph, facts = _facts(letter)
+    assert sorted(str(d) for d in graph.objects(None, IMR.reportedDate)) == ["2014-08-19"]
+    # Read from the case's paragraph; the opening names the kit as a request, not a finding.
+    assert _rows(facts, "findings") == [
+        "LimitedRangeOfMotion | Knee | DocumentedPresent | letter",
+        "NeurologicDysfunction | - | DocumentedAbsent | letter",
+    ]
+    assert _rows(facts, "outcomes") == [
+        "AquaticTherapy | - | imr | Overturned | -",
+        "HomeExerciseEquipment | - | imr | Upheld | -",
+    ]
+    [aquatic] = [row for row in facts["citations"] if row[0] == "AquaticTherapy"]
+    assert aquatic[2:] == ("imr", "mtus-cpmtg-2009-aquatic-therapy-p22")
+
+
+def test_a_service_named_in_the_plural_is_the_same_service():
+    services = load_lexicon().services
+    found = {
+        words: [m.concept for m in services.find(words)]
+        for words in ("medial branch blocks", "knee braces", "TENS unit", "exercise kits")
+    }
+    assert found == {
+        "medial branch blocks": [VC.MedialBranchBlock],
+        "knee braces": [VC.Brace],
+        "TENS unit": [VC.TENS],
+        "exercise kits": [VC.HomeExerciseEquipment],
+    }
+
+
+def test_issue_headings_wrapped_over_two_lines_with_outcome_and_reason_labels():
+    letter = (
+        "MAXIMUS FEDERAL SERVICES\nIndependent Medical Review -- Final Determination\n\n"
+        "The employee reports low back pain since 2013.\n\n"
+        "II. ISSUES, OUTCOMES AND REASONS\n\n"
+        "Issue 1 -- Transforaminal epidural steroid injection, bilateral L4-5\nand L5-S1\n\n"
+        "   Outcome: UR non-certification UPHELD (not medically necessary)\n"
+        "   Claims administrator's guideline: MTUS Chronic Pain Medical Treatment\n"
+        "      Guidelines, page 46\n"
+        "   IMR reviewer's guideline: MTUS Chronic Pain Medical Treatment\n"
+        "      Guidelines, Epidural steroid injections (ESIs), page 46\n"
+        "   Reason: Radiculopathy is not documented by examination.\n\n"
+        "Issue 2 -- Urine drug screen\n\n"
+        "   Outcome: UR non-certification OVERTURNED (medically necessary)\n"
+        "   Claims administrator's guideline: ODG Pain, Urine drug testing\n"
+        "   IMR reviewer's guideline: MTUS Chronic Pain Medical Treatment\n"
+        "      Guidelines, Drug testing, page 43\n"
+        "   Reason: Testing is part of the monitoring of opioid therapy.\n"
+    )
+    assert _services_and_outcomes(letter) == [
+        (
+            "Transforaminal epidural steroid injection, bilateral L4-5 and L5-S1",
+            "TransforaminalEpiduralSteroidInjection",
+            "Upheld",
+        ),
+        ("Urine drug screen", "UrineDrugTesting", "Overturned"),
+    ]
+
+
+def test_an_item_labelled_by_its_number_is_named_by_the_words_after_the_label():
+    letter = (
+        "NOTICE OF INDEPENDENT MEDICAL REVIEW DETERMINATION\n\n"
+        "Summary. The employee injured the right shoulder in May 2013.\n\n"
+        "Item (1): Prilosec 20 mg #60.\n"
+        "  Claims administrator basis: MTUS Chronic Pain, page 68.\n"
+        "  Reviewer basis: MTUS Chronic Pain Medical Treatment Guidelines,\n"
+        "  NSAIDs, GI symptoms & cardiovascular risk, pages 68-69.\n"
+        "  None of the risk factors applies. The denial is upheld.\n\n"
+        "Item (2): Hot/cold therapy unit (purchase).\n"
+        "  Claims administrator basis: ODG Shoulder, Continuous-flow cryotherapy.\n"
+        "  Reviewer basis: ODG Shoulder chapter, Continuous-flow cryotherapy.\n"
+        "  No surgery is planned. The decision to deny is upheld.\n"
+    )
+    assert _items_and_outcomes(letter) == [
+        ("Hot/cold therapy unit (purchase)", "Upheld"),
+        ("Prilosec 20 mg #60", "Upheld"),
+    ]
+
+
+def test_services_listed_with_their_quantities_between_dashes_and_an_elliptical_negative():
+    letter = (
+        "This letter answers your application for Independent Medical Review of a decision\n"
+        "dated 07/01/2021 that did not certify three requests. Of those three,\n"
+        "two -- cognitive behavioral therapy, 6 sessions, and an MRI of the\n"
+        "right shoulder without contrast -- have been found medically necessary\n"
+        "and must now be authorized; the third, meloxicam 15 mg, #30, has not.\n\n"
+        "Our expert reviewer also found that round-trip transportation to and from medical\n"
+        "appointments is medically necessary and appropriate.\n"
+    )
+    assert _services_and_outcomes(letter) == [
+        ("MRI of the right shoulder without contrast", "MRI", "Overturned"),
+        ("cognitive behavioral therapy, 6 sessions", "CognitiveBehaviouralTherapy", "Overturned"),
+        ("meloxicam 15 mg, #30", "NSAIDs", "Upheld"),
+        (
+            "round-trip transportation to and from medical appointments",
+            "Transportation",
+            "Overturned",
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    "heading", ["CLINICAL INFORMATION REVIEWED", "SUMMARY OF RECORDS", "What the Records Show"]
+)
+def test_a_heading_naming_the_record_opens_the_case_summary_and_ur_stands_for_its_date(heading):
+    letter = (
+        "INDEPENDENT MEDICAL REVIEW\nFinal Determination Letter\n\n"
+        "Letter date: 06/03/2021\nRFA: 04/09/2021         UR: 04/19/2021\n\n"
+        "REASON FOR REVIEW\nThe claims administrator's Utilization Review denied one request.\n\n"
+        "| Service                                   | Outcome    |\n"
+        "| MRI cervical spine without contrast       | Overturned |\n\n"
+        f"{heading}\n"
+        "This 42-year-old electrician injured his neck. The progress report of 04/06/2021\n"
+        "documents decreased pinprick over the right thumb (C6).\n\n"
+        "DECISION RATIONALE\nThe MTUS Cervical and Thoracic Spine Disorders Guideline governs.\n"
+    )
+    clean = clean_letter(letter)
+    summary = split(clean, load_lexicon()).summary
+    assert clean.text[slice(*summary)].startswith("This 42-year-old electrician")
+    assert header_ur_date(clean)[0] == "2021-04-19"

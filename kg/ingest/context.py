@@ -9,7 +9,9 @@ phrase stating its absence (lx:absentLabel: "off work", "has not worked since" f
 work) documents it absent.
 A phrase naming an examination ("neurological examination", "reflexes") documents its finding
 concept absent when the nearest result cue is a normal one (EXAM_NORMAL, or a negation),
-present when it is an abnormal one (EXAM_ABNORMAL), and nothing without one. Uncertain,
+present when it is an abnormal one (EXAM_ABNORMAL), and nothing without one; a measure of
+function likewise with a gain (FUNCTION_GAIN) or none (FUNCTION_NO_GAIN), lx:presentOn and
+lx:absentOn in examination.ttl. Uncertain,
 historical, hypothetical and family mentions document nothing.
 
 medspaCy's default ConText rules give negation and the uncertain, historical, hypothetical and
@@ -32,10 +34,6 @@ from kg.ingest.lexicon import Lexicon, load_lexicon
 
 NEGATED = "NEGATED_EXISTENCE"
 NOT_DOCUMENTED = "NOT_DOCUMENTED"
-EXAM_NORMAL = "EXAM_NORMAL"
-EXAM_ABNORMAL = "EXAM_ABNORMAL"
-# The categories that state an examination's result: present for the abnormal one.
-EXAM_RESULT = {EXAM_NORMAL, NEGATED, EXAM_ABNORMAL}
 GAP_PREFIX = "gap::"
 EXAM_PREFIX = "exam::"
 ABSENT_PREFIX = "absent::"
@@ -91,7 +89,7 @@ def _pipeline():
     return nlp
 
 
-def _nearest_result(ent, modifiers, denied_normal: bool):
+def _nearest_result(ent, modifiers, denied_normal: bool, categories: set[str]):
     """The result cue nearest the examination; at equal distance the one after it ("reflexes
     were 2+"), as a letter states a result after naming what was examined. A negation before
     the name of an examination says it was not done ("no neurological examination was
@@ -114,7 +112,7 @@ def _nearest_result(ent, modifiers, denied_normal: bool):
     results = [
         m
         for m in modifiers
-        if m.category in EXAM_RESULT
+        if m.category in categories
         and (m.category != NEGATED or denied_normal or m.modifier_span[0] >= ent.end)
         and not any(s <= m.modifier_span[0] and m.modifier_span[1] <= e for s, e in others)
     ]
@@ -157,10 +155,11 @@ def read_findings(sentences: list[str]) -> list[list[ContextFinding]]:
                 negation = categories.get(NEGATED) if denied else None
                 # "No injection or surgical referral planned", "denies numbness or weakness":
                 # what is denied is absent, whatever else the sentence says of it.
-                cue = negation or _nearest_result(ent, ent._.modifiers, denied)
+                outcomes = {exams.present_on[exam], exams.absent_on[exam], NEGATED}
+                cue = negation or _nearest_result(ent, ent._.modifiers, denied, outcomes)
                 if cue is None:
                     continue
-                status = "present" if cue.category == EXAM_ABNORMAL else "absent"
+                status = "present" if cue.category == exams.present_on[exam] else "absent"
             elif NEGATED in categories or stated_absent:
                 status = "absent"
             else:

@@ -21,6 +21,8 @@ class Examinations:
     examines: dict[URIRef, URIRef]  # examination -> finding concept it looks for
     region: dict[URIRef, URIRef]  # examination -> spine region it examines (Spurling's)
     denied_normal: set[URIRef]  # symptoms asked about: a negation before them is normal
+    present_on: dict[URIRef, str]  # examination -> ConText category documenting it present
+    absent_on: dict[URIRef, str]  # examination -> ConText category documenting it absent
     levels: PhraseIndex  # root level label ("C6") -> spine region
     territory_cues: list[Cue]  # "distribution", "dermatome": cues after a root level
 
@@ -34,7 +36,11 @@ def build_examinations(graph: Graph) -> Examinations:
     examines: dict[URIRef, URIRef] = {}
     region: dict[URIRef, URIRef] = {}
     denied_normal: set[URIRef] = set()
+    present_on: dict[URIRef, str] = {}
+    absent_on: dict[URIRef, str] = {}
     for exam in _subjects(graph, LX.Examination):
+        present_on[exam] = str(graph.value(exam, LX.presentOn) or "EXAM_ABNORMAL")
+        absent_on[exam] = str(graph.value(exam, LX.absentOn) or "EXAM_NORMAL")
         concept = graph.value(exam, LX.examines)
         if not isinstance(concept, URIRef):
             raise ValueError(f"{exam} (lx:Examination) names no finding concept (lx:examines)")
@@ -64,7 +70,14 @@ def build_examinations(graph: Graph) -> Examinations:
         for c in _subjects(graph, LX.RootTerritoryCue)
     ]
     return Examinations(
-        PhraseIndex(phrases), examines, region, denied_normal, PhraseIndex(levels), territory_cues
+        PhraseIndex(phrases),
+        examines,
+        region,
+        denied_normal,
+        present_on,
+        absent_on,
+        PhraseIndex(levels),
+        territory_cues,
     )
 
 

@@ -428,6 +428,29 @@ def _heading_line(clean: CleanText, clean_at: int) -> Span:
         end = start
 
 
+def _wrapped_from(clean: CleanText, line: Span, before: int, headings: list[Heading]) -> Span:
+    """An item's heading line with the lines it wraps from ("Issue 1 -- Transforaminal
+    epidural steroid injection, bilateral L4-5" / "and L5-S1"): while a line goes on in lower
+    case, the non-blank line right above it, back to a blank line, a heading or `before`."""
+    start = line[0]
+    while start > before and clean.text[start : start + 1].islower():  # it goes on a name
+        previous = _heading_line(clean, start)
+        original = clean.original
+        between = original[
+            clean.offsets[previous[1]]
+            if previous[1] < len(clean.offsets)
+            else len(original) : clean.offsets[start]
+        ]
+        if previous[0] < before or between.count("\n") != 1:
+            break
+        if any(
+            h.start <= previous[0] < h.end or previous[0] <= h.start < previous[1] for h in headings
+        ):
+            break
+        start = previous[0]
+    return start, line[1]
+
+
 def _continues_paragraph(clean: CleanText, clean_at: int) -> bool:
     """Whether the original line a clean offset starts follows a non-blank line of text (it
     then ends a paragraph, and names no item)."""
@@ -452,7 +475,12 @@ def _line_end(clean: CleanText, clean_at: int) -> int:
     return clean.clean_index(len(original) if end < 0 else end)
 
 
-ENUMERATOR = re.compile(r"^\s*(?:\(?[0-9a-z]{1,2}[.)]|\[[0-9]{1,2}\]|#[0-9]{1,2})\s*")
+ENUMERATOR = re.compile(
+    r"^\s*(?:(?:issue|item|request|treatment)\s*(?:#?[0-9]{1,2}|\([0-9]{1,2}\))\s*"
+    r"(?:--?|\u2013|\u2014|:|[.)])"
+    r"|\(?[0-9a-z]{1,2}[.)]|\[[0-9]{1,2}\]|#[0-9]{1,2})\s*",
+    re.IGNORECASE,
+)
 
 
 def _outcome(lexicon: Lexicon, words: str) -> URIRef | None:
@@ -460,9 +488,13 @@ def _outcome(lexicon: Lexicon, words: str) -> URIRef | None:
     necessary and appropriate)", "Upheld - not medically necessary")."""
     phrases = lexicon.imr_outcomes.phrases
     words = re.sub(r"\s+", " ", words).strip(" .").lower()
-    return phrases.get(words) or phrases.get(
+    found = phrases.get(words) or phrases.get(
         re.split(r"\s*(?:--?|\u2013|\u2014|[(,;])\s*", words)[0]
     )
+    if found is None:  # "UR non-certification UPHELD (not medically necessary)": its first
+        mentions = lexicon.imr_outcomes.find(words)  # outcome words say it
+        found = mentions[0].concept if mentions else None
+    return found
 
 
 # --- the letter's parts -------------------------------------------------------------------------
@@ -527,7 +559,38 @@ def split(clean: CleanText, lexicon: Lexicon) -> Layout | None:
             layout.items.append(Item(entry.name, entry.heading, outcome, entry.outcome_text))
     if not layout.items:
         layout.items = _disputed_items(clean, lexicon, rules)
+        layout.summary = _summary_before_discussions(layout, summary_heading, clean, rules)
     return layout
+
+
+def _summary_before_discussions(
+    layout: Layout, heading: Heading | None, clean: CleanText, rules: Rules
+) -> Span | None:
+    """A letter read from its content alone (no heading, no determination line) tells the case
+    before it discusses the first item, with the reviewer's credentials anywhere in between: its
+    summary runs to the first item's discussion, past the credentials that cut the usual one."""
+    summary = layout.summary
+    if heading is not None or any(p.search(clean.text) for p in rules.summary_openings):
+        return summary
+    start = summary[0] if summary else 0
+    discussions = [
+        i.rationale[0]
+        for i in layout.items
+        if i.rationale
+        and i.rationale[0] > start
+        and not i.rationale[0] <= i.heading[0] < i.rationale[1]  # not the statement's own
+    ]
+    # The paragraphs stating the decisions name the requests, not the case's findings.
+    stated = [i.heading[1] for i in layout.items if discussions and i.heading[1] < min(discussions)]
+    if stated:
+        after = next(
+            (p for p in paragraphs(clean, 0, len(clean.text), rules) if p[0] >= max(stated)), None
+        )
+        start = max(start, after[0]) if after is not None else start
+    if not discussions or (summary is not None and min(discussions) <= summary[1]):
+        return summary
+    span = _strip(clean.text, start, min(discussions))
+    return span if span[1] > span[0] else summary
 
 
 def _enumerated_answers(clean: CleanText, lexicon: Lexicon, rules: Rules) -> list[Item]:
@@ -588,6 +651,70 @@ def _named_conclusions(clean: CleanText, lexicon: Lexicon, rules: Rules) -> list
     return items
 
 
+def _stated_items(clean: CleanText, lexicon: Lexicon, rules: Rules) -> list[Item]:
+    """Every service a necessity statement names (kg/ingest/necessity.py), each with the
+    paragraph that discusses it as its rationale; then any further one a named conclusion
+    names."""
+    from kg.ingest.necessity import necessity_statements
+
+    items: list[Item] = []
+    known: set = set()
+    text = clean.text
+    blocks = paragraphs(clean, 0, len(text), rules)
+    for statement in necessity_statements(clean, lexicon):
+        services = lexicon.services.find(statement.name)
+        key = services[0].concept if services else statement.name.lower()
+        if key in known:
+            continue
+        known.add(key)
+        item = Item(statement.name, statement.span, statement.outcome, statement.outcome_text)
+        discussion = _discussion(blocks, statement, services, text, lexicon, rules)
+        if discussion is not None:
+            _fill_prose(clean, item, discussion, rules)
+            if item.imr_citation is None:
+                item.imr_citation = _unattributed_citation(clean, discussion, rules)
+        items.append(item)
+    for item in _named_conclusions(clean, lexicon, rules):  # services no statement names
+        services = lexicon.services.find(item.name)
+        if (services[0].concept if services else item.name.lower()) not in known:
+            items.append(item)
+    return items
+
+
+def _unattributed_citation(clean: CleanText, block: Span, rules: Rules) -> Span | None:
+    """The first sentence of the reviewer's own discussion that cites a guideline without
+    saying whose citation it is: the reviewer's."""
+    text = clean.text
+    return next(
+        (
+            (a, b)
+            for a, b in sentences(text, *block)
+            for pattern, attributed in rules.citations
+            if attributed is None and pattern.search(text, a, b)
+        ),
+        None,
+    )
+
+
+def _discussion(
+    blocks: list[Span], statement, services, text: str, lexicon: Lexicon, rules: Rules
+) -> Span | None:
+    """The paragraph discussing a stated item: the first after the statement's own that names
+    its service and cites a guideline, else the first that names it, else the statement's own."""
+    own = next((b for b in blocks if b[0] <= statement.span[0] < b[1]), None)
+    concept = services[0].concept if services else None
+    if concept is None:
+        return own
+    naming = [
+        b
+        for b in blocks
+        if (own is None or b[0] >= own[1])
+        and any(m.concept == concept for m in lexicon.services.find(text, *b))
+    ]
+    citing = [b for b in naming if any(p.search(text, *b) for p, _ in rules.citations)]
+    return (citing or naming or [own])[0]
+
+
 LISTED_LINE = re.compile(r"^[ \t]*\(?(?:[0-9]{1,2}|[A-Za-z])[.)][ \t]+(?P<name>\S.*?)[ \t]*$")
 SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z]|\s*$)")
 SENTENCE_LIST = re.compile(r",?\s+and\s+(?=(?:an?|the)\s)|;\s+|,\s+and\s+")
@@ -606,9 +733,7 @@ def _disputed_items(clean: CleanText, lexicon: Lexicon, rules: Rules) -> list[It
         default=None,
     )
     if lead is None:
-        return _enumerated_answers(clean, lexicon, rules) or _named_conclusions(
-            clean, lexicon, rules
-        )
+        return _enumerated_answers(clean, lexicon, rules) or _stated_items(clean, lexicon, rules)
     names: list[tuple[str, Span]] = []
     at = clean.offsets[lead.end()] if lead.end() < len(clean.offsets) else len(original)
     for line in original[at:].splitlines(keepends=True)[1:]:
@@ -801,7 +926,7 @@ def _summary(
     parts = [h.start for h in headings if h.scope == "item" and h.section != ITEM]
     first_part = min((p for p in parts if p > start), default=None)
     if first_part is not None:
-        line = _heading_line(clean, first_part)
+        line = _wrapped_from(clean, _heading_line(clean, first_part), start, headings)
         names_item = line[0] > start and not _continues_paragraph(clean, line[0])
         ends.append(line[0] if names_item else first_part)
     ends += [m.start() for p in rules.decisions_openings if (m := p.search(text, start))]
@@ -951,6 +1076,7 @@ def _item_starts(
             line = _heading_line(clean, line[0])
         if line[0] < before or any(h.start <= line[0] < h.end for h in headings):
             continue
+        line = _wrapped_from(clean, line, before, headings)
         words = ENUMERATOR.sub("", text[line[0] : line[1]].strip())
         match = None if stated else re.match(r"(?P<name>.+?)\s*:\s*(?P<outcome>[^:]*)$", words)
         starts.append(

@@ -33,19 +33,27 @@ class PhraseIndex:
     """Case-insensitive, longest-first matcher of phrases to concepts."""
 
     phrases: dict[str, URIRef]
+    plurals: bool = False  # a phrase also matches with a plural ending ("medial branch blocks")
     pattern: re.Pattern[str] = field(init=False)
 
     def __post_init__(self) -> None:
         ordered = sorted(self.phrases, key=len, reverse=True)
-        body = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in ordered) or "(?!)"
+        body = "|".join(self._regex(p) for p in ordered) or "(?!)"
         self.pattern = re.compile(rf"(?<![\w-])(?:{body})(?![\w-])", re.IGNORECASE)
+
+    def _regex(self, phrase: str) -> str:
+        regex = re.escape(phrase).replace(r"\ ", r"\s+")
+        if self.plurals and phrase[-1:].isalpha() and not phrase.lower().endswith("s"):
+            regex += "(?:e?s)?"
+        return regex
 
     def find(self, text: str, start: int = 0, end: int | None = None) -> list[Mention]:
         stop = len(text) if end is None else end
         found = []
         for match in self.pattern.finditer(text, start, stop):
             key = re.sub(r"\s+", " ", match.group(0)).lower()
-            found.append(Mention(self.phrases[key], match.start(), match.end(), match.group(0)))
+            concept = self.phrases.get(key) or self.phrases.get(key[:-1]) or self.phrases[key[:-2]]
+            found.append(Mention(concept, match.start(), match.end(), match.group(0)))
         return found
 
     def first(self, text: str) -> URIRef | None:
@@ -152,7 +160,7 @@ def build_lexicon(graph: Graph) -> Lexicon:
         }
 
     return Lexicon(
-        services=index(IMR.Service),
+        services=PhraseIndex(_labels(graph, _members(graph, IMR.Service), *LABELS), plurals=True),
         regions=index(IMR.BodyRegion),
         findings=index(IMR.FindingConcept),
         gap_phrases=PhraseIndex(_labels(graph, _members(graph, IMR.FindingConcept), LX.gapLabel)),

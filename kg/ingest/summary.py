@@ -28,11 +28,13 @@ INJURY = re.compile(
     r"|(?:was|were|got)\s+injured\s+(?:at\s+work\s+)?(?:on|in)"
     r"|injured\s+(?:at\s+work\s+)?(?:on|in)(?=\s+(?:\w+\s+)?(?:\d|19|20))"
     # "injured his back at work on 1/21/2001", "injured both knees at work in 2004"
-    r"|(?:injured|hurt|strained)\s+(?:his|her|their|both|the|a)\s+(?:[\w-]+\s+){1,2}?"
+    r"|(?:injured|hurt|strained|sprained|twisted|wrenched)\s+(?:his|her|their|your|both|the|a)\s+"
+    r"(?:[\w-]+\s+){1,2}?"
     r"(?:at\s+work\s+)?(?:on|in)"
     r"(?=\s+(?:\w+\s+)?(?:\d|19|20))"
     # "Fell from step stool 2/22/16"
-    r"|(?:fell|slipped|tripped)(?:\s+[\w-]+){0,4}?(?:\s+on)?(?=\s+\d{1,2}/\d{1,2}/\d))\s+"
+    r"|(?:fell|slipped|tripped)(?:\s+[\w-]+){0,4}?(?:\s+on)?"
+    r"(?=\s+(?:\d{1,2}/\d{1,2}/\d|[a-z]{3,9}\.?\s+\d{1,2},?\s+(?:19|20)\d\d)))\s+"
 )
 SEASON = re.compile(
     r"(?i)(?:early|late|mid-?|the\s+(?:spring|summer|fall|autumn|winter)\s+of)\s*(?=(?:19|20)\d\d)"

@@ -160,14 +160,17 @@ def _render_index(
             for row in rows
         ]
 
-    rates = table("overturn-agreement-rates")
-    by_service: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    for row in rates:
-        totals = by_service[str(row["service"])]
-        totals[0] += int(row["screened"] or 0)
-        totals[1] += int(row["agreeing"] or 0)
-        totals[2] += int(row["decisions"] or 0)
-        totals[3] += int(row["overturned"] or 0)
+    # One source for every agreement figure (the CLI's store summary counts the same).
+    by_service: dict[str, tuple[int, int, int, int]] = {
+        str(row["service"]): (
+            int(row["screened"] or 0),
+            int(row["agreeing"] or 0),
+            int(row["decisions"] or 0),
+            int(row["overturned"] or 0),
+        )
+        for row in table("agreement-by-service")
+        if int(row["decisions"] or 0)
+    }
     agreement_bars = [
         Bar(
             label=service,

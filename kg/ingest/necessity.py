@@ -1,0 +1,198 @@
+"""The last resort of the letter reader: items from sentences that say which requested services
+are (not) medically necessary, for letters whose headings were lost or that are plain prose.
+
+"Having reviewed the file, the reviewer concluded that the knee brace and the aquatic therapy
+are medically necessary and should be authorized, and that the home exercise kit is not." gives
+three items: the brace and the aquatic therapy overturned, the kit upheld. The cues (verdict
+phrases, their polarity, the words that negate a subject) are RDF (ls:NecessityStatement in
+ontology/vocabularies/letter-sections.ttl); this module only finds and pairs them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from rdflib import Graph, URIRef
+
+from kg.ingest.lexicon import Lexicon
+from kg.ingest.text import CleanText, sentences
+from kg.namespaces import IMR
+
+Span = tuple[int, int]
+OPPOSITE = {IMR.Overturned: IMR.Upheld, IMR.Upheld: IMR.Overturned}
+# One service of several named together: "the knee brace and the eight sessions of aquatic
+# therapy", "chiropractic care, an MRI and a TENS unit".
+CONJUNCTS = re.compile(r",?\s+(?:and|or|nor)\s+|;\s+|,\s+")
+# Words that lead into the service's name rather than name it.
+LEAD = re.compile(
+    r"\b(?:the|an?|this|that|these|those|your|his|her|their|requests?\s+for)\s+"
+    r"|(?:--|\u2013|\u2014|:)\s*",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class NecessityCue:
+    pattern: re.Pattern[str]
+    affirms: URIRef  # the outcome when the group "negation" did not match
+    continues: bool  # only after another verdict in the same sentence
+
+
+@dataclass(frozen=True)
+class NecessityRules:
+    cues: list[NecessityCue]
+    negating: re.Pattern[str] | None  # "neither": turns a verdict for the subject it leads
+    not_a_name: re.Pattern[str] | None  # "that request": refers to an item, names none
+
+
+@dataclass
+class Statement:
+    name: str
+    span: Span  # clean offsets of the service's words
+    outcome: URIRef
+    outcome_text: str
+    sentence: Span
+
+
+def build_necessity_rules(graph: Graph, ls, tolerant) -> NecessityRules:
+    cues, negating = [], []
+    for node in sorted(graph.subjects(ls.marks, ls.NecessityStatement)):
+        affirms = graph.value(node, ls.affirms)
+        continues = bool(graph.value(node, ls.continuesPrevious))
+        negating += [str(w) for w in graph.objects(node, ls.negatesSubject)]
+        for pattern in graph.objects(node, ls.pattern):
+            regex = re.compile(tolerant(str(pattern)), re.IGNORECASE)
+            cues.append(NecessityCue(regex, affirms, continues))
+    words = "|".join(tolerant(re.escape(w)) for w in sorted(set(negating)))
+    refs = "|".join(tolerant(str(p)) for p in graph.objects(ls.NecessityStatement, ls.notAName))
+    return NecessityRules(
+        cues,
+        re.compile(rf"\b(?:{words})\b", re.I) if words else None,
+        re.compile(rf"(?:{refs})", re.I) if refs else None,
+    )
+
+
+@cache
+def load_necessity_rules() -> NecessityRules:
+    from kg.ingest.layout import LS, tolerant
+    from kg.knowledge import load_knowledge
+
+    return build_necessity_rules(load_knowledge().ontology, LS, tolerant)
+
+
+def necessity_statements(
+    clean: CleanText, lexicon: Lexicon, rules: NecessityRules | None = None
+) -> list[Statement]:
+    """Each service a verdict sentence names, with the outcome stated of it, in letter order;
+    a service stated of twice keeps its first statement."""
+    rules = rules or load_necessity_rules()
+    text = clean.text
+    found: list[Statement] = []
+    seen: set = set()
+    for sentence in sentences(text, 0, len(text)):
+        for statement in _statements(text, sentence, lexicon, rules):
+            key = _key(lexicon, statement.name)
+            if key not in seen:
+                seen.add(key)
+                found.append(statement)
+    return found
+
+
+def _key(lexicon: Lexicon, name: str):
+    services = lexicon.services.find(name)
+    return services[0].concept if services else re.sub(r"\W+", " ", name).strip().lower()
+
+
+def _verdicts(
+    text: str, sentence: Span, rules: NecessityRules
+) -> list[tuple[re.Match, NecessityCue]]:
+    """The sentence's verdicts in order, none overlapping another; an elliptical one only
+    after a full one."""
+    matches = sorted(
+        ((m, cue) for cue in rules.cues for m in cue.pattern.finditer(text, *sentence)),
+        key=lambda pair: (pair[0].start(), -pair[0].end()),
+    )
+    chosen: list[tuple[re.Match, NecessityCue]] = []
+    for match, cue in matches:
+        if chosen and match.start() < chosen[-1][0].end():
+            continue
+        if cue.continues and not chosen:
+            continue
+        chosen.append((match, cue))
+    return chosen
+
+
+def _statements(
+    text: str, sentence: Span, lexicon: Lexicon, rules: NecessityRules
+) -> list[Statement]:
+    statements = []
+    position = sentence[0]
+    for match, cue in _verdicts(text, sentence, rules):
+        groups = match.groupdict()
+        if groups.get("outcome"):
+            outcome = _phrase(lexicon, groups["outcome"])
+        else:
+            outcome = OPPOSITE[cue.affirms] if groups.get("negation") else cue.affirms
+        if outcome is None:
+            position = match.end()
+            continue
+        subject = match.span("name") if groups.get("name") else (position, match.start())
+        if rules.negating is not None and rules.negating.search(text, *subject):
+            outcome = OPPOSITE[outcome]
+        words = re.sub(r"\s+", " ", match.group(0))
+        for name, span in _named_services(text, subject, lexicon, bool(groups.get("name"))):
+            if rules.not_a_name is not None and rules.not_a_name.fullmatch(name):
+                continue
+            statements.append(Statement(name, span, outcome, words, sentence))
+        position = match.end()
+    return statements
+
+
+def _phrase(lexicon: Lexicon, words: str) -> URIRef | None:
+    return lexicon.imr_outcomes.phrases.get(re.sub(r"\s+", " ", words).strip().lower())
+
+
+def _named_services(
+    text: str, subject: Span, lexicon: Lexicon, named: bool
+) -> list[tuple[str, Span]]:
+    """The services a verdict's subject names, one per conjunct that names one, each with the
+    words after it up to the next ("cognitive behavioral therapy, 6 sessions, and an MRI of
+    the right shoulder"; "round-trip transportation to and from medical appointments"). A
+    service named twice is named by the conjunct nearest the verdict ("the MRI would decide
+    between referral and care, so the MRI of the right shoulder is ..."). A cue's group "name"
+    is one service even when the lexicon does not know its words."""
+    start, end = subject
+    if named:
+        words = text[start:end].strip(" ,.;:-")
+        return [(words, (start, start + len(words)))] if words else []
+    parts: list[Span] = []
+    position = start
+    for separator in CONJUNCTS.finditer(text, start, end):
+        parts.append((position, separator.start()))
+        position = separator.end()
+    parts.append((position, end))
+    found: list[tuple[str, Span]] = []
+    concepts: set = set()
+    stop = end
+    for index in range(len(parts) - 1, -1, -1):
+        a, b = parts[index]
+        mentions = lexicon.services.find(text, a, b)
+        if not mentions:
+            continue  # a quantity or the rest of a name: it goes with the conjunct before it
+        a = _name_start(text, a, mentions[0].start)
+        words = text[a:stop].strip(" ,.;:-")
+        stop = parts[index - 1][1] if index else start
+        if words and mentions[0].concept not in concepts:
+            concepts.add(mentions[0].concept)
+            found.append((words, (a, a + len(words))))
+    return found[::-1]
+
+
+def _name_start(text: str, start: int, mention: int) -> int:
+    """Where a service's name begins: after the last determiner or "request for" before the
+    lexicon's words ("For these reasons the urine toxicology screen" -> "urine toxicology
+    screen"), else where its conjunct begins ("eight sessions of aquatic therapy")."""
+    leads = list(LEAD.finditer(text, start, mention))
+    return leads[-1].end() if leads else start
