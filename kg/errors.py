@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
+# rdflib logs a warning with a full traceback for every literal it cannot convert (an
+# impossible xsd:date) and for every IRI it dislikes; IMR-KG reports those itself, in one
+# line naming the node (kg.inputcheck). Without a handler of its own, Python's last-resort
+# handler would print them to the user. (Every module of kg imports this one.)
+logging.getLogger("rdflib").addHandler(logging.NullHandler())
+
 
 class InputError(Exception):
     """Bad input: names the file, line or node and what was expected."""
@@ -17,5 +25,7 @@ class InputError(Exception):
         return (type(self), (self.source, self.problems))
 
 
-class ConsistencyError(Exception):
-    """The OWL reasoner found the ontology, catalogue or case data contradictory."""
+class ConsistencyError(InputError):
+    """Contradictory data (a finding both present and absent, a decision both upheld and
+    overturned): found by the input check of every case read (kg.inputcheck) or by the OWL
+    reasoner (`imr-kg check`). An InputError: one line per contradiction, exit code 2."""

@@ -151,8 +151,14 @@ def _write(store: Store, path: Path, read: CaseRead | None, summary: LoadSummary
         summary.unchanged.append(str(path))
     elif read.error is not None:
         summary.errors.append(read.error)
-    elif store.put_case_ntriples(read.case, read.ntriples, read.source, read.digest):
-        summary.loaded.append(str(path))
-        summary.warnings.extend((str(path), warning) for warning in read.warnings)
     else:
-        summary.unchanged.append(str(path))
+        try:
+            stored = store.put_case_ntriples(read.case, read.ntriples, read.source, read.digest)
+        except (SyntaxError, ValueError) as exc:  # Oxigraph refused a term the check let by
+            summary.errors.append(InputError(str(path), [f"the store refused the case: {exc}"]))
+            return
+        if stored:
+            summary.loaded.append(str(path))
+            summary.warnings.extend((str(path), warning) for warning in read.warnings)
+        else:
+            summary.unchanged.append(str(path))

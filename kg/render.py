@@ -103,7 +103,7 @@ def _request_panel(request: RequestResult) -> Panel:
         parts.append(
             Text(f"IMR reviewer noted as not documented: {_evidence_text(evidence)}", style="dim")
         )
-    return Panel(Group(*parts), title=title, title_align="left")
+    return Panel(Group(*parts), title=Text(title), title_align="left")  # Text: no markup
 
 
 def _decisions(request: RequestResult) -> str:

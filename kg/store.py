@@ -23,6 +23,7 @@ Analyst queries see the union of all graphs (``use_default_graph_as_union``).
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -97,8 +98,9 @@ def read_case_file(path: Path) -> tuple[Graph, str]:
 
 def files_in(directory: Path) -> tuple[list[Path], list[Path]]:
     """The case files and letters under `directory` (recursively, sorted by path, hidden files
-    and folders left out), and the other files found there."""
-    from kg.ingest import looks_like_letter
+    and folders left out), and the other files found there (a README, expected-output JSON):
+    RDF case files by suffix (a .json file only when it holds JSON-LD), letters by content."""
+    from kg.ingest.batch import is_letter_file
 
     taken, other = [], []
     for path in sorted(directory.rglob("*")):
@@ -107,11 +109,25 @@ def files_in(directory: Path) -> tuple[list[Path], list[Path]]:
         ):
             continue
         suffix = path.suffix.lower()
-        if suffix in DIRECTORY_SUFFIXES or (suffix == ".txt" and looks_like_letter(path)):
+        if (
+            suffix in DIRECTORY_SUFFIXES
+            or (suffix == ".json" and _holds_jsonld(path))
+            or is_letter_file(path)
+        ):
             taken.append(path)
         else:
             other.append(path)
     return taken, other
+
+
+def _holds_jsonld(path: Path) -> bool:
+    """A .json file whose top-level object (or first one) has an @context, @graph or @id."""
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(4096).decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    return re.search(r'"@(?:context|graph|id)"\s*:', head) is not None
 
 
 def expand_paths(paths: Iterable[str | Path], summary: LoadSummary) -> list[Path]:

@@ -19,6 +19,8 @@ from pathlib import Path
 from rdflib import Graph, Literal
 
 from kg.errors import InputError
+from kg.ingest.characters import ascii_forms, replaced_warning
+from kg.ingest.dates import impossible_dates
 from kg.ingest.graph import Builder
 from kg.ingest.layout import clean_letter, is_letter_text, split
 from kg.ingest.lexicon import load_lexicon
@@ -51,6 +53,8 @@ def ingest(
     vc:UnrecognisedService, screened not_covered) and named in `warnings` and, on the case,
     as imr:ingestWarning."""
     text, label = read_letter(source, name)
+    written = text
+    text, replaced = ascii_forms(text)
     lexicon = load_lexicon()
     clean = clean_letter(text)
     layout = split(clean, lexicon)
@@ -79,6 +83,13 @@ def ingest(
     # What a letter lacks but its items do not need (a case summary, an item's rationale) is
     # a warning on the case, not a refusal: a letter is refused only when nothing can be read.
     missing = []
+    if replaced:
+        missing.append(replaced_warning(written, replaced))
+    for date_text, offset in impossible_dates(text):
+        line = text.count("\n", 0, offset) + 1
+        missing.append(
+            f"line {line}: {' '.join(date_text.split())!r} is no calendar date; not read"
+        )
     if layout.summary is None:
         missing.append("no clinical case summary section: no dates, documents or findings read")
     ur_date, ur_span = header_ur_date(clean)

@@ -36,15 +36,58 @@ def ingest_to_file(path: Path, output: Path | None, allow_partial: bool) -> Inge
     return result
 
 
-def letters_in(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+# Suffixes of RDF case files: never letters, whatever they quote.
+CASE_SUFFIXES = {".ttl", ".turtle", ".jsonld", ".nt", ".ntriples", ".n3"}
+
+
+def is_letter_file(path: Path) -> bool:
+    """Whether a file found in a folder is a letter, decided by content: a .txt or .pdf file
+    as `looks_like_letter` decides; an RDF case file never; any other file (a README, an
+    expected-output .json) only when its text reads as a determination letter and its items
+    can be found (a README quoting a letter's heading is no letter)."""
+    from kg.ingest import looks_like_letter
+
+    suffix = path.suffix.lower()
+    if suffix in {".txt", ".pdf"}:
+        return looks_like_letter(path)
+    if suffix in CASE_SUFFIXES:
+        return False
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(20000)
+    except OSError:
+        return False
+    if head.startswith(b"%PDF") or b"\x00" in head:
+        return False  # binary files of other kinds are no letters
+    return looks_like_letter(path) and _has_items(path)
+
+
+def _has_items(path: Path) -> bool:
+    from kg.ingest.layout import clean_letter, split
+    from kg.ingest.lexicon import load_lexicon
+    from kg.ingest.text import decode_letter
+
+    try:
+        layout = split(clean_letter(decode_letter(path.read_bytes(), str(path))), load_lexicon())
+    except (InputError, OSError):
+        return False
+    return layout is not None and bool(layout.items)
+
+
+def letters_in(folder: Path) -> tuple[list[Path], list[Path]]:
+    """The letters of `folder` (by content, see is_letter_file) and its other files."""
+    letters, other = [], []
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and not path.name.startswith("."):
+            (letters if is_letter_file(path) else other).append(path)
+    return letters, other
 
 
 def ingest_folder(folder: Path, output: Path | None, allow_partial: bool, console: Console) -> int:
     """Ingest every letter of `folder` into `output` (default: FOLDER-cases/), one case graph
     per letter; print one line per letter that failed and the rate. Returns the failures."""
     target = output or folder.with_name(folder.name + "-cases")
-    letters = letters_in(folder)
+    letters, other = letters_in(folder)
     failed = 0
     started = time.perf_counter()
     with Progress(
@@ -65,8 +108,10 @@ def ingest_folder(folder: Path, output: Path | None, allow_partial: bool, consol
                         highlight=False,
                         soft_wrap=True,
                     )
-            except InputError as exc:
+            except (InputError, OSError) as exc:
                 failed += 1
+                if isinstance(exc, OSError):  # the case file could not be written
+                    exc = InputError(str(letter), [f"cannot write its case: {exc.strerror}"])
                 for line in str(exc).splitlines():
                     progress.console.print(
                         f"[red]error:[/red] {escape(line)}", highlight=False, soft_wrap=True
@@ -75,9 +120,20 @@ def ingest_folder(folder: Path, output: Path | None, allow_partial: bool, consol
     elapsed = time.perf_counter() - started
     done = len(letters) - failed
     rate = len(letters) / elapsed if elapsed > 0 else 0.0
+    skipped = (
+        f"; skipped {len(other)} files that are not letters ("
+        + ", ".join(p.name for p in other[:5])
+        + (", ..." if len(other) > 5 else "")
+        + ")"
+        if other
+        else ""
+    )
     console.print(
-        f"{done} of {len(letters)} letters ingested into {target} in {elapsed:.1f} s "
-        f"({rate:.1f} letters/second)",
+        escape(
+            f"{done} of {len(letters)} letters ingested into {target} in {elapsed:.1f} s "
+            f"({rate:.1f} letters/second){skipped}"
+        ),
         highlight=False,
+        soft_wrap=True,
     )
     return failed

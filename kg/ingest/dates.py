@@ -89,3 +89,14 @@ def _parts(match: re.Match[str]) -> str | None:
     if not (1 <= month <= 12 and 1 <= day <= 31):
         return None
     return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def impossible_dates(text: str) -> list[tuple[str, int]]:
+    """Dates a letter writes that no calendar has ("February 31, 2013"), with their offsets:
+    find_dates leaves them out, the reader warns about them."""
+    found = []
+    for match in DATE_PATTERN.finditer(text):
+        value = _parts(match)
+        if value is not None and len(value) == 10 and _value(match) is None:
+            found.append((match.group(0), match.start()))
+    return found
