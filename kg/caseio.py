@@ -192,6 +192,17 @@ def _shape_problems(graph: Graph) -> tuple[set[tuple[Node, Node]], list[str]]:
     return reported, sorted(set(problems))
 
 
+def drop_implausible(graph: Graph) -> list[str]:
+    """Remove the values the input shapes rule out (a quantity of 80,000 read from "2x40000")
+    and say which: a letter's reader states what it read, and a value no case may hold is one
+    it could not read, not a reason to refuse the letter."""
+    reported, problems = _shape_problems(graph)
+    for focus, path in reported:
+        if path is not None:
+            graph.remove((focus, path, None))
+    return [f"{p}; left unread" for p in problems]
+
+
 def load_case(source: CaseSource) -> tuple[Graph, str]:
     """The case graph and a name for messages; raises InputError for bad input. A path to an
     IMR determination letter (recognised by its content) is ingested first."""

@@ -3,6 +3,7 @@ was expected) and exit code 2, never a traceback, in every command that reads it
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -368,3 +369,22 @@ def test_a_literal_subject_rdflib_lets_through_is_named(tmp_path):
         assert _lines(result.stderr) == [
             f'{path}: "2013-02-30": a subject must be an IRI or a blank node, not a literal'
         ]
+
+
+def test_an_absurd_value_read_from_a_letter_is_left_unread_and_the_letter_still_screened(
+    tmp_path,
+):
+    letter = tmp_path / "absurd.txt"
+    text = (LETTERS / "2013-09-chiropractic-2x4-upheld.txt").read_text(encoding="utf-8")
+    letter.write_text(text.replace("x4", "x40000"), encoding="utf-8")
+    result = CliRunner().invoke(app, ["evaluate", str(letter), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    warnings = [" ".join(w.split()) for w in result.stderr.split("warning: ")[1:]]
+    assert any(
+        "imr:quantityMax must be at most 10000 (found 80000); left unread" in w for w in warnings
+    )
+    [request] = json.loads(result.stdout)["requests"]
+    assert (request["service"], request["verdict"]) == (
+        "chiropractic manipulative therapy",
+        "criteria_not_met",
+    )

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from rdflib import Graph, Literal
 
+from kg.caseio import drop_implausible
 from kg.errors import InputError
 from kg.ingest.characters import ascii_forms, replaced_warning
 from kg.ingest.dates import impossible_dates
@@ -111,6 +112,7 @@ def ingest(
         builder.request(request, summary)
     problems += builder.problems
     builder.warnings[:0] = missing
+    builder.warnings += drop_implausible(builder.graph)
     for warning in builder.warnings:
         builder.add(builder.case, IMR.ingestWarning, Literal(warning))
     if problems:
