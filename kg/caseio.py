@@ -19,6 +19,7 @@ from rdflib.util import guess_format
 
 from kg.errors import InputError
 from kg.knowledge import load_knowledge, project_root
+from kg.limits import check_case_file_size
 from kg.namespaces import bind_prefixes
 from kg.naming import short_name
 
@@ -29,6 +30,7 @@ def read_graph(path: Path) -> Graph:
     """Parse an RDF file, turning parser failures into an InputError with the line number."""
     if not path.is_file():
         raise InputError(str(path), ["no such file"])
+    check_case_file_size(path)  # kg.limits: IMR_KG_MAX_CASE_BYTES, 10 MB by default
     fmt = guess_format(str(path)) or "turtle"
     graph = Graph()
     bind_prefixes(graph)
