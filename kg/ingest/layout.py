@@ -46,7 +46,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF
 
 from kg.ingest.lexicon import Lexicon
-from kg.ingest.text import CleanText, sentences
+from kg.ingest.text import MAX_SENTENCE, CleanText, sentences
 
 Span = tuple[int, int]
 LS = Namespace("https://w3id.org/imr-kg/letter-sections#")
@@ -881,7 +881,13 @@ def _outcome_lines(
             ):
                 break  # a line read as an item before, unless this one goes on mid-sentence
             joined = " ".join(words[back : index + 1])
-            found = next((m for p in rules.determination_lines if (m := p.fullmatch(joined))), None)
+            # A determination line is a line, not a page: one longer than a sentence can be
+            # (a line of a million characters) is not matched against every pattern.
+            found = (
+                next((m for p in rules.determination_lines if (m := p.fullmatch(joined))), None)
+                if len(joined) <= MAX_SENTENCE
+                else None
+            )
             if found is None and match is not None:
                 break
             if found is not None:
