@@ -784,8 +784,8 @@ class CaseFacts:
                 self._gaps_by_decision[noted_in].append(fact)
 
     def of_decision(self, decision: Node | None) -> CaseFacts:
-        """These facts as seen from the request `decision` (its IMR decision) decides: the
-        gaps noted in other items' decisions left out. Shares every index with self."""
+        """These facts as the request that `decision` (an IMR decision) decides sees them:
+        without the gaps noted in the decisions on other items. Shares every index with self."""
         view = copy(self)
         view.decision = decision
         return view
