@@ -259,7 +259,9 @@ def test_a_case_file_over_the_cap_set_by_environment_is_refused(monkeypatch):
 
 
 def test_cli_case_file_cap_option(monkeypatch):
-    monkeypatch.delenv("IMR_KG_MAX_CASE_BYTES", raising=False)
+    # The option sets the variable for this process and its workers: set here first, so that
+    # monkeypatch puts it back as it was after the test.
+    monkeypatch.setenv("IMR_KG_MAX_CASE_BYTES", "")
     runner = CliRunner()
     result = runner.invoke(app, ["--max-case-bytes", "1000", "evaluate", str(SEED_CASE)])
     assert result.exit_code == 2
