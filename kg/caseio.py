@@ -29,6 +29,7 @@ from kg.inputcheck import (
 )
 from kg.jsonld import parse_jsonld
 from kg.knowledge import load_knowledge, project_root
+from kg.limits import check_case_file_size
 from kg.namespaces import bind_prefixes
 from kg.naming import short_name
 
@@ -45,6 +46,7 @@ def read_graph(path: Path) -> Graph:
     """Parse an RDF file, turning parser failures into an InputError with the line number."""
     if not path.is_file():
         raise InputError(str(path), ["no such file"])
+    check_case_file_size(path)  # kg.limits: IMR_KG_MAX_CASE_BYTES, 10 MB by default
     fmt = FORMATS.get(path.suffix.lower(), "turtle")
     graph = Graph()
     bind_prefixes(graph)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import os
 import sys
 import time
 from enum import StrEnum
@@ -29,6 +30,28 @@ err = Console(stderr=True)
 # rdflib's own log lines (a traceback per invalid literal) never reach the user of the
 # command: bad input is reported by IMR-KG in one line (kg.inputcheck).
 logging.getLogger("rdflib").propagate = False
+
+
+@app.callback()
+def _options(
+    max_case_bytes: Annotated[
+        str | None,
+        typer.Option(
+            "--max-case-bytes",
+            help="largest case file read (bytes, or e.g. 20MB; default 10MB, or the "
+            "IMR_KG_MAX_CASE_BYTES environment variable). Letters are capped at 1 MB.",
+        ),
+    ] = None,
+) -> None:
+    # Options of every command. The case file cap goes into the environment, where kg.limits
+    # reads it in this process and in every worker process it starts.
+    if max_case_bytes is not None:
+        from kg.limits import CASE_MAX_BYTES_ENV, parse_size
+
+        try:
+            os.environ[CASE_MAX_BYTES_ENV] = str(parse_size(max_case_bytes, "--max-case-bytes"))
+        except InputError as exc:
+            _fail(exc)
 
 
 class OutputFormat(StrEnum):

@@ -14,7 +14,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from copy import copy
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple, Protocol
@@ -182,11 +183,17 @@ class CaseEvaluator:
         data += derived
         report = self._validate(data, governing)
         failures = _failures(report)
-        facts = CaseFacts(view.rows("case-findings"), view.rows("documentation-gaps"), data)
+        decisions = view.rows("request-decisions")
+        facts = CaseFacts(
+            view.rows("case-findings"),
+            view.rows("documentation-gaps"),
+            data,
+            _item_decisions(decisions),
+        )
 
         results = [
             self._request_result(row, governing.get(row["request"], []), failures, facts)
-            for row in view.rows("request-decisions")
+            for row in decisions
         ]
         case_node = next(case.subjects(RDF.type, IMR.Case), None)
         evaluation = Evaluation(
@@ -241,8 +248,10 @@ class CaseEvaluator:
         derived = _by_subject(view.derived())
         screened = []
         for case, source in cases:
-            facts = CaseFacts(findings.get(case, []), gaps.get(case, []), lookup)
             rows_of_case = decisions.get(case, [])
+            facts = CaseFacts(
+                findings.get(case, []), gaps.get(case, []), lookup, _item_decisions(rows_of_case)
+            )
             evaluation = Evaluation(
                 case=str(case),
                 source=source,
@@ -398,6 +407,7 @@ class CaseEvaluator:
         facts: CaseFacts,
     ) -> RequestResult:
         request = row["request"]
+        facts = facts.of_decision(row.get("imr"))
         service = self.catalogue.label(row.get("service")) or "unknown service"
         regions = sorted(r for r in str(row.get("regions", "")).split("|") if r)
         criteria = sorted(
@@ -720,14 +730,26 @@ class Fact:
 
 
 class CaseFacts:
-    """Findings and documentation gaps of one case, indexed by (concept, region)."""
+    """Findings and documentation gaps of one case, indexed by (concept, region).
+
+    A gap the reviewer noted in the decision on one item ("there was no mention of ...", in
+    that item's rationale) is evidence for that item only; a gap noted anywhere else (the
+    case summary, the letter) is evidence for every item. So an item's evidence does not grow
+    with the other items of its letter, and a letter's verdicts stay linear in its items."""
 
     def __init__(
-        self, finding_rows: list[dict], gap_rows: list[dict], graph: Graph | Lookup
+        self,
+        finding_rows: list[dict],
+        gap_rows: list[dict],
+        graph: Graph | Lookup,
+        item_decisions: Iterable[Node] = (),
     ) -> None:
         """Rows of queries/case-findings.rq and documentation-gaps.rq for one case; `graph`
-        holds the case (and may hold others) for looking up request values."""
+        holds the case (and may hold others) for looking up request values; `item_decisions`
+        are the IMR decisions of the case's requests (imr:imrDecision)."""
         self.graph = graph
+        self.decision: Node | None = None
+        item_decisions = set(item_decisions)
         self._findings: dict[Node, list[tuple[Node | None, Fact]]] = defaultdict(list)
         for row in finding_rows:
             evidence = Evidence(
@@ -741,9 +763,14 @@ class CaseFacts:
             )
             fact = Fact(row["finding"], row["status"], evidence)
             self._findings[row["concept"]].append((row.get("region"), fact))
-        self._gaps: dict[Node, list[tuple[Node | None, Fact]]] = defaultdict(list)
+        # Per concept: (row number, region, fact), shared by every item or noted in the
+        # decision on one item (keyed by concept and decision).
+        self._gaps: dict[Node, list[tuple[int, Node | None, Fact]]] = defaultdict(list)
+        self._item_gaps: dict[tuple[Node, Node], list[tuple[int, Node | None, Fact]]] = defaultdict(
+            list
+        )
         self._gaps_by_decision: dict[Node, list[Fact]] = defaultdict(list)
-        for row in gap_rows:
+        for number, row in enumerate(gap_rows):
             evidence = Evidence(
                 kind="documentation_gap",
                 text=str(row.get("quote", "")),
@@ -752,17 +779,33 @@ class CaseFacts:
                 node=str(row["gap"]),
             )
             fact = Fact(row["gap"], None, evidence)
-            self._gaps[row["concept"]].append((row.get("region"), fact))
-            if "notedIn" in row:
-                self._gaps_by_decision[row["notedIn"]].append(fact)
+            noted_in = row.get("notedIn")
+            entry = (number, row.get("region"), fact)
+            if noted_in is not None and noted_in in item_decisions:
+                self._item_gaps[(row["concept"], noted_in)].append(entry)
+            else:
+                self._gaps[row["concept"]].append(entry)
+            if noted_in is not None:
+                self._gaps_by_decision[noted_in].append(fact)
+
+    def of_decision(self, decision: Node | None) -> CaseFacts:
+        """These facts as the request that `decision` (an IMR decision) decides sees them:
+        without the gaps noted in the decisions on other items. Shares every index with self."""
+        view = copy(self)
+        view.decision = decision
+        return view
 
     def findings(self, concept: Node | None, region: Node | None) -> list[Fact]:
         return [f for r, f in self._findings.get(concept, []) if region is None or r == region]
 
     def gaps(self, concept: Node | None, region: Node | None) -> list[Fact]:
-        return [
-            f for r, f in self._gaps.get(concept, []) if region is None or r is None or r == region
-        ]
+        """Gaps about `concept` (and `region`) shared by every item, and those noted in the
+        decision of_decision() names, in the order of the query's rows."""
+        rows = self._gaps.get(concept, [])
+        own = self._item_gaps.get((concept, self.decision), []) if self.decision else []
+        if own:
+            rows = sorted([*rows, *own], key=lambda row: row[0])
+        return [f for _, r, f in rows if region is None or r is None or r == region]
 
     def gaps_noted_in(self, decision: Node | None) -> list[Evidence]:
         """What the reviewer of `decision` said was not documented."""
@@ -854,6 +897,11 @@ def _by_request(rows: list[dict]) -> dict[Node, list[dict]]:
     for row in rows:
         grouped[row["request"]].append(row)
     return grouped
+
+
+def _item_decisions(decision_rows: list[dict]) -> set[Node]:
+    """The IMR decisions of the requests of queries/request-decisions.rq rows."""
+    return {row["imr"] for row in decision_rows if row.get("imr") is not None}
 
 
 def _by_case(rows: list[dict]) -> dict[Node, list[dict]]:

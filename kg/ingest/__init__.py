@@ -135,7 +135,8 @@ def looks_like_letter(path: Path) -> bool:
     be refused with a clear message); RDF syntax makes a case file;
     otherwise a .txt file is a letter."""
     try:
-        head = path.read_bytes()[:20000]
+        with path.open("rb") as stream:  # the head only: a file may be large
+            head = stream.read(20000)
     except OSError:
         return False
     if head.startswith(b"%PDF") or b"\x00" in head:

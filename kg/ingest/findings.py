@@ -84,11 +84,18 @@ def _windows(
         split = adjacent[0].start if adjacent else next_start
         for i in prev:
             quote, low, high = windows[i]
-            windows[i] = (quote, low, min(high, len(text[:split].rstrip())))
+            windows[i] = (quote, low, min(high, _stripped_end(text, split)))
         for i in following:
             quote, low, high = windows[i]
             windows[i] = (min(quote, split), max(low, split), high)
     return windows
+
+
+def _stripped_end(text: str, end: int) -> int:
+    """len(text[:end].rstrip()), without copying text[:end] (once per finding)."""
+    while end > 0 and text[end - 1].isspace():
+        end -= 1
+    return end
 
 
 def read_context(

@@ -38,6 +38,7 @@ Everything is located in the cleaned text (kg.ingest.text.CleanText); spans are 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
@@ -46,7 +47,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF
 
 from kg.ingest.lexicon import Lexicon
-from kg.ingest.text import CleanText, sentences
+from kg.ingest.text import MAX_SENTENCE, CleanText, sentences
 
 Span = tuple[int, int]
 LS = Namespace("https://w3id.org/imr-kg/letter-sections#")
@@ -1003,9 +1004,13 @@ def _outcome_lines(
         for (a, _), (_, o_b) in zip(clean_lines, lines, strict=True)
     ]
 
+    heading_starts = set(starts_of_headings)
+
     def continues(k: int) -> bool:
         a, b = clean_lines[k]
-        heading = any(a <= h < b for h in starts_of_headings)
+        # A heading starting within the line (sorted starts: one lookup, not a scan of all).
+        first = bisect_left(starts_of_headings, a)
+        heading = first < len(starts_of_headings) and starts_of_headings[first] < b
         return not heading and words[k][-1] not in ".;!?"
 
     starts: list[_Start] = []
@@ -1015,7 +1020,7 @@ def _outcome_lines(
         match, first = None, index
         # A line that starts a heading ("Result ..... UPHELD") continues no line before it;
         # nor is a line that ended the item before part of this one.
-        alone = any(h == clean_lines[index][0] for h in starts_of_headings)
+        alone = clean_lines[index][0] in heading_starts
         for back in range(index, max(-1, index - 4), -1):
             if back < index and (alone or not continues(back)):
                 break
@@ -1028,7 +1033,13 @@ def _outcome_lines(
             ):
                 break  # a line read as an item before, unless this one goes on mid-sentence
             joined = " ".join(words[back : index + 1])
-            found = next((m for p in rules.determination_lines if (m := p.fullmatch(joined))), None)
+            # A determination line is a line, not a page: one longer than a sentence can be
+            # (a line of a million characters) is not matched against every pattern.
+            found = (
+                next((m for p in rules.determination_lines if (m := p.fullmatch(joined))), None)
+                if len(joined) <= MAX_SENTENCE
+                else None
+            )
             if found is None and match is not None:
                 break
             if found is not None:

@@ -119,6 +119,7 @@ def build_requests(
                 )
             )
     keys: set[str] = set()
+    repeats: dict[str, int] = {}
     for request in requests:
         if request.item is not None and not request.regions:
             # A disputed item that names no region was judged against the claim's regions.
@@ -151,8 +152,13 @@ def build_requests(
         key = "-".join(
             [_slug(request.service), *(_slug(r) for r in request.regions), *map(_word_slug, named)]
         )
+        # The same service and regions again: "-x", then "-x2", "-x3", ... (a counter per
+        # key, so a letter of many like items is named in linear time and length).
+        base, count = key, repeats.get(key, 0)
         while key in keys:
-            key += "-x"
+            count += 1
+            key = f"{base}-x" if count == 1 else f"{base}-x{count}"
+        repeats[base] = count
         keys.add(key)
         request.key = key
         if request.service in lexicon.keeps_name:

@@ -5,6 +5,7 @@ the findings and gaps of each document (kg.ingest.findings)."""
 from __future__ import annotations
 
 import re
+import weakref
 from bisect import bisect_right
 from dataclasses import dataclass
 
@@ -257,7 +258,10 @@ class SummaryReader:
                 self.summary.ur_sentences.append((start, end))
                 self._ur_sentence_clauses(start, end)
         # UR decisions in any other wording: "UR 7/15/2014 modified PT to 2 visits and
-        # non-certified the MRI", "Utilization review denied all three".
+        # non-certified the MRI", "Utilization review denied all three". A sentence's clauses
+        # about what an earlier one decided already are dropped (`decided`: kept up to date
+        # as clauses are added, not rebuilt per sentence).
+        decided = {(c.service, tuple(c.regions)) for c in self.summary.ur_clauses}
         for start, end in self.spans:
             actor = self._ur_actor(start, end)
             if actor is None:
@@ -270,12 +274,12 @@ class SummaryReader:
                 self._ur_sentence_clauses(actor[0], end)
             if len(self.summary.ur_clauses) == known:
                 self._ur_passive(actor, end)
-            decided = {(c.service, tuple(c.regions)) for c in self.summary.ur_clauses[:known]}
             self.summary.ur_clauses[known:] = [
                 c
                 for c in self.summary.ur_clauses[known:]
                 if (c.service, tuple(c.regions)) not in decided
             ]
+            decided.update((c.service, tuple(c.regions)) for c in self.summary.ur_clauses[known:])
         if self.summary.ur_report is None or not self.summary.ur_report.date:
             # "disputing the UR determination of 10/29/2013": a dated UR report named in passing.
             dated = next(
@@ -562,11 +566,24 @@ def _label_pattern() -> re.Pattern[str]:
     )
 
 
+# The header fields of the letter read last: four readers ask for them, and reading them is
+# a pass of the label pattern over the whole letter. (A weak reference: the letter is not
+# kept alive by it.)
+_last_header: tuple[weakref.ref[CleanText], list[HeaderField]] | None = None
+
+
 def header_fields(clean: CleanText, wanted: str | None = None) -> list[HeaderField]:
     """Dated header fields wherever they stand: one per line, two columns on a line ("Date of
     Injury: 05/21/2013        Date of UR Decision: 01/10/2015"), or labels on one line and
     their dates on the next (a column-broken header block: each label takes the date nearest
     below it)."""
+    global _last_header
+    if _last_header is None or _last_header[0]() is not clean:
+        _last_header = (weakref.ref(clean), _header_fields(clean))
+    return [h for h in _last_header[1] if wanted is None or h.field == wanted]
+
+
+def _header_fields(clean: CleanText) -> list[HeaderField]:
     original = clean.original
     fields = load_rules().header_fields
     found: list[HeaderField] = []
@@ -590,9 +607,8 @@ def header_fields(clean: CleanText, wanted: str | None = None) -> list[HeaderFie
         if not dates:
             continue
         date = dates[0]
-        if wanted is None or field == wanted:
-            start = clean.clean_index(match.start())
-            found.append(HeaderField(field, date.value, (start, clean.clean_index(date.end))))
+        start = clean.clean_index(match.start())
+        found.append(HeaderField(field, date.value, (start, clean.clean_index(date.end))))
     return found
 
 

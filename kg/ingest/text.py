@@ -9,17 +9,21 @@ the original, so every fact keeps the character span of the letter it was read f
 from __future__ import annotations
 
 import re
+import string
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from kg.errors import InputError
+from kg.limits import LETTER_MAX_BYTES, check_letter_size, letter_too_large
 from kg.provenance import normalise_space
 
 # Each repair: a pattern and what its match becomes. Offsets of replacement characters point
 # at the first character of the match, so spans stay inside the original text.
 Replacement = str | Callable[[re.Match[str]], str]
+_ASCII_LETTERS = frozenset(string.ascii_letters)
+_LOWER_RUN = re.compile(r"[a-z]+")
 LINE_END_HYPHEN = re.compile(r"(?<=[A-Za-z])-[ \t]*\r?\n\s*(?=[a-z])")
 _REPAIRS: list[tuple[re.Pattern[str], Replacement]] = [
     (re.compile(r"[\u2018\u2019\u02bc]"), "'"),
@@ -54,9 +58,13 @@ class CleanText:
         words = {w.lower() for w in re.findall(r"[A-Za-z]+", original)}
 
         def join(match: re.Match[str]) -> str:
-            before = re.search(r"[A-Za-z]+$", text[: match.start()])
-            after = re.match(r"[a-z]+", text[match.end() :])
-            whole = (before.group(0) if before else "") + (after.group(0) if after else "")
+            # Read the word's two halves where they stand, never from a copy of the text
+            # before or after the match: a copy per hyphen made this quadratic in the length.
+            start = match.start()
+            while start > 0 and text[start - 1] in _ASCII_LETTERS:
+                start -= 1
+            after = _LOWER_RUN.match(text, match.end())
+            whole = text[start : match.start()] + (after.group(0) if after else "")
             return "" if whole.lower() in words else "-"
 
         text, offsets = _apply(text, offsets, LINE_END_HYPHEN, join)
@@ -115,16 +123,30 @@ def read_letter(source: str | Path, name: str | None = None) -> tuple[str, str]:
         label = name or str(path)
         if not path.is_file():
             raise InputError(label, ["no such file"])
+        size = path.stat().st_size
+        if letter_too_large(size):
+            # Said without reading it all: a PDF or binary file first, else the cap.
+            with path.open("rb") as stream:
+                _check_kind(stream.read(4096), label)
+            check_letter_size(size, label)
         data = path.read_bytes()
         return decode_letter(data, label), label
-    return str(source), name or "<letter>"
+    text = str(source)
+    label = name or "<letter>"
+    if len(text) * 4 > LETTER_MAX_BYTES:  # UTF-8 takes at most 4 bytes a character
+        check_letter_size(len(text.encode("utf-8", errors="replace")), label)
+    return text, label
+
+
+def _check_kind(head: bytes, label: str) -> None:
+    if head.startswith(b"%PDF"):
+        raise InputError(label, ["this is a PDF; extract its text first (e.g. pdftotext)"])
+    if b"\x00" in head[:4096]:
+        raise InputError(label, ["binary file, not the text of a determination letter"])
 
 
 def decode_letter(data: bytes, label: str) -> str:
-    if data.startswith(b"%PDF"):
-        raise InputError(label, ["this is a PDF; extract its text first (e.g. pdftotext)"])
-    if b"\x00" in data[:4096]:
-        raise InputError(label, ["binary file, not the text of a determination letter"])
+    _check_kind(data[:4096], label)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -135,16 +157,36 @@ def decode_letter(data: bytes, label: str) -> str:
 
 
 SENTENCE_END = re.compile(r"(?<=[.!?])[\"')]?\s+(?=[A-Z(\"'])")
+# A "sentence" longer than this (a line of a million characters and no full stop) is read in
+# pieces of at most this many characters, cut at a space where there is one: every sentence
+# the reader and spaCy see is bounded, so their work per sentence is too (the letter is read
+# in time linear in its length) and spaCy's limit of 1,000,000 characters a text (E088) is
+# never reached. Real sentences are far shorter (the longest of the test letters: 671).
+MAX_SENTENCE = 4000
 
 
 def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Sentence spans of text[start:end] (clean text: one space between words)."""
-    spans = []
+    """Sentence spans of text[start:end] (clean text: one space between words); a sentence
+    over MAX_SENTENCE characters is split into pieces of at most that length."""
+    spans: list[tuple[int, int]] = []
     position = start
     for match in SENTENCE_END.finditer(text, start, end):
         if match.start() > position:
-            spans.append((position, match.start()))
+            _add_bounded(spans, text, position, match.start())
         position = match.end()
     if end > position and text[position:end].strip():
-        spans.append((position, end))
+        _add_bounded(spans, text, position, end)
     return spans
+
+
+def _add_bounded(spans: list[tuple[int, int]], text: str, start: int, end: int) -> None:
+    while end - start > MAX_SENTENCE:
+        cut = text.rfind(" ", start + MAX_SENTENCE // 2, start + MAX_SENTENCE)
+        if cut < 0:
+            spans.append((start, start + MAX_SENTENCE))
+            start += MAX_SENTENCE
+        else:
+            spans.append((start, cut))
+            start = cut + 1
+    if end > start:
+        spans.append((start, end))
