@@ -60,13 +60,27 @@ def screened_copies():
     return evaluations
 
 
+def _derived(graph: Graph, node, seen: set) -> int:
+    """The facts derived about a request that its verdict graph stores (its date bounds and
+    the nodes they hang from it)."""
+    count = 0
+    for _, _, value in graph.triples((node, None, None)):
+        count += 1
+        if value not in seen and (value, None, None) in graph:
+            seen.add(value)
+            count += _derived(graph, value, seen)
+    return count
+
+
 def _verdict_sizes(evaluation) -> dict[str, list[int]]:
+    """Per item: its verdict's triples and the derived facts about its request."""
     graph = evaluation.verdict_graph
     sizes: dict[str, list[int]] = {}
     for verdict in graph.subjects(RDF.type, IMR.Verdict):
         request = graph.value(verdict, IMR.verdictFor)
         name = next(r.requested_as for r in evaluation.requests if r.iri == str(request))
-        sizes.setdefault(name, []).append(_subtree(graph, verdict))
+        derived = _derived(graph, request, {request})
+        sizes.setdefault(name, []).append(_subtree(graph, verdict) + derived)
     return sizes
 
 
