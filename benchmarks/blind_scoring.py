@@ -108,6 +108,7 @@ REGIONS = {
 class LetterScore:
     name: str
     layout: str
+    writer: str = ""  # the folder of the writer who wrote the letter
     refused: str | None = None
     items_expected: int = 0
     items_read: int = 0
@@ -158,7 +159,7 @@ def _date_text(value) -> str:
 
 
 def score_letter(path: Path, facts: dict, knowledge: Graph, ingest, evaluate) -> LetterScore:
-    score = LetterScore(path.stem, str(facts.get("layout")))
+    score = LetterScore(path.stem, str(facts.get("layout")), path.parent.name)
     items = facts.get("items") or []
     score.items_expected = len(items)
     try:

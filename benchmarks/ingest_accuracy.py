@@ -115,6 +115,18 @@ def blind_report(console: Console, half_wanted: str = "all", details: bool = Fal
         title="Blind letters, end to end (read = items whose IMR decision was read)",
     )
     layouts = Table("half", "layout", "letters", "refused", "items", "read", title="By layout")
+    # Writers apart: a later writer's letters are the ones the reader was never fixed against.
+    writers = Table(
+        "half",
+        "writer",
+        "letters",
+        "refused",
+        "items",
+        "read",
+        "screened",
+        "agree w/ IMR",
+        title="By writer",
+    )
     halves = {k: v for k, v in halves.items() if half_wanted == "all" or k.startswith(half_wanted)}
     for half, letters in halves.items():
         scores: list[LetterScore] = [
@@ -147,11 +159,24 @@ def blind_report(console: Console, half_wanted: str = "all", details: bool = Fal
                 str(sum(s.items_expected for s in group)),
                 str(sum(s.items_read for s in group)),
             )
+        for writer in sorted({s.writer for s in scores}):
+            group = [s for s in scores if s.writer == writer]
+            writers.add_row(
+                half,
+                writer,
+                str(len(group)),
+                str(sum(s.refused is not None for s in group)),
+                str(sum(s.items_expected for s in group)),
+                str(sum(s.items_read for s in group)),
+                str(sum(s.screened for s in group)),
+                str(sum(s.agreeing for s in group)),
+            )
         if half.startswith("dev") and details:
             for s in scores:
                 console.print(s.describe(), markup=False, highlight=False)
     console.print(totals)
     console.print(layouts)
+    console.print(writers)
 
 
 def noisy(text: str, rng: random.Random, number: int) -> str:
