@@ -194,10 +194,50 @@ def _shape_problems(graph: Graph) -> tuple[set[tuple[Node, Node]], list[str]]:
     return reported, sorted(set(problems))
 
 
+_BOUNDS = {
+    SH.minInclusive: lambda v, limit: v >= limit,
+    SH.maxInclusive: lambda v, limit: v <= limit,
+    SH.minExclusive: lambda v, limit: v > limit,
+    SH.maxExclusive: lambda v, limit: v < limit,
+}
+
+
+@cache
+def _value_ranges() -> dict[Node, list[tuple[Node, Literal]]]:
+    """The input shapes' range bounds, by property (sh:path): (sh:minInclusive ..., value)."""
+    shapes = _input_shapes()
+    ranges: dict[Node, list[tuple[Node, Literal]]] = {}
+    for shape, path in shapes.subject_objects(SH.path):
+        for bound in _BOUNDS:
+            for value in shapes.objects(shape, bound):
+                if isinstance(value, Literal):
+                    ranges.setdefault(path, []).append((bound, value))
+    return ranges
+
+
+def _out_of_range(graph: Graph) -> bool:
+    """Whether some value may lie outside the input shapes' bounds (a value that cannot be
+    compared counts as one), so that a letter whose values all lie within them is not
+    validated twice."""
+    ranges = _value_ranges()
+    for _, predicate, value in graph:
+        for bound, limit in ranges.get(predicate, ()):
+            if not isinstance(value, Literal):
+                continue
+            try:
+                if not _BOUNDS[bound](value.toPython(), limit.toPython()):
+                    return True
+            except TypeError:
+                return True
+    return False
+
+
 def drop_implausible(graph: Graph) -> list[str]:
     """Remove the values the input shapes rule out (a quantity of 80,000 read from "2x40000")
     and say which: a letter's reader states what it read, and a value no case may hold is one
     it could not read, not a reason to refuse the letter."""
+    if not _out_of_range(graph):
+        return []
     reported, problems = _shape_problems(graph)
     for focus, path in reported:
         if path is not None:
