@@ -1115,3 +1115,46 @@ def test_a_numbered_table_is_read_before_a_rationale_closing_and_item_n_of_m_blo
     graph, facts = _facts(letter)
     rationales = sorted(row[1] for row in facts["details"] if row[0] == "rationale")
     assert rationales == ["Anticonvulsants", "OpioidAnalgesics"]
+
+
+def test_outcome_label_lines_under_items_and_names_with_colons():
+    letter = (
+        "Independent Medical Review Final Determination Letter\n\n"
+        "IMR ISSUES, DECISIONS AND RATIONALES\n\n"
+        "1. Chiropractic treatment 2 times a week for 4 weeks, lumbar spine\n"
+        "IMR Decision -- Upheld\n\n"
+        "Claims Administrator guideline: Decision based on MTUS Chronic Pain Medical\n"
+        "Treatment Guidelines, Manual Therapy & Manipulation, page 58.\n\n"
+        "MAXIMUS guideline: The physician reviewer based his/her decision on the MTUS\n"
+        "Chronic Pain Medical Treatment Guidelines, Manual Therapy & Manipulation, pages 58-59.\n\n"
+        "Rationale for the Decision:\nSix visits were allowed; no functional gain is shown.\n\n"
+        "IMR ISSUE #2:  Psychological evaluation\n"
+        "   Claims Administrator relied on:  ODG Mental Illness & Stress.\n"
+        "   Expert Reviewer relied on:       MTUS Chronic Pain Medical Treatment\n"
+        "                                    Guidelines, Psychological evaluations, pages 100-101.\n"
+        "   Determination:  OVERTURNED\n"
+        "   Rationale:  The evaluation is recommended.\n\n"
+        "(3) Compounded topical cream: Flurbiprofen 20%/Baclofen 5%/Lidocaine 5%, 180 gm\n"
+        "    Determination: The UR decision is UPHELD.\n"
+        "    UR based its decision on: MTUS Chronic Pain, Topical Analgesics.\n"
+        "    The reviewer based the decision on: MTUS Chronic Pain Medical Treatment\n"
+        "    Guidelines, Topical Analgesics, pages 111-113.\n"
+        "    Rationale: Any compound with a drug that is not recommended is not recommended.\n"
+    )
+    assert _items_and_outcomes(letter) == [
+        ("Chiropractic treatment 2 times a week for 4 weeks, lumbar spine", "Upheld"),
+        ("Compounded topical cream: Flurbiprofen 20%/Baclofen 5%/Lidocaine 5%, 180 gm", "Upheld"),
+        ("Psychological evaluation", "Overturned"),
+    ]
+
+
+def test_a_numbered_necessity_line_may_carry_its_outcome_in_brackets():
+    letter = (
+        "Independent Medical Review Final Determination Letter\n\n"
+        "IMR issues, decisions and rationales:\n\n"
+        "1. MRI right shoulder is not medically necessary and appropriate. (UPHELD)\n\n"
+        "   Claims Administrator guideline: ACOEM Chapter 9, p. 208.\n"
+        "   MAXIMUS guideline: ACOEM, 2nd Edition, 2004, Chapter 9, pages 207-209.\n"
+        "   Decision rationale: No red flag and no strengthening program are documented.\n"
+    )
+    assert _items_and_outcomes(letter) == [("MRI right shoulder", "Upheld")]

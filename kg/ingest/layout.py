@@ -353,10 +353,13 @@ def find_headings(clean: CleanText, rules: Rules) -> list[Heading]:
         last_end = end
         groups = match.groupdict()
         name = groups.get("name")
+        section, scope = rule.section, rule.scope
+        if section == DETERMINATIONS and _states_an_outcome(original, start, end, rules):
+            section, scope = OUTCOME, "item"  # "Determination:  OVERTURNED" in an item's block
         headings.append(
             Heading(
-                rule.section,
-                rule.scope,
+                section,
+                scope,
                 clean.clean_index(start),
                 clean.clean_index(end),
                 re.sub(r"\s+", " ", name).strip() if name else None,
@@ -364,6 +367,23 @@ def find_headings(clean: CleanText, rules: Rules) -> list[Heading]:
             )
         )
     return headings
+
+
+def _states_an_outcome(original: str, start: int, end: int, rules: Rules) -> bool:
+    """Whether a heading's line is an item's outcome label: the heading then only an outcome
+    ("Determination:  OVERTURNED", "Determination: The UR decision is OVERTURNED.")."""
+    stop = original.find("\n", end)
+    line = original[start : stop if stop >= 0 else len(original)].strip()
+    rest = original[end : stop if stop >= 0 else len(original)].strip(" :.-\t")
+    if any(p.fullmatch(line) for p in rules.item_outcomes):
+        return True
+    return 0 < len(rest) <= 80 and (
+        bool(LEADING_OUTCOME.match(rest))
+        or any(p.fullmatch(rest.rstrip(".")) for p in rules.item_outcomes)
+    )
+
+
+LEADING_OUTCOME = re.compile(r"(?i)(?:upheld|overturned)\b")
 
 
 def _lines(original: str, furniture: re.Pattern[str] | None) -> list[tuple[int, int]]:
@@ -492,8 +512,9 @@ def _line_end(clean: CleanText, clean_at: int) -> int:
     return clean.clean_index(len(original) if end < 0 else end)
 
 
+OUTCOME_WORD = re.compile(r"(?i)\b(?:upheld|overturned|medically\s+necessary|illegible)\b")
 ENUMERATOR = re.compile(
-    r"^\s*(?:(?:issue|item|request|treatment)\s*(?:#?[0-9]{1,2}|\([0-9]{1,2}\))"
+    r"^\s*(?:(?:IMR\s+)?(?:issue|item|request|treatment)\s*(?:#?[0-9]{1,2}|\([0-9]{1,2}\))"
     r"(?:\s+of\s+[0-9]{1,2})?\s*(?:--?|\u2013|\u2014|:|[.)])"
     r"|\(?[0-9a-z]{1,2}[.)]|\[[0-9]{1,2}\]|#[0-9]{1,2})\s*",
     re.IGNORECASE,
@@ -1105,14 +1126,20 @@ def _item_starts(
         line = _heading_line(clean, marker.start)
         stated = ""
         label = next((h for h in headings if h.section == OUTCOME and h.start == line[0]), None)
+        said = next((m for p in rules.item_outcomes if (m := p.fullmatch(text, *line))), None)
         if label is not None:  # "Decision: UPHELD" between the item's line and its parts
             stated = text[label.end : line[1]].strip(" :.")
+            line = _heading_line(clean, line[0])
+        elif said is not None:  # "IMR Decision -- Upheld" on a line of its own
+            stated = said.group("outcome")
             line = _heading_line(clean, line[0])
         if line[0] < before or any(h.start <= line[0] < h.end for h in headings):
             continue
         line = _wrapped_from(clean, line, before, headings)
         words = ENUMERATOR.sub("", text[line[0] : line[1]].strip())
         match = None if stated else re.match(r"(?P<name>.+?)\s*:\s*(?P<outcome>[^:]*)$", words)
+        if match and not OUTCOME_WORD.search(match.group("outcome")):
+            match = None  # "Compounded topical cream: Flurbiprofen 20% ...": all one name
         starts.append(
             _Start(
                 line[0],
