@@ -1158,3 +1158,27 @@ def test_a_numbered_necessity_line_may_carry_its_outcome_in_brackets():
         "   Decision rationale: No red flag and no strengthening program are documented.\n"
     )
     assert _items_and_outcomes(letter) == [("MRI right shoulder", "Upheld")]
+
+
+def test_verdicts_on_the_denial_certifications_and_necessity_shown_for_a_service():
+    letter = (
+        "MAXIMUS Federal Services\nIndependent Medical Review\n\nJuly 7th, 2014\n\n"
+        "Injections alone offer no lasting functional benefit. The utilization review decision\n"
+        "to deny the bilateral transforaminal lumbar epidural steroid injection at L4-L5 and\n"
+        "L5-S1 was correct, and that decision is upheld.\n\n"
+        "Tramadol must be reassessed at regular intervals. Medical necessity is shown for one\n"
+        "follow-up visit with the pain management physician.\n\n"
+        "Naproxen reduces his pain and lets him work. The request for naproxen sodium 550 mg,\n"
+        "#60 is certified.\n\n"
+        "Cyclobenzaprine is not recommended for chronic use. The request for cyclobenzaprine\n"
+        "10 mg #30 is non-certified.\n\n"
+        "Persistent median nerve deficits meet the guideline. The denial of the ortho hand\n"
+        "consult was not correct.\n"
+    )
+    assert _items_and_outcomes(letter) == [
+        ("bilateral transforaminal lumbar epidural steroid injection at L4-L5 and L5-S1", "Upheld"),
+        ("cyclobenzaprine 10 mg #30", "Upheld"),
+        ("naproxen sodium 550 mg, #60", "Overturned"),
+        ("one follow-up visit with the pain management physician", "Overturned"),
+        ("ortho hand consult", "Overturned"),
+    ]
