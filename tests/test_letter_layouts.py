@@ -1182,3 +1182,56 @@ def test_verdicts_on_the_denial_certifications_and_necessity_shown_for_a_service
         ("one follow-up visit with the pain management physician", "Overturned"),
         ("ortho hand consult", "Overturned"),
     ]
+
+
+def test_title_case_headings_with_full_stops_and_label_blocks_with_certified_outcomes():
+    letter = (
+        "Independent Medical Review Final Determination Letter\n\n"
+        "IMR Issues, Decisions And Rationales.\n\n"
+        "Issue 1. MR Arthrogram Of The Left Shoulder.\n\n"
+        "Determination: Overturned.\n"
+        "Claims Administrator Guideline: ODG, Shoulder Chapter, MR arthrogram.\n"
+        "Reviewer Guideline: MTUS ACOEM, Chapter 9, Shoulder Complaints, pages 207-209.\n"
+        "Rationale: Imaging is indicated before an invasive procedure.\n\n"
+        "SECTION D - DETERMINATIONS\n\n"
+        "D.1  Functional restoration program, 10 days (80 hours)\n"
+        "     Utilization review: Non-certified\n"
+        "     IMR determination:  CERTIFIED\n"
+        "     Medically necessary: Yes\n"
+        "     Claims administrator cited: ODG, Pain Chapter, Functional restoration programs.\n"
+        "     Reviewer cited: MTUS Chronic Pain Medical Treatment Guidelines (2009), p. 49.\n"
+        "     Basis: Each entry criterion is met.\n\n"
+        "D.2  Cognitive behavioral therapy, 12 sessions\n"
+        "     Utilization review: Non-certified\n"
+        "     IMR determination:  NOT CERTIFIED\n"
+        "     Medically necessary: No\n"
+        "     Claims administrator cited: ODG, Mental Illness & Stress Chapter.\n"
+        "     Reviewer cited: MTUS Chronic Pain Medical Treatment Guidelines (2009), p. 23.\n"
+        "     Basis: An initial trial of 3-4 visits comes first.\n"
+    )
+    assert _services_and_outcomes(letter) == [
+        ("Cognitive behavioral therapy, 12 sessions", "CognitiveBehaviouralTherapy", "Upheld"),
+        (
+            "Functional restoration program, 10 days (80 hours)",
+            "FunctionalRestorationProgramme",
+            "Overturned",
+        ),
+        ("MR Arthrogram Of The Left Shoulder", "MRI", "Overturned"),
+    ]
+
+
+def test_a_letter_in_the_first_person_is_read_from_its_verdicts():
+    letter = (
+        "October 2, 2013\n\nRe: Independent Medical Review, case CM13-0031904\n\n"
+        "MAXIMUS Federal Services was asked to review the utilization review decision of\n"
+        "August 27, 2013. I am the physician who did the review.\n\n"
+        "I agree with the utilization reviewer regarding the hinged knee brace. Your ligaments\n"
+        "tested stable. The brace is not medically necessary.\n\n"
+        "I disagree with the utilization reviewer regarding the Celebrex. You had a bleeding\n"
+        "ulcer on ibuprofen, and the guideline prefers a COX-2 agent. This makes Celebrex\n"
+        "medically necessary, and the denial is overturned.\n"
+    )
+    assert _services_and_outcomes(letter) == [
+        ("Celebrex", "NSAIDs", "Overturned"),
+        ("brace", "Brace", "Upheld"),
+    ]

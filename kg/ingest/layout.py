@@ -141,7 +141,11 @@ FORM_PART = (
 HEADING_LEAD = (
     r"(?:^|(?<=[.!?]))[ \t]*(?:(?P<lead_number>\d{1,2})[ \t]*[.)][ \t]*|" + FORM_PART + ")?"
 )
-HEADING_TAIL = r"(?P<tail>[ \t]*:|[ \t]*\.{3,}|[ \t]*(?=\r?\n|\Z)|(?P<run_on>(?=[ \t]+\w)))"
+# A heading ends its line, with a colon, dot leaders or a full stop ("IMR Issues, Decisions And
+# Rationales."), or runs on into its text.
+HEADING_TAIL = (
+    r"(?P<tail>[ \t]*:|[ \t]*\.{3,}|[ \t]*\.?[ \t]*(?=\r?\n|\Z)|(?P<run_on>(?=[ \t]+\w)))"
+)
 
 
 def build_rules(graph: Graph) -> Rules:
@@ -449,6 +453,24 @@ def _heading_line(clean: CleanText, clean_at: int) -> Span:
         end = start
 
 
+LABEL_LINE = re.compile(r"[A-Za-z][\w ()/'-]{1,40}:[ \t]*\S.{0,60}")
+
+
+def _same_paragraph_above(clean: CleanText, line: Span, before: int) -> bool:
+    """Whether a non-blank line stands right above `line` (no blank line), at or after
+    `before`."""
+    if line[0] <= before:
+        return False
+    above = _heading_line(clean, line[0])
+    original = clean.original
+    gap = original[
+        clean.offsets[above[1]] if above[1] < len(clean.offsets) else len(original) : clean.offsets[
+            line[0]
+        ]
+    ]
+    return above[0] >= before and gap.count("\n") == 1
+
+
 def _name_going_on(clean: CleanText, end: int, name: str) -> tuple[int, str]:
     """An item heading's name with the line after it when that line goes on in lower case
     ("Issue 1 -- Transforaminal epidural steroid injection, bilateral L4-5" / "and L5-S1")."""
@@ -516,7 +538,7 @@ OUTCOME_WORD = re.compile(r"(?i)\b(?:upheld|overturned|medically\s+necessary|ill
 ENUMERATOR = re.compile(
     r"^\s*(?:(?:IMR\s+)?(?:issue|item|request|treatment)\s*(?:#?[0-9]{1,2}|\([0-9]{1,2}\))"
     r"(?:\s+of\s+[0-9]{1,2})?\s*(?:--?|\u2013|\u2014|:|[.)])"
-    r"|\(?[0-9a-z]{1,2}[.)]|\[[0-9]{1,2}\]|#[0-9]{1,2})\s*",
+    r"|[A-Z]\.[0-9]{1,2}\b\.?|\(?[0-9a-z]{1,2}[.)]|\[[0-9]{1,2}\]|#[0-9]{1,2})\s*",
     re.IGNORECASE,
 )
 
@@ -1132,6 +1154,13 @@ def _item_starts(
             line = _heading_line(clean, line[0])
         elif said is not None:  # "IMR Decision -- Upheld" on a line of its own
             stated = said.group("outcome")
+            line = _heading_line(clean, line[0])
+        # Further label lines of the item's block ("Utilization review: Non-certified", "IMR
+        # determination: CERTIFIED", "Medically necessary: Yes"): the item is the block's first.
+        while LABEL_LINE.fullmatch(text, *line) and _same_paragraph_above(clean, line, before):
+            said = next((m for p in rules.item_outcomes if (m := p.fullmatch(text, *line))), None)
+            if said is not None and not stated:
+                stated = said.group("outcome")
             line = _heading_line(clean, line[0])
         if line[0] < before or any(h.start <= line[0] < h.end for h in headings):
             continue
