@@ -1235,3 +1235,19 @@ def test_a_letter_in_the_first_person_is_read_from_its_verdicts():
         ("Celebrex", "NSAIDs", "Overturned"),
         ("brace", "Brace", "Upheld"),
     ]
+
+
+def test_the_injection_is_the_one_its_paragraph_is_about_not_the_last_one_named():
+    letter = (
+        "Re: Independent Medical Review, case CM13-0031904\n\n"
+        "Your doctor asked for a Synvisc-One injection to the left knee and a hinged knee brace.\n\n"
+        "I agree with the utilization reviewer regarding the Synvisc-One injection. The\n"
+        "guideline reserves it for osteoarthritis that has not responded to other care. No\n"
+        "corticosteroid injection has been tried. The injection is not medically necessary at\n"
+        "this time.\n\n"
+        "Your ligaments tested stable. The brace is not medically necessary.\n"
+    )
+    assert _services_and_outcomes(letter) == [
+        ("Synvisc-One", "Viscosupplementation", "Upheld"),
+        ("brace", "Brace", "Upheld"),
+    ]

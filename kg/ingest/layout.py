@@ -727,7 +727,7 @@ def _stated_items(clean: CleanText, lexicon: Lexicon, rules: Rules) -> list[Item
     known: set = set()
     text = clean.text
     blocks = paragraphs(clean, 0, len(text), rules)
-    for statement in necessity_statements(clean, lexicon):
+    for statement in necessity_statements(clean, lexicon, paragraph_starts=[b[0] for b in blocks]):
         services = lexicon.services.find(statement.name)
         key = services[0].concept if services else statement.name.lower()
         if key in known:

@@ -83,16 +83,22 @@ def load_necessity_rules() -> NecessityRules:
 
 
 def necessity_statements(
-    clean: CleanText, lexicon: Lexicon, rules: NecessityRules | None = None
+    clean: CleanText,
+    lexicon: Lexicon,
+    rules: NecessityRules | None = None,
+    paragraph_starts: list[int] | None = None,
 ) -> list[Statement]:
     """Each service a verdict sentence names, with the outcome stated of it, in letter order;
-    a service stated of twice keeps its first statement."""
+    a service stated of twice keeps its first statement. `paragraph_starts` (clean offsets)
+    let a reference ("the injection") find the service its paragraph is about."""
     rules = rules or load_necessity_rules()
     text = clean.text
+    starts = sorted(paragraph_starts or [0])
     found: list[Statement] = []
     seen: set = set()
     for sentence in sentences(text, 0, len(text)):
-        for statement in _statements(text, sentence, lexicon, rules):
+        paragraph = max((p for p in starts if p <= sentence[0]), default=0)
+        for statement in _statements(text, sentence, lexicon, rules, paragraph):
             key = _key(lexicon, statement.name)
             if key not in seen:
                 seen.add(key)
@@ -125,7 +131,7 @@ def _verdicts(
 
 
 def _statements(
-    text: str, sentence: Span, lexicon: Lexicon, rules: NecessityRules
+    text: str, sentence: Span, lexicon: Lexicon, rules: NecessityRules, paragraph: int = 0
 ) -> list[Statement]:
     statements = []
     position = sentence[0]
@@ -144,7 +150,7 @@ def _statements(
         words = re.sub(r"\s+", " ", match.group(0))
         named = _named_services(text, subject, lexicon, bool(groups.get("name")))
         if not named:
-            named = _referred(text, subject, lexicon)
+            named = _referred(text, subject, lexicon, paragraph)
         for name, span in named:
             if rules.not_a_name is not None and rules.not_a_name.fullmatch(name):
                 continue
@@ -193,10 +199,15 @@ def _named_services(
     return found[::-1]
 
 
-def _referred(text: str, subject: Span, lexicon: Lexicon) -> list[tuple[str, Span]]:
+def _referred(
+    text: str, subject: Span, lexicon: Lexicon, paragraph: int = 0
+) -> list[tuple[str, Span]]:
     """A subject that refers back to a service without naming it ("A single injection is
-    therefore medically necessary"): the last service named before it of a category the words
-    stand for (lx:GenericReference), in the words the letter first names it with."""
+    therefore medically necessary"): the first service of a category the words stand for
+    (lx:GenericReference) that its paragraph names before it (the paragraph's topic: "I agree
+    with UR regarding the Synvisc-One injection. ... No corticosteroid injection has been
+    tried. The injection is not medically necessary."), else the last one the letter names
+    before it; in the words the letter first names that service with."""
     references = lexicon.references.find(text, *subject)
     if not references:
         return []
@@ -208,8 +219,9 @@ def _referred(text: str, subject: Span, lexicon: Lexicon) -> list[tuple[str, Spa
     ]
     if not earlier:
         return []
-    # The service of the last such mention, named as the letter first names it (the request).
-    first = next(m for m in earlier if m.concept == earlier[-1].concept)
+    in_paragraph = [m for m in earlier if m.start >= paragraph]
+    concept = (in_paragraph[0] if in_paragraph else earlier[-1]).concept
+    first = next(m for m in earlier if m.concept == concept)
     return [(first.text, (first.start, first.end))]
 
 
