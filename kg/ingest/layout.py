@@ -46,7 +46,7 @@ from functools import cache
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF
 
-from kg.ingest.lexicon import Lexicon
+from kg.ingest.lexicon import Lexicon, load_lexicon
 from kg.ingest.text import MAX_SENTENCE, CleanText, sentences
 
 Span = tuple[int, int]
@@ -381,13 +381,12 @@ def _states_an_outcome(original: str, start: int, end: int, rules: Rules) -> boo
     rest = original[end : stop if stop >= 0 else len(original)].strip(" :.-\t")
     if any(p.fullmatch(line) for p in rules.item_outcomes):
         return True
-    return 0 < len(rest) <= 80 and (
-        bool(LEADING_OUTCOME.match(rest))
-        or any(p.fullmatch(rest.rstrip(".")) for p in rules.item_outcomes)
+    if not 0 < len(rest) <= 80:
+        return False
+    outcomes = load_lexicon().imr_outcomes.find(rest)
+    return (bool(outcomes) and outcomes[0].start == 0) or any(
+        p.fullmatch(rest.rstrip(".")) for p in rules.item_outcomes
     )
-
-
-LEADING_OUTCOME = re.compile(r"(?i)(?:upheld|overturned)\b")
 
 
 def _lines(original: str, furniture: re.Pattern[str] | None) -> list[tuple[int, int]]:
@@ -492,16 +491,10 @@ def _wrapped_from(clean: CleanText, line: Span, before: int, headings: list[Head
     epidural steroid injection, bilateral L4-5" / "and L5-S1"): while a line goes on in lower
     case, the non-blank line right above it, back to a blank line, a heading or `before`."""
     start = line[0]
-    while start > before and clean.text[start : start + 1].islower():  # it goes on a name
-        previous = _heading_line(clean, start)
-        original = clean.original
-        between = original[
-            clean.offsets[previous[1]]
-            if previous[1] < len(clean.offsets)
-            else len(original) : clean.offsets[start]
-        ]
-        if previous[0] < before or between.count("\n") != 1:
+    while clean.text[start : start + 1].islower():  # it goes on a name
+        if not _same_paragraph_above(clean, (start, line[1]), before):
             break
+        previous = _heading_line(clean, start)
         if any(
             h.start <= previous[0] < h.end or previous[0] <= h.start < previous[1] for h in headings
         ):
@@ -534,7 +527,6 @@ def _line_end(clean: CleanText, clean_at: int) -> int:
     return clean.clean_index(len(original) if end < 0 else end)
 
 
-OUTCOME_WORD = re.compile(r"(?i)\b(?:upheld|overturned|medically\s+necessary|illegible)\b")
 ENUMERATOR = re.compile(
     r"^\s*(?:(?:IMR\s+)?(?:issue|item|request|treatment)\s*(?:#?[0-9]{1,2}|\([0-9]{1,2}\))"
     r"(?:\s+of\s+[0-9]{1,2})?\s*(?:--?|\u2013|\u2014|:|[.)])"
@@ -721,18 +713,15 @@ def _stated_items(clean: CleanText, lexicon: Lexicon, rules: Rules) -> list[Item
     """Every service a necessity statement names (kg/ingest/necessity.py), each with the
     paragraph that discusses it as its rationale; then any further one a named conclusion
     names."""
-    from kg.ingest.necessity import necessity_statements
+    from kg.ingest.necessity import necessity_statements, service_key
 
     items: list[Item] = []
-    known: set = set()
     text = clean.text
     blocks = paragraphs(clean, 0, len(text), rules)
-    for statement in necessity_statements(clean, lexicon, paragraph_starts=[b[0] for b in blocks]):
+    # Statements come one per service already (a service stated twice keeps its first).
+    statements = necessity_statements(clean, lexicon, paragraph_starts=[b[0] for b in blocks])
+    for statement in statements:
         services = lexicon.services.find(statement.name)
-        key = services[0].concept if services else statement.name.lower()
-        if key in known:
-            continue
-        known.add(key)
         item = Item(statement.name, statement.span, statement.outcome, statement.outcome_text)
         discussion = _discussion(blocks, statement, services, text, lexicon, rules)
         if discussion is not None:
@@ -740,9 +729,9 @@ def _stated_items(clean: CleanText, lexicon: Lexicon, rules: Rules) -> list[Item
             if item.imr_citation is None:
                 item.imr_citation = _unattributed_citation(clean, discussion, rules)
         items.append(item)
+    known = {service_key(lexicon, s.name) for s in statements}
     for item in _named_conclusions(clean, lexicon, rules):  # services no statement names
-        services = lexicon.services.find(item.name)
-        if (services[0].concept if services else item.name.lower()) not in known:
+        if service_key(lexicon, item.name) not in known:
             items.append(item)
     return items
 
@@ -1167,7 +1156,7 @@ def _item_starts(
         line = _wrapped_from(clean, line, before, headings)
         words = ENUMERATOR.sub("", text[line[0] : line[1]].strip())
         match = None if stated else re.match(r"(?P<name>.+?)\s*:\s*(?P<outcome>[^:]*)$", words)
-        if match and not OUTCOME_WORD.search(match.group("outcome")):
+        if match and load_lexicon().services.find(match.group("outcome")):
             match = None  # "Compounded topical cream: Flurbiprofen 20% ...": all one name
         starts.append(
             _Start(

@@ -99,14 +99,15 @@ def necessity_statements(
     for sentence in sentences(text, 0, len(text)):
         paragraph = max((p for p in starts if p <= sentence[0]), default=0)
         for statement in _statements(text, sentence, lexicon, rules, paragraph):
-            key = _key(lexicon, statement.name)
+            key = service_key(lexicon, statement.name)
             if key not in seen:
                 seen.add(key)
                 found.append(statement)
     return found
 
 
-def _key(lexicon: Lexicon, name: str):
+def service_key(lexicon: Lexicon, name: str):
+    """What a name stands for: its service concept, else its words."""
     services = lexicon.services.find(name)
     return services[0].concept if services else re.sub(r"\W+", " ", name).strip().lower()
 
