@@ -40,14 +40,21 @@ def graph_to_ntriples(graph: Graph) -> bytes:
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
+def memory_store(*graphs: Graph | None) -> ox.Store:
+    """An in-memory Oxigraph store holding the given rdflib graphs in its default graph."""
+    store = ox.Store()
+    for graph in graphs:
+        if graph is not None:
+            store.load(graph_to_ntriples(graph), format=ox.RdfFormat.N_TRIPLES)
+    return store
+
+
 def graph_rows(graph: Graph, name: str) -> list[dict]:
     """Rows of queries/<name>.rq over an rdflib graph, answered by Oxigraph: the same rows as
     kg.queries.rows (plain strings stay plain literals) in a fraction of rdflib's time, which
     matters for the catalogue every command and every worker builds first. Blank nodes are
     not kept across the copy, so this serves queries whose answers are IRIs and literals."""
-    store = ox.Store()
-    store.load(graph_to_ntriples(graph), format=ox.RdfFormat.N_TRIPLES)
-    solutions = store.query(query_text(name))
+    solutions = memory_store(graph).query(query_text(name))
     names = [v.value for v in solutions.variables]
     result = []
     for solution in solutions:

@@ -20,7 +20,7 @@ from kg.errors import InputError
 from kg.evaluate import CaseEvaluator
 from kg.knowledge import load_knowledge
 from kg.namespaces import bind_prefixes
-from kg.oxquery import graph_to_ntriples, to_rdflib
+from kg.oxquery import memory_store, to_rdflib
 from kg.sparqlguard import check_query
 
 
@@ -33,11 +33,7 @@ def case_store(case: Path | None) -> ox.Store:
         case_graph, source = load_case(case)
         evaluation = CaseEvaluator(load_catalogue()).run(case_graph, source)
         graphs += [case_graph, evaluation.verdict_graph, evaluation.report]
-    store = ox.Store()
-    for graph in graphs:
-        if graph is not None:
-            store.load(graph_to_ntriples(graph), format=ox.RdfFormat.N_TRIPLES)
-    return store
+    return memory_store(*graphs)
 
 
 def run_sparql_file(

@@ -11,7 +11,7 @@ from rdflib import Graph
 
 from kg.knowledge import Knowledge
 from kg.model import Evaluation, RequestResult
-from kg.oxquery import graph_to_ntriples
+from kg.oxquery import memory_store
 from kg.queries import query_text
 
 # The questions of queries/ an auditor reads for each case (item 4 of the store issue).
@@ -86,10 +86,7 @@ def _plain_rows(solutions) -> tuple[list[str], list[list[str | None]]]:
 
 def memory_runner(knowledge: Knowledge, case: Graph, evaluation: Evaluation) -> Runner:
     """Library queries over knowledge + one case + its verdicts, in an in-memory Oxigraph."""
-    store = ox.Store()
-    for graph in (knowledge.ontology, knowledge.shapes, case, evaluation.verdict_graph):
-        if graph is not None:
-            store.load(graph_to_ntriples(graph), format=ox.RdfFormat.N_TRIPLES)
+    store = memory_store(knowledge.ontology, knowledge.shapes, case, evaluation.verdict_graph)
 
     def run(name: str):
         return _plain_rows(store.query(query_text(name)))
