@@ -149,34 +149,32 @@ def blind_report(console: Console, half_wanted: str = "all", details: bool = Fal
             f"{sum(injury)}/{len(injury)}",
             f"{sum(ur)}/{len(ur)}",
         )
-        for layout in sorted({s.layout for s in scores}):
-            group = [s for s in scores if s.layout == layout]
-            layouts.add_row(
-                half,
-                layout,
-                str(len(group)),
-                str(sum(s.refused is not None for s in group)),
-                str(sum(s.items_expected for s in group)),
-                str(sum(s.items_read for s in group)),
-            )
-        for writer in sorted({s.writer for s in scores}):
-            group = [s for s in scores if s.writer == writer]
-            writers.add_row(
-                half,
-                writer,
-                str(len(group)),
-                str(sum(s.refused is not None for s in group)),
-                str(sum(s.items_expected for s in group)),
-                str(sum(s.items_read for s in group)),
-                str(sum(s.screened for s in group)),
-                str(sum(s.agreeing for s in group)),
-            )
+        _grouped(layouts, half, scores, lambda s: s.layout, screened=False)
+        _grouped(writers, half, scores, lambda s: s.writer, screened=True)
         if half.startswith("dev") and details:
             for s in scores:
                 console.print(s.describe(), markup=False, highlight=False)
     console.print(totals)
     console.print(layouts)
     console.print(writers)
+
+
+def _grouped(table: Table, half: str, scores: list[LetterScore], key, screened: bool) -> None:
+    """One row per group of letters (a layout, a writer): letters, refused, items, read and,
+    with `screened`, screened and agreeing."""
+    for name in sorted({key(s) for s in scores}):
+        group = [s for s in scores if key(s) == name]
+        row = [
+            half,
+            name,
+            str(len(group)),
+            str(sum(s.refused is not None for s in group)),
+            str(sum(s.items_expected for s in group)),
+            str(sum(s.items_read for s in group)),
+        ]
+        if screened:
+            row += [str(sum(s.screened for s in group)), str(sum(s.agreeing for s in group))]
+        table.add_row(*row)
 
 
 def noisy(text: str, rng: random.Random, number: int) -> str:
