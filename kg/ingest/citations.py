@@ -142,10 +142,10 @@ YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 
 
 def _by_edition(segment: str, mtus: bool) -> list[URIRef]:
-    """A whole guideline cited by its title and edition ("MTUS Opioids Treatment Guidelines
-    (2016)", "ACOEM Low Back Disorders Guideline (2016)"): the one provision without pages
-    whose topic's title is named and, when the citation names a year, whose document's label
-    holds that year. Nothing when that leaves no provision or several."""
+    """A whole guideline cited by its title and edition ("<title> Guideline (<year>)"): the
+    one catalogue provision without pages whose topic's title the citation names and, when it
+    names a year, whose document's label holds that year. Nothing when that leaves no
+    provision or several. Titles, years and provisions all come from the catalogue."""
     lowered = segment.lower()
     years = set(YEAR.findall(segment))
     fits = [
