@@ -438,3 +438,23 @@ def test_the_seed_gaps_are_read_by_the_general_phrases():
             "It was not clearly stated what treatment had been given to date",
         ),
     ]
+
+
+CASE_TOLD_IN_THE_DISCUSSION = (
+    "STATE OF CALIFORNIA - INDEPENDENT MEDICAL REVIEW\nFinal Determination\n\n"
+    "The Utilization Review determination of 09/22/2015 denied an MRI of the lumbar spine.\n\n"
+    "The request for an MRI of the lumbar spine is not medically necessary. On examination\n"
+    "on 09/01/2015, straight leg raise was negative and reflexes were 2+ and symmetric.\n"
+    "The MTUS supports imaging when there is a focal neurologic deficit or a red flag.\n"
+)
+
+
+def test_a_case_told_only_in_the_discussion_documents_its_findings_there():
+    """A letter whose summary reports nothing (headings lost, the case told inside the item's
+    discussion) takes its findings from the discussion's sentences about the record, not from
+    its sentences about what the guideline supports (ls:GuidelineProse)."""
+    findings = case_facts(kg.ingest.ingest(CASE_TOLD_IN_THE_DISCUSSION).graph)["findings"]
+    assert findings == {
+        ("NeurologicDysfunction", "LumbarSpine", "DocumentedAbsent", "letter"),  # straight leg
+        ("NeurologicDysfunction", "-", "DocumentedAbsent", "letter"),  # reflexes, no region
+    }

@@ -64,6 +64,7 @@ DISCUSSION = "ItemDiscussion"
 DISPUTES, DISPUTE_CONCLUSION = "DisputeList", "DisputeConclusion"
 NAMED_CONCLUSION = "NamedConclusion"
 ANSWERS = "EnumeratedAnswers"
+GUIDELINE_PROSE = "GuidelineProse"
 ITEM, CA, REVIEWER, RATIONALE = (
     "ItemBlock",
     "ClaimsAdministratorGuidelines",
@@ -115,6 +116,7 @@ class Rules:
     dispute_conclusions: list[re.Pattern[str]]
     named_conclusions: list[re.Pattern[str]]
     enumerated_answers: list[re.Pattern[str]]
+    guideline_statements: list[re.Pattern[str]]  # a rationale's sentence about the guideline
     header_fields: list[tuple[str, str]]  # (field, wording regex)
     furniture: re.Pattern[str] | None
     letter_date_phrases: list[re.Pattern[str]] = field(default_factory=list)  # "letter dated"
@@ -235,6 +237,7 @@ def build_rules(graph: Graph) -> Rules:
         dispute_conclusions=cue_patterns(DISPUTE_CONCLUSION),
         named_conclusions=cue_patterns(NAMED_CONCLUSION),
         enumerated_answers=cue_patterns(ANSWERS),
+        guideline_statements=cue_patterns(GUIDELINE_PROSE),
         header_fields=sorted(fields, key=lambda f: len(f[1]), reverse=True),
         letter_date_phrases=_compile(_strings(graph, letter_field, LS.pattern)),
         date_alone_within_lines=int(alone) if alone is not None else 0,

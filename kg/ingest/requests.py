@@ -11,7 +11,7 @@ from rdflib import URIRef
 
 from kg.ingest.facts import Document, Gap, Sought, Span, Summary, URClause
 from kg.ingest.findings import read_context
-from kg.ingest.layout import Item, Layout
+from kg.ingest.layout import Item, Layout, load_rules
 from kg.ingest.lexicon import Lexicon
 from kg.ingest.quantities import Quantity, parse_quantity
 from kg.ingest.regions import region_set
@@ -66,6 +66,7 @@ def build_requests(
     text = clean.text
     requests: list[Request] = []
     used: set[int] = set()
+    discussed: list[Span] = []
     for index, item in enumerate(layout.items):
         services = lexicon.services.find(item.name)
         service = services[0].concept if services else None
@@ -167,7 +168,29 @@ def build_requests(
             spans = sentences(text, *request.item.rationale)
             _, gaps = read_context(text, spans, lexicon, lambda _: None, request.item_index, False)
             request.gaps = gaps
+            discussed += spans
+    if not summary.findings:  # the case is told inside the discussion (headings lost)
+        _rationale_findings(text, discussed, summary, lexicon)
     return requests
+
+
+def _rationale_findings(text: str, spans: list[Span], summary: Summary, lexicon: Lexicon) -> None:
+    """What the rationales report of the record ("On examination, reflexes were symmetric") is a
+    finding of the case when the summary reports none; a sentence about what the guideline says
+    (ls:GuidelineProse: "MTUS supports imaging when ...") reports nothing of the record."""
+    prose = load_rules().guideline_statements
+    reported = [(s, e) for s, e in spans if not any(p.search(text, s, e) for p in prose)]
+    if not reported:
+        return
+    findings, _ = read_context(text, reported, lexicon, lambda _: None)
+    known = {(f.concept, f.region, f.present) for f in summary.findings}
+    for finding in findings:
+        if finding.region is None and finding.concept in lexicon.with_claim_region:
+            if len(summary.claim_regions) == 1:
+                finding.region = summary.claim_regions[0]
+        if (finding.concept, finding.region, finding.present) not in known:
+            known.add((finding.concept, finding.region, finding.present))
+            summary.findings.append(finding)
 
 
 def _item_ur(
