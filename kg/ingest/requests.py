@@ -185,9 +185,9 @@ def _rationale_findings(text: str, spans: list[Span], summary: Summary, lexicon:
     findings, _ = read_context(text, reported, lexicon, lambda _: None)
     known = {(f.concept, f.region, f.present) for f in summary.findings}
     for finding in findings:
-        if finding.region is None and finding.concept in lexicon.with_claim_region:
-            if len(summary.claim_regions) == 1:
-                finding.region = summary.claim_regions[0]
+        claim = finding.region is None and finding.concept in lexicon.with_claim_region
+        if claim and len(summary.claim_regions) == 1:
+            finding.region = summary.claim_regions[0]
         if (finding.concept, finding.region, finding.present) not in known:
             known.add((finding.concept, finding.region, finding.present))
             summary.findings.append(finding)
