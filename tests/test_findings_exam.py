@@ -458,3 +458,25 @@ def test_a_case_told_only_in_the_discussion_documents_its_findings_there():
         ("NeurologicDysfunction", "LumbarSpine", "DocumentedAbsent", "letter"),  # straight leg
         ("NeurologicDysfunction", "-", "DocumentedAbsent", "letter"),  # reflexes, no region
     }
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Pain is 8/10 without medication and 6/10 with it.", ("-", "present")),
+        ("Pain 8/10 w/o meds, 6/10 w/ meds.", ("-", "present")),
+        ("Pain 4/10 with medication and 8/10 without.", ("-", "present")),
+        ("His lumbar pain has gone from 8/10 to 5/10.", ("LumbarSpine", "present")),
+        ("Knee pain of 8/10 with and without medications.", ("Knee", "absent")),
+        ("Pain increased from 4/10 to 7/10.", ("-", "absent")),
+    ],
+)
+def test_two_pain_scores_compared_document_pain_relief(sentence, expected):
+    """lx:ScoreComparison: a lower score with (or after) treatment documents pain relief, the
+    same score with and without it, or a higher one, documents it absent."""
+    found = _read(sentence)
+    assert [(f[0], f[1], f[2]) for f in found] == [("PainImprovement", *expected)]
+
+
+def test_one_pain_score_documents_no_relief_either_way():
+    assert _read("Her lumbar pain is 6/10 with meds.") == []

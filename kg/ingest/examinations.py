@@ -5,6 +5,7 @@ never read as a finding present."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -25,6 +26,7 @@ class Examinations:
     absent_on: dict[URIRef, str]  # examination -> ConText category documenting it absent
     levels: PhraseIndex  # root level label ("C6") -> spine region
     territory_cues: list[Cue]  # "distribution", "dermatome": cues after a root level
+    comparisons: list[tuple[re.Pattern[str], URIRef]]  # scores compared -> finding concept
 
 
 def _subjects(graph: Graph, cls: URIRef) -> list[URIRef]:
@@ -69,6 +71,13 @@ def build_examinations(graph: Graph) -> Examinations:
         )
         for c in _subjects(graph, LX.RootTerritoryCue)
     ]
+    comparisons = [
+        (re.compile(str(pattern).replace(" ", r"\s+"), re.IGNORECASE), concept)
+        for comparison in _subjects(graph, LX.ScoreComparison)
+        for concept in [graph.value(comparison, LX.documents)]
+        if isinstance(concept, URIRef)
+        for pattern in sorted(graph.objects(comparison, LX.pattern))
+    ]
     return Examinations(
         PhraseIndex(phrases),
         examines,
@@ -78,6 +87,7 @@ def build_examinations(graph: Graph) -> Examinations:
         absent_on,
         PhraseIndex(levels),
         territory_cues,
+        comparisons,
     )
 
 

@@ -145,4 +145,38 @@ def read_context(
                             hit.concept, region, hit.status == "present", document, (start, end)
                         )
                     )
+    findings += _compared_scores(text, spans, lexicon, document_of, findings)
     return findings, gaps
+
+
+def _compared_scores(
+    text: str,
+    spans: list[Span],
+    lexicon: Lexicon,
+    document_of: Callable[[int], Document | None],
+    found: list[Finding],
+) -> list[Finding]:
+    """Findings documented by two scores of one measure compared (lx:ScoreComparison): present
+    when the second ("with", "after") is lower than the first, absent when it is not."""
+    exams = load_examinations()
+    compared: list[Finding] = []
+    for s_start, s_end in spans:
+        for pattern, concept in exams.comparisons:
+            match = pattern.search(text, s_start, s_end)
+            if match is None:
+                continue
+            groups = match.groupdict()
+            if groups.get("same") is not None:
+                present = False
+            else:
+                present = float(groups["after"]) < float(groups["before"])
+            stated = {(f.concept, f.span[0] >= s_start and f.span[1] <= s_end) for f in found}
+            if (concept, True) in stated:
+                continue  # the sentence's own words decided it
+            regions: list[URIRef | None] = [*region_set(text, lexicon, s_start, s_end)] or [None]
+            for region in regions:
+                compared.append(
+                    Finding(concept, region, present, document_of(s_start), match.span())
+                )
+            break
+    return compared
