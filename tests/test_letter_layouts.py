@@ -19,6 +19,7 @@ from rdflib import Graph, Literal
 from rdflib.namespace import RDF
 
 import kg
+from kg.errors import InputError
 from kg.ingest import ingest, looks_like_letter
 from kg.ingest.compare import case_facts, facts_from_json
 from kg.ingest.layout import (
@@ -1251,3 +1252,46 @@ def test_the_injection_is_the_one_its_paragraph_is_about_not_the_last_one_named(
         ("Synvisc-One", "Viscosupplementation", "Upheld"),
         ("brace", "Brace", "Upheld"),
     ]
+
+
+NUMBERED_REFERENCES = (
+    "Independent Medical Review final determination. MAXIMUS Federal Services has completed\n"
+    "the review.\n\n"
+    "Three requests are in dispute, listed once: (1) Physical therapy, lumbar spine, 2 times\n"
+    "a week for 4 weeks; (2) lumbar brace (LSO); and (3) Synvisc-One injection, left knee.\n"
+    "The rest of this letter refers to them by number.\n\n"
+    "Item 1 was reviewed under the MTUS ACOEM Low Back Disorders Guideline. Item 1 is upheld.\n\n"
+    "Item 2 was considered under the same guideline. Item 2 is not medically necessary.\n\n"
+    "Item 3 falls under the MTUS ACOEM Knee Disorders Guideline. The request for item 3 is\n"
+    "medically necessary.\n"
+)
+
+
+def test_items_referred_to_by_number_take_the_names_the_letter_listed():
+    """ls:numberedReference: "Item 2" stands for the item listed as "(2)"."""
+    assert _items_and_outcomes(NUMBERED_REFERENCES) == [
+        ("Physical therapy, lumbar spine, 2 times a week for 4 weeks", "Upheld"),
+        ("Synvisc-One injection, left knee", "Overturned"),
+        ("lumbar brace (LSO)", "Upheld"),
+    ]
+
+
+REVIEWERS_MEMO = (
+    "Reviewer's determination -- transcribed for file\n"
+    "Re: J. Doe / CM22-0000001\n\n"
+    "This memorandum records my independent medical review of a request for aquatic therapy\n"
+    "6 sessions for the low back. The ACOEM Low Back Disorders Guideline recommends aquatic\n"
+    "therapy for patients who cannot tolerate land-based exercise, and she cannot.\n\n"
+    "In summary, the aquatic therapy 6 sessions is medically necessary.\n"
+)
+
+
+def test_a_memo_naming_the_review_with_a_verdict_and_a_citation_is_a_letter():
+    """No layout marker and no determination line: the text names the review it reports
+    (ls:namesTheReview), states a necessity verdict and cites a guideline."""
+    assert _items_and_outcomes(REVIEWERS_MEMO) == [("aquatic therapy 6 sessions", "Overturned")]
+
+
+def test_prose_naming_no_review_is_still_no_letter():
+    with pytest.raises(InputError):
+        ingest(REVIEWERS_MEMO.replace("independent medical review", "look"))

@@ -47,6 +47,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF
 
 from kg.ingest.lexicon import Lexicon, load_lexicon
+from kg.ingest.necessity import refers_by_number
 from kg.ingest.text import MAX_SENTENCE, CleanText, sentences
 
 Span = tuple[int, int]
@@ -574,6 +575,9 @@ def split(clean: CleanText, lexicon: Lexicon) -> Layout | None:
     tops = [h for h in headings if h.scope == "letter"]
     kind = detect(clean)
     numbered = _numbered_determinations(text, tops, rules)
+    # "The request for item 3 is medically necessary" names no item: the prose reader takes
+    # it as a reference to the item listed as (3).
+    numbered = [m for m in numbered if not refers_by_number(m.group("name"))]
     if numbered and numbered[0].re in rules.opening_determinations:
         # An opening sentence is a determination only where no determination line (a table
         # row, "ITEM: Upheld") comes before it: after one, it is a rationale's conclusion.
@@ -886,18 +890,23 @@ def _listed(clean: CleanText, rules: Rules, area: int, headings: list[Heading]) 
 
 def _decided(clean: CleanText, rules: Rules) -> bool:
     """A determination line ("ITEM: Upheld", "The IMR reviewer upholds ...") followed by a
-    citation or a closing conclusion: a letter without any heading of a known layout. A
-    determination line alone ("ITEM: Upheld" in a note) is no letter."""
+    citation or a closing conclusion, or prose that names the review, states a necessity verdict
+    and cites a guideline: a letter without any heading of a known layout. A determination line
+    alone ("ITEM: Upheld" in a note) is no letter."""
     text = clean.text
     firsts = [m.start() for p in rules.item_sentences if (m := p.search(text))]
     firsts += [s.at for s in _outcome_lines(clean, rules, 0)[:1]]
     firsts += [m.start() for p in rules.item_outcomes if (m := p.search(text))]
-    if not firsts:
-        return False
-    first = min(firsts)
-    if any(p.search(text, first) for p in rules.conclusions):
-        return True
-    return any(p.search(text, first) for p, _ in rules.citations)
+    if firsts:
+        first = min(firsts)
+        if any(p.search(text, first) for p in rules.conclusions):
+            return True
+        if any(p.search(text, first) for p, _ in rules.citations):
+            return True
+    # Prose: names the review, states a necessity verdict, and cites a guideline.
+    from kg.ingest.necessity import states_a_review
+
+    return states_a_review(text) and any(p.search(text) for p, _ in rules.citations)
 
 
 def _numbered_determinations(text: str, tops: list[Heading], rules: Rules) -> list[re.Match[str]]:

@@ -11,7 +11,7 @@ ontology/vocabularies/letter-sections.ttl); this module only finds and pairs the
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 from rdflib import Graph, URIRef
@@ -45,6 +45,8 @@ class NecessityRules:
     cues: list[NecessityCue]
     negating: re.Pattern[str] | None  # "neither": turns a verdict for the subject it leads
     not_a_name: re.Pattern[str] | None  # "that request": refers to an item, names none
+    numbered: list[re.Pattern[str]] = field(default_factory=list)  # "Item 2": listed as (2)
+    review_named: list[re.Pattern[str]] = field(default_factory=list)  # "IMR"
 
 
 @dataclass
@@ -67,10 +69,18 @@ def build_necessity_rules(graph: Graph, ls, tolerant) -> NecessityRules:
             cues.append(NecessityCue(regex, affirms, continues))
     words = "|".join(tolerant(re.escape(w)) for w in sorted(set(negating)))
     refs = "|".join(tolerant(str(p)) for p in graph.objects(ls.NecessityStatement, ls.notAName))
+    numbered = [
+        tolerant(str(p)) for p in graph.objects(ls.NecessityStatement, ls.numberedReference)
+    ]
     return NecessityRules(
         cues,
         re.compile(rf"\b(?:{words})\b", re.I) if words else None,
         re.compile(rf"(?:{refs})", re.I) if refs else None,
+        [re.compile(p, re.I) for p in sorted(numbered)],
+        [
+            re.compile(tolerant(str(p)), re.I)
+            for p in sorted(graph.objects(ls.NecessityStatement, ls.namesTheReview))
+        ],
     )
 
 
@@ -96,14 +106,30 @@ def necessity_statements(
     starts = sorted(paragraph_starts or [0])
     found: list[Statement] = []
     seen: set = set()
+    listed = listed_items(clean)
     for sentence in sentences(text, 0, len(text)):
         paragraph = max((p for p in starts if p <= sentence[0]), default=0)
-        for statement in _statements(text, sentence, lexicon, rules, paragraph):
+        for statement in _statements(text, sentence, lexicon, rules, paragraph, listed):
             key = service_key(lexicon, statement.name)
             if key not in seen:
                 seen.add(key)
                 found.append(statement)
     return found
+
+
+def refers_by_number(words: str, rules: NecessityRules | None = None) -> bool:
+    """Words that refer to an item by its number ("item 3") rather than name it."""
+    rules = rules or load_necessity_rules()
+    words = " ".join(words.split()).strip(" ,.;:-")
+    return any(p.fullmatch(words) for p in rules.numbered)
+
+
+def states_a_review(text: str, rules: NecessityRules | None = None) -> bool:
+    """Names the review it reports and says of something whether it is medically necessary."""
+    rules = rules or load_necessity_rules()
+    return any(p.search(text) for p in rules.review_named) and any(
+        cue.pattern.search(text) for cue in rules.cues if not cue.continues
+    )
 
 
 def service_key(lexicon: Lexicon, name: str):
@@ -131,8 +157,44 @@ def _verdicts(
     return chosen
 
 
+# A list of the items by number, in running text ("(1) Physical therapy, 2x4; (2) lumbar
+# brace; and (3) ...") or one per line ("1. Physical therapy" / "(2) Lumbar brace").
+INLINE_LISTED = re.compile(
+    r"\((?P<key>[0-9]{1,2})\)\s+(?P<name>[^;()]+?(?:\([^()]*\)[^;()]*?)*?)"
+    r"(?=\s*;|,?\s+and\s+\([0-9]{1,2}\)|\.\s|\.$|\s*\([0-9]{1,2}\))"
+)
+LINE_LISTED = re.compile(r"^[ \t]*\(?(?P<key>[0-9]{1,2})[.)][ \t]+(?P<name>\S[^\n]*?)[ \t]*$", re.M)
+
+
+def listed_items(clean: CleanText) -> dict[str, tuple[str, Span]]:
+    """The items a letter lists by number, from 1 on (clean offsets of each name)."""
+    text = clean.text
+    for pattern, source in ((INLINE_LISTED, text), (LINE_LISTED, clean.original)):
+        listed: dict[str, tuple[str, Span]] = {}
+        for match in pattern.finditer(source):
+            key = match.group("key")
+            if key != str(len(listed) + 1):
+                if len(listed) >= 2:
+                    break
+                listed = {}
+                if key != "1":
+                    continue
+            start, end = match.span("name")
+            if source is not text:
+                start, end = clean.clean_index(start), clean.clean_index(end)
+            listed[key] = (" ".join(match.group("name").split()), (start, end))
+        if len(listed) >= 2:
+            return listed
+    return {}
+
+
 def _statements(
-    text: str, sentence: Span, lexicon: Lexicon, rules: NecessityRules, paragraph: int = 0
+    text: str,
+    sentence: Span,
+    lexicon: Lexicon,
+    rules: NecessityRules,
+    paragraph: int = 0,
+    listed: dict[str, tuple[str, Span]] | None = None,
 ) -> list[Statement]:
     statements = []
     position = sentence[0]
@@ -149,7 +211,9 @@ def _statements(
         if rules.negating is not None and rules.negating.search(text, *subject):
             outcome = OPPOSITE[outcome]
         words = re.sub(r"\s+", " ", match.group(0))
-        named = _named_services(text, subject, lexicon, bool(groups.get("name")))
+        named = _numbered(text, subject, rules, listed or {})
+        if not named:
+            named = _named_services(text, subject, lexicon, bool(groups.get("name")))
         if not named:
             named = _referred(text, subject, lexicon, paragraph)
         for name, span in named:
@@ -158,6 +222,18 @@ def _statements(
             statements.append(Statement(name, span, outcome, words, sentence))
         position = match.end()
     return statements
+
+
+def _numbered(
+    text: str, subject: Span, rules: NecessityRules, listed: dict[str, tuple[str, Span]]
+) -> list[tuple[str, Span]]:
+    """A subject that refers to an item by its number ("Item 2") names the item listed so."""
+    words = text[subject[0] : subject[1]].strip(" ,.;:-")
+    for pattern in rules.numbered if listed else []:
+        match = pattern.fullmatch(words)
+        if match and match.group("key") in listed:
+            return [listed[match.group("key")]]
+    return []
 
 
 def _phrase(lexicon: Lexicon, words: str) -> URIRef | None:
