@@ -1295,3 +1295,30 @@ def test_a_memo_naming_the_review_with_a_verdict_and_a_citation_is_a_letter():
 def test_prose_naming_no_review_is_still_no_letter():
     with pytest.raises(InputError):
         ingest(REVIEWERS_MEMO.replace("independent medical review", "look"))
+
+
+RUN_ON_ITEMS = (
+    "HOW THE FINAL DETERMINATION WAS MADE MAXIMUS Federal Services, Inc. reviewed all\n"
+    "information received.\n"
+    "CLINICAL CASE SUMMARY The injured worker has had eight occupational therapy visits.\n"
+    "IMR ISSUES, DECISIONS AND RATIONALES The Final Determination was based on decisions for\n"
+    "the disputed items/services set forth below: 1. Occupational therapy 2 x 6, bilateral\n"
+    "wrists/hands is not medically necessary and appropriate. Claims Administrator guideline:\n"
+    "Decision based on MTUS ACOEM Chapter 11, page 265. MAXIMUS guideline: Decision based on\n"
+    "MTUS Chronic Pain Medical Treatment Guidelines, Physical Medicine, pages 98-99. Decision\n"
+    "rationale: No functional improvement is documented. The request is not medically\n"
+    "necessary. 2. Functional capacity evaluation is not medically necessary and appropriate.\n"
+    "Claims Administrator guideline: Decision based on Non-MTUS ODG Fitness for Duty. MAXIMUS\n"
+    "guideline: Decision based on MTUS ACOEM, Chapter 7, pages 137-138. Decision rationale:\n"
+    "The purpose of the test is not stated.\n"
+)
+
+
+def test_reflowed_item_lines_run_on_after_the_previous_sentence_and_end_with_the_verdict():
+    """A re-flowed 2014 letter runs each numbered item line on after the sentence before it
+    and ends it with its verdict: the item is the words after the sentence and the number,
+    up to the verdict (ls:DiscussionConclusion), which is its outcome."""
+    assert _items_and_outcomes(RUN_ON_ITEMS) == [
+        ("Functional capacity evaluation", "Upheld"),
+        ("Occupational therapy 2 x 6, bilateral wrists/hands", "Upheld"),
+    ]

@@ -1166,10 +1166,14 @@ def _item_starts(
         if line[0] < before or any(h.start <= line[0] < h.end for h in headings):
             continue
         line = _wrapped_from(clean, line, before, headings)
+        line = _last_sentence(text, line)
         words = ENUMERATOR.sub("", text[line[0] : line[1]].strip())
         match = None if stated else re.match(r"(?P<name>.+?)\s*:\s*(?P<outcome>[^:]*)$", words)
         if match and load_lexicon().services.find(match.group("outcome")):
             match = None  # "Compounded topical cream: Flurbiprofen 20% ...": all one name
+        verdict = None if stated or match else _closing_verdict(words.rstrip(" ."), rules)
+        if verdict is not None:  # "Bilateral wrist splints is medically necessary and ..."
+            words, stated = words[: verdict.start()].rstrip(" ,"), verdict.group("outcome")
         starts.append(
             _Start(
                 line[0],
@@ -1186,6 +1190,28 @@ def _item_starts(
             continue
         kept.append(start)
     return kept
+
+
+# Where a re-flowed item line's own words begin: after the last sentence or numbered entry
+# that runs on before it ("... set forth below: 1. Occupational therapy 2 x 6 is not ...").
+RUN_ON_START = re.compile(
+    r"(?:[.!?]\s+(?:[0-9]{1,2}[.)]\s+)?|:\s+[0-9]{1,2}[.)]\s+|\s[0-9]{1,2}[.)]\s+)(?=[A-Z])"
+)
+
+
+def _closing_verdict(words: str, rules: Rules) -> re.Match[str] | None:
+    """A verdict that ends an item's line (ls:DiscussionConclusion: "... is not medically
+    necessary and appropriate")."""
+    for pattern in rules.dispute_conclusions:
+        for match in pattern.finditer(words + "."):
+            if match.end() >= len(words):
+                return match
+    return None
+
+
+def _last_sentence(text: str, line: Span) -> Span:
+    starts = [m.end() for m in RUN_ON_START.finditer(text, *line) if m.end() < line[1]]
+    return (starts[-1], line[1]) if starts else line
 
 
 def _numbered_items(
