@@ -1322,3 +1322,31 @@ def test_reflowed_item_lines_run_on_after_the_previous_sentence_and_end_with_the
         ("Functional capacity evaluation", "Upheld"),
         ("Occupational therapy 2 x 6, bilateral wrists/hands", "Upheld"),
     ]
+
+
+PROSE_REFERENCES = (
+    "INDEPENDENT MEDICAL REVIEW -- FINAL DETERMINATION\n\n"
+    "The physician asked for Norco 10/325 mg #120, a urine drug screen, Fexmid 7.5 mg #60\n"
+    "and Prilosec 20 mg #60.\n\n"
+    "The reviewer applied the MTUS Opioids Treatment Guidelines to Norco 10/325 mg #120. No\n"
+    "functional gain is described. The decision of the claims administrator on this item is\n"
+    "upheld.\n\n"
+    "The same guidelines call for urine drug testing; his last one was in August 2015. The\n"
+    "request for a urine drug screen is therefore medically necessary, and the denial is\n"
+    "overturned.\n\n"
+    "Fexmid 7.5 mg #60 and Prilosec 20 mg #60 are taken together. The MTUS Chronic Pain\n"
+    "Medical Treatment Guidelines do not support either. The utilization review denials of\n"
+    "both Fexmid and Prilosec are upheld.\n"
+)
+
+
+def test_prose_verdicts_on_this_item_on_two_named_services_and_after_a_year():
+    """ "this item" is its paragraph's topic outside a guideline's name (lx:ref-item); a
+    verdict on "both Fexmid and Prilosec" is one on each; a year ending a sentence ("August
+    2015.") is no item number of a determination line."""
+    assert _items_and_outcomes(PROSE_REFERENCES) == [
+        ("Fexmid", "Upheld"),
+        ("Norco", "Upheld"),
+        ("Prilosec", "Upheld"),
+        ("urine drug screen", "Overturned"),
+    ]

@@ -196,7 +196,16 @@ def build_lexicon(graph: Graph) -> Lexicon:
         all_items=PhraseIndex(_labels(graph, _members(graph, LX.AllItemsPhrase), *LABELS)),
         references=PhraseIndex(_labels(graph, _members(graph, LX.GenericReference), *LABELS)),
         refers_to={
-            ref: set(graph.objects(ref, LX.refersToAnyOf))
+            ref: {
+                category
+                for named in graph.objects(ref, LX.refersToAnyOf)
+                # A scheme stands for every service of it (its top concepts).
+                for category in [
+                    *graph.objects(named, SKOS.hasTopConcept),
+                    *graph.subjects(SKOS.topConceptOf, named),
+                ]
+                or [named]
+            }
             for ref in _members(graph, LX.GenericReference)
         },
         broader=_broader(graph, _members(graph, IMR.Service)),

@@ -27,7 +27,7 @@ OPPOSITE = {IMR.Overturned: IMR.Upheld, IMR.Upheld: IMR.Overturned}
 CONJUNCTS = re.compile(r",?\s+(?:and|or|nor)\s+|;\s+|,\s+")
 # Words that lead into the service's name rather than name it.
 LEAD = re.compile(
-    r"\b(?:the|an?|this|that|these|those|your|his|her|their|requests?\s+for)\s+"
+    r"\b(?:the|an?|this|that|these|those|your|his|her|their|both|either|requests?\s+for)\s+"
     r"|(?:--|\u2013|\u2014|:)\s*",
     re.IGNORECASE,
 )
@@ -214,11 +214,11 @@ def _statements(
         named = _numbered(text, subject, rules, listed or {})
         if not named:
             named = _named_services(text, subject, lexicon, bool(groups.get("name")))
-        if not named:
+        if rules.not_a_name is not None:
+            named = [(n, s) for n, s in named if not rules.not_a_name.fullmatch(n)]
+        if not named:  # "this item", "the injection": the service it refers back to
             named = _referred(text, subject, lexicon, paragraph)
         for name, span in named:
-            if rules.not_a_name is not None and rules.not_a_name.fullmatch(name):
-                continue
             statements.append(Statement(name, span, outcome, words, sentence))
         position = match.end()
     return statements
@@ -250,7 +250,10 @@ def _named_services(
     between referral and care, so the MRI of the right shoulder is ..."). A cue's group "name"
     is one service even when the lexicon does not know its words."""
     start, end = subject
-    if named:
+    if named:  # one service, unless its words name several ("both Fexmid and Prilosec")
+        several = _named_services(text, subject, lexicon, False)
+        if len(several) > 1:
+            return several
         words = text[start:end].strip(" ,.;:-")
         return [(words, (start, start + len(words)))] if words else []
     parts: list[Span] = []
@@ -280,25 +283,28 @@ def _referred(
     text: str, subject: Span, lexicon: Lexicon, paragraph: int = 0
 ) -> list[tuple[str, Span]]:
     """A subject that refers back to a service without naming it ("A single injection is
-    therefore medically necessary"): the first service of a category the words stand for
-    (lx:GenericReference) that its paragraph names before it (the paragraph's topic: "I agree
-    with UR regarding the Synvisc-One injection. ... No corticosteroid injection has been
-    tried. The injection is not medically necessary."), else the last one the letter names
-    before it; in the words the letter first names that service with."""
+    therefore medically necessary", "this item"): the first service of a category the words
+    stand for (lx:GenericReference) that its paragraph names before it outside a guideline's
+    name, in the paragraph's words (its topic: "I agree with UR regarding the Synvisc-One
+    injection. ... The injection is not medically necessary."); else the last one the letter
+    names before it, in the words the letter first names it with."""
     references = lexicon.references.find(text, *subject)
     if not references:
         return []
     categories = set().union(*(lexicon.refers_to.get(r.concept, set()) for r in references))
+    cited = [(g.start, g.end) for g in lexicon.guidelines.find(text, paragraph, subject[0])]
     earlier = [
         m
         for m in lexicon.services.find(text, 0, subject[0])
         if lexicon.broader.get(m.concept, set()) & categories
+        and not any(a <= m.start < b for a, b in cited)  # "the MTUS Opioids Guideline"
     ]
     if not earlier:
         return []
     in_paragraph = [m for m in earlier if m.start >= paragraph]
-    concept = (in_paragraph[0] if in_paragraph else earlier[-1]).concept
-    first = next(m for m in earlier if m.concept == concept)
+    if in_paragraph:  # the paragraph's topic, in its words
+        return [(in_paragraph[0].text, (in_paragraph[0].start, in_paragraph[0].end))]
+    first = next(m for m in earlier if m.concept == earlier[-1].concept)
     return [(first.text, (first.start, first.end))]
 
 
