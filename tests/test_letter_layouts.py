@@ -1350,3 +1350,29 @@ def test_prose_verdicts_on_this_item_on_two_named_services_and_after_a_year():
         ("Prilosec", "Upheld"),
         ("urine drug screen", "Overturned"),
     ]
+
+
+VERDICTS_ON_TOPIC = (
+    "MAXIMUS Federal Services, Inc.\nCalifornia IMR\n\n"
+    "Your application for Independent Medical Review has been decided. The prior denial of\n"
+    "duloxetine 30 mg daily, #30 with 2 refills, is reversed. The PRP injection, right hip,\n"
+    "remains denied, because the reviewer found they are not medically necessary and\n"
+    "appropriate.\n\n"
+    "Utilization review had looked to ODG for the PRP injection. The reviewer instead applied\n"
+    "the MTUS ACOEM Hip and Groin Disorders Guideline, which does not recommend it. Upheld;\n"
+    "not medically necessary.\n\n"
+    "The trigger point injections were reviewed under the MTUS ACOEM Chronic Pain Guideline.\n"
+    "The earlier set produced no functional change. Not medically necessary; the denial is\n"
+    "upheld.\n"
+)
+
+
+def test_outcomes_closing_a_paragraph_are_said_of_its_topic():
+    """ls:VerdictOnTopic: "Upheld; not medically necessary." and "the denial is upheld" name
+    no service and are said of the service the paragraph discusses; "the prior denial of X is
+    reversed" is a verdict on X; "they are" names no item."""
+    assert _items_and_outcomes(VERDICTS_ON_TOPIC) == [
+        ("PRP injection", "Upheld"),
+        ("duloxetine 30 mg daily, #30 with 2 refills", "Overturned"),
+        ("trigger point injections", "Upheld"),
+    ]

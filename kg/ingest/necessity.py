@@ -38,6 +38,7 @@ class NecessityCue:
     pattern: re.Pattern[str]
     affirms: URIRef  # the outcome when the group "negation" did not match
     continues: bool  # only after another verdict in the same sentence
+    on_topic: bool = False  # naming nothing, it is said of its paragraph's topic
 
 
 @dataclass(frozen=True)
@@ -63,10 +64,11 @@ def build_necessity_rules(graph: Graph, ls, tolerant) -> NecessityRules:
     for node in sorted(graph.subjects(ls.marks, ls.NecessityStatement)):
         affirms = graph.value(node, ls.affirms)
         continues = bool(graph.value(node, ls.continuesPrevious))
+        on_topic = bool(graph.value(node, ls.onTopic))
         negating += [str(w) for w in graph.objects(node, ls.negatesSubject)]
         for pattern in graph.objects(node, ls.pattern):
             regex = re.compile(tolerant(str(pattern)), re.IGNORECASE)
-            cues.append(NecessityCue(regex, affirms, continues))
+            cues.append(NecessityCue(regex, affirms, continues, on_topic))
     words = "|".join(tolerant(re.escape(w)) for w in sorted(set(negating)))
     refs = "|".join(tolerant(str(p)) for p in graph.objects(ls.NecessityStatement, ls.notAName))
     numbered = [
@@ -216,8 +218,10 @@ def _statements(
             named = _named_services(text, subject, lexicon, bool(groups.get("name")))
         if rules.not_a_name is not None:
             named = [(n, s) for n, s in named if not rules.not_a_name.fullmatch(n)]
+        if not named and cue.on_topic and statements:  # "X is not ..., and the denial is
+            named = [(statements[-1].name, statements[-1].span)]  # upheld": the same X
         if not named:  # "this item", "the injection": the service it refers back to
-            named = _referred(text, subject, lexicon, paragraph)
+            named = _referred(text, subject, lexicon, paragraph, cue.on_topic)
         for name, span in named:
             statements.append(Statement(name, span, outcome, words, sentence))
         position = match.end()
@@ -280,7 +284,7 @@ def _named_services(
 
 
 def _referred(
-    text: str, subject: Span, lexicon: Lexicon, paragraph: int = 0
+    text: str, subject: Span, lexicon: Lexicon, paragraph: int = 0, on_topic: bool = False
 ) -> list[tuple[str, Span]]:
     """A subject that refers back to a service without naming it ("A single injection is
     therefore medically necessary", "this item"): the first service of a category the words
@@ -289,9 +293,12 @@ def _referred(
     injection. ... The injection is not medically necessary."); else the last one the letter
     names before it, in the words the letter first names it with."""
     references = lexicon.references.find(text, *subject)
-    if not references:
+    if not references and not on_topic:
         return []
+    # A verdict on its paragraph's topic ("Upheld; not medically necessary.") names nothing.
     categories = set().union(*(lexicon.refers_to.get(r.concept, set()) for r in references))
+    if not references:
+        categories = set().union(*lexicon.refers_to.values())
     cited = [(g.start, g.end) for g in lexicon.guidelines.find(text, paragraph, subject[0])]
     earlier = [
         m
@@ -304,6 +311,8 @@ def _referred(
     in_paragraph = [m for m in earlier if m.start >= paragraph]
     if in_paragraph:  # the paragraph's topic, in its words
         return [(in_paragraph[0].text, (in_paragraph[0].start, in_paragraph[0].end))]
+    if not references:
+        return []
     first = next(m for m in earlier if m.concept == earlier[-1].concept)
     return [(first.text, (first.start, first.end))]
 
