@@ -1376,3 +1376,39 @@ def test_outcomes_closing_a_paragraph_are_said_of_its_topic():
         ("duloxetine 30 mg daily, #30 with 2 refills", "Overturned"),
         ("trigger point injections", "Upheld"),
     ]
+
+
+TABLE_WITH_LABELLED_COLUMNS = (
+    "                      FINAL DETERMINATION - MAXIMUS FEDERAL SERVICES\n\n"
+    "  IMR Case Number:  CM16-0041298              Date of Notice:     03/30/2016\n\n"
+    "DETERMINATIONS\n"
+    "  TENS unit, purchase                          UR: non-certified   IMR: UPHELD\n"
+    "  Aquatic therapy 2x4, lumbar                  UR: non-certified   IMR: OVERTURNED\n\n"
+    "THE CLINICAL RECORD IN SHORT\n\n"
+    "He attended 12 land-based physical therapy visits.\n\n"
+    "DETERMINATION RATIONALES\n\n"
+    "(1) TENS unit, purchase\n\n"
+    "The UR physician cited ODG Low Back, TENS. The IMR reviewer applied MTUS Chronic Pain\n"
+    "Medical Treatment Guidelines, Transcutaneous electrotherapy, pages 114-116.\n\n"
+    "No one-month home trial is documented. Not medically necessary; upheld.\n\n"
+    "(2) Aquatic therapy 2x4, lumbar\n\n"
+    "The UR physician cited ACOEM Chapter 12. The IMR reviewer applied MTUS Chronic Pain\n"
+    "Medical Treatment Guidelines, Aquatic therapy, page 22.\n\n"
+    "His weight keeps him from land-based exercise. Medically necessary; overturned.\n"
+)
+
+
+def test_a_table_with_labelled_columns_and_blocks_headed_by_the_item_names():
+    """A determination table row "NAME   UR: non-certified   IMR: UPHELD" names its item and
+    outcome (ls:TableRowOutcome); the block a later line repeating the name heads is the
+    item's, with its guidelines: a paragraph citing the UR's guideline, then the reviewer's,
+    is two citations."""
+    _, facts = _facts(TABLE_WITH_LABELLED_COLUMNS)
+    assert _items_and_outcomes(TABLE_WITH_LABELLED_COLUMNS) == [
+        ("Aquatic therapy 2x4, lumbar", "Overturned"),
+        ("TENS unit, purchase", "Upheld"),
+    ]
+    assert {c[3] for c in facts["citations"] if c[2] == "imr"} == {
+        "mtus-cpmtg-2009-aquatic-therapy-p22",
+        "mtus-cpmtg-2009-tens-p114-116",
+    }

@@ -625,7 +625,36 @@ def split(clean: CleanText, lexicon: Lexicon) -> Layout | None:
     if not layout.items:
         layout.items = _disputed_items(clean, lexicon, rules)
         layout.summary = _summary_before_discussions(layout, summary_heading, clean, rules)
+    _blocks_under_repeated_names(clean, lexicon, layout, headings, rules)
     return layout
+
+
+def _blocks_under_repeated_names(
+    clean: CleanText, lexicon: Lexicon, layout: Layout, headings: list[Heading], rules: Rules
+) -> None:
+    """Items read from a determination table, one line each, take the blocks that later lines
+    repeating their names head ("(1) TENS unit, purchase" under "DETERMINATION RATIONALES"),
+    each up to the next such line, when their table gave some of them nothing of their own."""
+    if all(i.rationale or i.ca_citation or i.imr_citation for i in layout.items):
+        return
+    bare = layout.items
+    original = clean.original
+    after = max(i.heading[1] for i in layout.items)
+    lines: list[tuple[int, int, Item]] = []
+    for match in re.finditer(r"^[ \t]*(?P<words>\S[^\n]*?)[ \t]*$", original, re.M):
+        at = clean.clean_index(match.start("words"))
+        if at <= after:
+            continue
+        words = _key(ENUMERATOR.sub("", match.group("words")))
+        item = next((i for i in bare if _key(i.name) == words), None)
+        if item is not None and all(item is not seen for _, _, seen in lines):
+            lines.append((at, clean.clean_index(match.end("words")), item))
+    if len(lines) < 2:
+        return
+    tops = [h for h in headings if h.scope == "letter"]
+    for index, (_, body, item) in enumerate(lines):
+        end = lines[index + 1][0] if index + 1 < len(lines) else len(clean.text)
+        _fill(clean, lexicon, item, body, _block_end(tops, body, end), headings, rules)
 
 
 def _summary_before_discussions(
@@ -1370,6 +1399,21 @@ def _citation(text: str, span: Span, rules: Rules) -> tuple[bool, str | None]:
     return False, None
 
 
+def _split_attributed(text: str, unit: Span, rules: Rules) -> list[Span]:
+    """A citation paragraph whose later sentence opens with the other party's citation ("The
+    UR physician cited ODG. The IMR reviewer applied MTUS ..., page 22.") is two citations."""
+    _, first = _citation(text, unit, rules)
+    if first is None:
+        return [unit]
+    parts, start = [], unit[0]
+    for a, _ in sentences(text, *unit)[1:]:
+        said = next((att for p, att in rules.citations if att and p.match(text, a, unit[1])), None)
+        if said is not None and said != first:
+            parts.append(_strip(text, start, a))
+            start, first = a, said
+    return [*parts, (start, unit[1])]
+
+
 def _by_content(
     clean: CleanText,
     found: dict[str, Span],
@@ -1386,6 +1430,7 @@ def _by_content(
         if not any(a <= p[0] < b or p[0] <= a < p[1] for a, b in taken)
         and not any(h.start <= p[0] < h.end for h in parts)
     ]
+    units = [part for unit in units for part in _split_attributed(text, unit, rules)]
     last_citation = -1
     neutral: list[Span] = []
     for index, unit in enumerate(units):
