@@ -1412,3 +1412,26 @@ def test_a_table_with_labelled_columns_and_blocks_headed_by_the_item_names():
         "mtus-cpmtg-2009-aquatic-therapy-p22",
         "mtus-cpmtg-2009-tens-p114-116",
     }
+
+
+ISSUES_AS_QUESTIONS = (
+    "MAXIMUS Federal Services -- Independent Medical Review\n\n"
+    "The treating physician requested an MRI of the lumbar spine and physical therapy 2x4\n"
+    "lumbar, both of which were denied.\n\n"
+    "The first issue is whether the MRI of the lumbar spine is medically necessary and\n"
+    "appropriate. The expert reviewer based the decision on the MTUS ACOEM Practice\n"
+    "Guidelines, Chapter 12, pages 303-304. No red flag is documented. The request for an MRI\n"
+    "of the lumbar spine is not medically necessary and appropriate.\n\n"
+    "The second issue is the physical therapy 2x4 lumbar. The expert reviewer relied on the\n"
+    "MTUS Chronic Pain Medical Treatment Guidelines, Physical Medicine, pages 98-99. The\n"
+    "request for physical therapy 2x4 lumbar is medically necessary and appropriate.\n"
+)
+
+
+def test_an_issue_posed_as_a_question_is_no_verdict_and_closing_verdicts_are_no_opening():
+    """"whether X is medically necessary" asks (ls:asksWhether); a verdict after the letter
+    has cited a guideline closes a discussion, not the letter's opening determinations."""
+    assert _items_and_outcomes(ISSUES_AS_QUESTIONS) == [
+        ("MRI of the lumbar spine", "Upheld"),
+        ("physical therapy 2x4 lumbar", "Overturned"),
+    ]

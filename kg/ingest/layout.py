@@ -584,6 +584,9 @@ def split(clean: CleanText, lexicon: Lexicon) -> Layout | None:
         lines = _outcome_lines(clean, rules, 0, headings)
         if lines and lines[0].at < numbered[0].start():
             numbered = []
+        # Nor after the letter has cited a guideline: it closes a discussion there.
+        elif any(p.search(text, 0, numbered[0].start()) for p, _ in rules.citations):
+            numbered = []
     if kind is None and not numbered and not _decided(clean, rules):
         return None  # no layout's marker and no decision line: no letter
     layout = Layout(kind or "unknown", None, headings=headings)

@@ -48,6 +48,7 @@ class NecessityRules:
     not_a_name: re.Pattern[str] | None  # "that request": refers to an item, names none
     numbered: list[re.Pattern[str]] = field(default_factory=list)  # "Item 2": listed as (2)
     review_named: list[re.Pattern[str]] = field(default_factory=list)  # "IMR"
+    asks: list[re.Pattern[str]] = field(default_factory=list)  # "whether": a question
 
 
 @dataclass
@@ -82,6 +83,10 @@ def build_necessity_rules(graph: Graph, ls, tolerant) -> NecessityRules:
         [
             re.compile(tolerant(str(p)), re.I)
             for p in sorted(graph.objects(ls.NecessityStatement, ls.namesTheReview))
+        ],
+        [
+            re.compile(tolerant(str(p)), re.I)
+            for p in sorted(graph.objects(ls.NecessityStatement, ls.asksWhether))
         ],
     )
 
@@ -210,6 +215,9 @@ def _statements(
             position = match.end()
             continue
         subject = match.span("name") if groups.get("name") else (position, match.start())
+        if any(p.search(text, *subject) for p in rules.asks):  # "whether X is ...": a question
+            position = match.end()
+            continue
         if rules.negating is not None and rules.negating.search(text, *subject):
             outcome = OPPOSITE[outcome]
         words = re.sub(r"\s+", " ", match.group(0))
