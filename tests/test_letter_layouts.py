@@ -1429,7 +1429,7 @@ ISSUES_AS_QUESTIONS = (
 
 
 def test_an_issue_posed_as_a_question_is_no_verdict_and_closing_verdicts_are_no_opening():
-    """"whether X is medically necessary" asks (ls:asksWhether); a verdict after the letter
+    """ "whether X is medically necessary" asks (ls:asksWhether); a verdict after the letter
     has cited a guideline closes a discussion, not the letter's opening determinations."""
     assert _items_and_outcomes(ISSUES_AS_QUESTIONS) == [
         ("MRI of the lumbar spine", "Upheld"),

@@ -582,10 +582,11 @@ def split(clean: CleanText, lexicon: Lexicon) -> Layout | None:
         # An opening sentence is a determination only where no determination line (a table
         # row, "ITEM: Upheld") comes before it: after one, it is a rationale's conclusion.
         lines = _outcome_lines(clean, rules, 0, headings)
-        if lines and lines[0].at < numbered[0].start():
-            numbered = []
-        # Nor after the letter has cited a guideline: it closes a discussion there.
-        elif any(p.search(text, 0, numbered[0].start()) for p, _ in rules.citations):
+        if (
+            lines
+            and lines[0].at < numbered[0].start()
+            or any(p.search(text, 0, numbered[0].start()) for p, _ in rules.citations)
+        ):
             numbered = []
     if kind is None and not numbered and not _decided(clean, rules):
         return None  # no layout's marker and no decision line: no letter
