@@ -580,13 +580,12 @@ def split(clean: CleanText, lexicon: Lexicon) -> Layout | None:
     numbered = [m for m in numbered if not refers_by_number(m.group("name"))]
     if numbered and numbered[0].re in rules.opening_determinations:
         # An opening sentence is a determination only where no determination line (a table
-        # row, "ITEM: Upheld") comes before it: after one, it is a rationale's conclusion.
+        # row, "ITEM: Upheld") and no guideline citation comes before it: after one, it is a
+        # rationale's conclusion.
+        at = numbered[0].start()
         lines = _outcome_lines(clean, rules, 0, headings)
-        if (
-            lines
-            and lines[0].at < numbered[0].start()
-            or any(p.search(text, 0, numbered[0].start()) for p, _ in rules.citations)
-        ):
+        cited = any(p.search(text, 0, at) for p, _ in rules.citations)
+        if cited or (lines and lines[0].at < at):
             numbered = []
     if kind is None and not numbered and not _decided(clean, rules):
         return None  # no layout's marker and no decision line: no letter
