@@ -213,8 +213,8 @@ def _text(value) -> str | None:
     return None if value is None else str(value)
 
 
-def _labels(joined) -> list[str]:
-    return [label for label in str(joined or "").split("; ") if label]
+def _labels(joined, separator: str = "|") -> list[str]:
+    return [label for label in str(joined or "").split(separator) if label]
 
 
 def coverage_by_era() -> tuple[list[EraCoverage], list[MixFigure]]:
@@ -252,7 +252,7 @@ def coverage_by_era() -> tuple[list[EraCoverage], list[MixFigure]]:
             )
     for row in answers["coverage-by-era"]:
         era = eras[row["code"]]
-        era.triggers = sorted(_labels(str(row.get("triggers", "")).replace(", ", "; ")))
+        era.triggers = sorted(_labels(row.get("triggers"), ", "))
         if "criterion" not in row:
             continue
         category = next((c for c in era.categories if c.name == row["category"]), None)
