@@ -65,6 +65,11 @@ class ShaclEngine(StrEnum):
     rudof = "rudof"
 
 
+class CoverageFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
 class RowFormat(StrEnum):
     table = "table"
     csv = "csv"
@@ -504,16 +509,28 @@ def coverage(
             help="also count the requests of this store screened not_covered, by category",
         ),
     ] = None,
+    format: Annotated[CoverageFormat, typer.Option("--format", "-f")] = CoverageFormat.table,
 ) -> None:
     """The feature matrix: criteria encoded per service category, with their provisions and
-    verification status, and what is not covered. Generated from the knowledge graph. With
-    --store, the requests the screen left not_covered, per category, most first."""
+    verification status, and what is not covered; then the view by era of the MTUS (which
+    categories have criteria in force in each era, with their marks, and the share of the
+    published IMR request mix they reach). Generated from the knowledge graph. With --store,
+    the requests the screen left not_covered, per category, most first."""
     from kg.coverage import coverage as categories
+    from kg.coverage import coverage_by_era, mix_note
 
+    matrix = categories()
+    eras, figures = coverage_by_era()
+    note = mix_note(eras, figures)
+    found = _store_coverage_rows(store) if store is not None else None
+    if format is CoverageFormat.json:
+        sys.stdout.write(json.dumps(_coverage_json(matrix, eras, figures, note, found), indent=2))
+        sys.stdout.write("\n")
+        return
     console = Console(width=max(Console().width, 140))
     table = Table("category", "criterion", "regions", "provision", "verified", "tier", "in force")
     uncovered = []
-    for category in categories():
+    for category in matrix:
         for c in category.criteria:
             tier = "statute" if c.statutory else "MTUS" if c.mtus else "non-MTUS"
             table.add_row(
@@ -531,11 +548,120 @@ def coverage(
             uncovered.append(f"{category.name}: {', '.join(category.uncovered_services)}")
     console.print(table)
     console.print("[bold]not covered:[/bold] " + ("; ".join(uncovered) or "nothing"))
-    if store is not None:
-        _store_coverage(store, console)
+    _print_eras(console, eras, figures)
+    if found is not None:
+        table = Table("category", "requests not covered", "disputed at IMR", "services")
+        for row in found:
+            table.add_row(
+                row.category, str(row.requests), str(row.disputed), ", ".join(row.services)
+            )
+        console.print(table)
+    console.print("[bold]request mix:[/bold] " + escape(note), soft_wrap=True)
 
 
-def _store_coverage(path: Path, console: Console) -> None:
+def _print_eras(console: Console, eras, figures) -> None:
+    """The view by era: dates, documents, categories with criteria and their marks, and the
+    share of each published year of the request mix reached (in full + in part)."""
+    known = {m.year: m.known for e in eras for m in e.request_mix}
+    years = sorted(known)
+    table = Table(
+        "era",
+        "in force",
+        "date looked at",
+        "documents brought in (8 CCR section, edition)",
+        "categories with criteria in force (marks)",
+        *(f"mix {year}: reached + in part, of {known[year]:.1f}%" for year in years),
+        title="coverage by era of the MTUS",
+    )
+    for era in eras:
+        period = era.status if era.start is None else f"{era.start} to {era.end or 'open'}"
+        categories = "; ".join(
+            f"{c.name} ("
+            + ", ".join(f"{mark} {n}" for mark, n in c.marks.items())
+            + ("" if c.guideline_criteria else ", statute only")
+            + ")"
+            for c in era.categories
+        )
+        reach = {m.year: m for m in era.request_mix}
+        table.add_row(
+            era.code,
+            period,
+            ", ".join(era.triggers),
+            "; ".join(f"{d.section or '?'} ({d.edition or '?'})" for d in era.documents),
+            categories or "none",
+            *(_reach_cell(reach.get(y)) for y in years),
+        )
+    console.print(table)
+    sources = Table(
+        "year", "slice of the request mix", "share", "published by", "source", "verified"
+    )
+    for f in figures:
+        sources.add_row(
+            str(f.year), f.slice, f"{f.share:.1f}%", f.publisher, f.source, f.verification or ""
+        )
+    console.print(sources)
+
+
+def _reach_cell(reach) -> str:
+    if reach is None:
+        return ""
+    return f"{reach.reached:.1f}% + {reach.in_part:.1f}%"
+
+
+def _coverage_json(matrix, eras, figures, note: str, found) -> dict:
+    from dataclasses import asdict
+
+    result = {
+        "categories": [
+            {
+                "name": c.name,
+                "covered": c.covered,
+                "criteria": [
+                    {
+                        "criterion": e.criterion,
+                        "regions": e.regions,
+                        "provision": e.citation,
+                        "verification": e.verification,
+                        "tier": "statute" if e.statutory else "MTUS" if e.mtus else "non-MTUS",
+                        "in_force": e.effective,
+                    }
+                    for e in c.criteria
+                ],
+                "uncovered_services": c.uncovered_services,
+            }
+            for c in matrix
+        ],
+        "eras": [
+            {
+                "code": e.code,
+                "label": e.label,
+                "start": e.start,
+                "end": e.end,
+                "status": e.status,
+                "dates_looked_at": e.triggers,
+                "documents": [asdict(d) for d in e.documents],
+                "categories": [
+                    {
+                        "name": c.name,
+                        "marks": c.marks,
+                        "guideline_criteria": c.guideline_criteria,
+                        "criteria": [asdict(x) for x in c.criteria],
+                    }
+                    for c in e.categories
+                ],
+                "request_mix": [asdict(m) for m in e.request_mix],
+            }
+            for e in eras
+        ],
+        "request_mix": [asdict(f) for f in figures],
+        "note": note,
+    }
+    if found is not None:
+        result["not_covered_in_store"] = [asdict(row) for row in found]
+    return result
+
+
+def _store_coverage_rows(path: Path) -> list:
     from kg.coverage import not_covered_by_category
 
     if not (path / "CURRENT").is_file():
@@ -546,10 +672,7 @@ def _store_coverage(path: Path, console: Console) -> None:
     except InputError as exc:
         _fail(exc)
     opened.close()
-    table = Table("category", "requests not covered", "disputed at IMR", "services")
-    for row in found:
-        table.add_row(row.category, str(row.requests), str(row.disputed), ", ".join(row.services))
-    console.print(table)
+    return found
 
 
 def _unwritable(path: Path, exc: OSError) -> InputError:

@@ -335,7 +335,8 @@ class CaseEvaluator:
             for era in eras(*interval, candidates):
                 in_force = [c for c in candidates if in_force_over(c, era, interval)]
                 mtus_silent = not any(
-                    _in_force_over_row(row, era) for row in self._uncovered.get(request, [])
+                    _in_force_over_row(row, era, interval)
+                    for row in self._uncovered.get(request, [])
                 )
                 pieces.append((era, _search_sequence(in_force, mtus_silent)))
             self._eras[request] = pieces
@@ -883,9 +884,12 @@ def _search_sequence(
     return chosen
 
 
-def _in_force_over_row(row: dict, era: Era) -> bool:
+def _in_force_over_row(row: dict, era: Era, interval: tuple[str | None, str | None]) -> bool:
     """Whether an uncovered provision (a row of uncovered-provisions.rq) is in force over some
-    part of `era`."""
+    part of `era`. A row matched on a date the request states (of service or dispensing, not
+    the request's interval) is in force whatever the era of the request date."""
+    if (term_text(row.get("earliest")), term_text(row.get("latest"))) != interval:
+        return True
     start, end = term_text(row.get("effectiveFrom")), term_text(row.get("effectiveThrough"))
     return (start is None or era.end is None or start <= era.end) and (
         end is None or era.start is None or era.start <= end
