@@ -25,6 +25,8 @@ OPPOSITE = {IMR.Overturned: IMR.Upheld, IMR.Upheld: IMR.Overturned}
 # One service of several named together: "the knee brace and the eight sessions of aquatic
 # therapy", "chiropractic care, an MRI and a TENS unit".
 CONJUNCTS = re.compile(r",?\s+(?:and|or|nor)\s+|;\s+|,\s+")
+# Adverbs a verdict's subject may end with ("Lidoderm 5% patch #30 also remains ...").
+TRAILING = re.compile(r",?\s+(?:also|therefore|thus|still|likewise|hereby)$", re.IGNORECASE)
 # Words that lead into the service's name rather than name it.
 LEAD = re.compile(
     r"\b(?:the|an?|this|that|these|those|your|his|her|their|both|either|requests?\s+for)\s+"
@@ -283,7 +285,7 @@ def _named_services(
         if not mentions:
             continue  # a quantity or the rest of a name: it goes with the conjunct before it
         a = _name_start(text, a, mentions[0].start)
-        words = text[a:stop].strip(" ,.;:-")
+        words = TRAILING.sub("", text[a:stop].strip(" ,.;:-"))
         stop = parts[index - 1][1] if index else start
         if words and mentions[0].concept not in concepts:
             concepts.add(mentions[0].concept)
