@@ -383,3 +383,39 @@ def test_an_inf_verdict_says_so_in_the_report(tmp_path):
         "text): Opioid therapy is monitored with CURES checks, urine drug testing and a "
         "treatment agreement."
     ) in text
+
+
+def test_coverage_lists_the_new_criteria_with_their_marks_and_periods():
+    from kg.coverage import coverage
+
+    [medications] = [c for c in coverage() if c.name == "medications"]
+    catalogue = load_catalogue()
+    labels = {catalogue.criteria[URIRef(CR[name])].label: name for name in MARKS}
+    listed = {
+        labels[c.criterion]: (c.verification, c.effective)
+        for c in medications.criteria
+        if c.criterion in labels
+    }
+    opioids_2016 = {
+        "mtus-opioids-2016-cures-and-urine-testing",
+        "mtus-opioids-2016-functional-improvement",
+    }
+    assert listed == {
+        name: (
+            mark,
+            "2016-07-29 to 2017-11-30" if name in opioids_2016 else "2017-12-01 to open",
+        )
+        for name, mark in MARKS.items()
+    }
+
+
+def test_the_new_vocabulary_and_fixtures_are_consistent():
+    from kg.consistency import check_consistency
+
+    check_consistency(
+        [
+            OPIOIDS_2017 / "tramadol-trial-for-acute-pain.ttl",
+            FIXTURES / "ppi-2017" / "omeprazole-no-gi-risk-factor.ttl",
+            FIXTURES / "topical-nsaids-2017" / "diclofenac-gel-for-the-knee.ttl",
+        ]
+    )
