@@ -41,6 +41,8 @@ from kg.model import (
     Evidence,
     RequestResult,
     Verdict,
+    inferred_note,
+    rests_on_inferred,
 )
 from kg.namespaces import IMR, VC, bind_prefixes
 from kg.ntriples import fresh_bnode, line, lines, parse_graph
@@ -427,6 +429,10 @@ class CaseEvaluator:
         if len(eras_screened) > 1:
             verdict, reason = self._across_eras(request, service, regions, eras_screened)
 
+        inferred = rests_on_inferred(verdict, criteria)
+        if inferred:
+            reason = f"{reason} {inferred_note(inferred)}"
+
         imr_outcome = outcome_name(row.get("imrOutcome"))
         agrees = None
         if imr_outcome is not None and verdict != "not_covered":
@@ -451,6 +457,7 @@ class CaseEvaluator:
             agrees_with_imr=agrees,
             disputed=row.get("imr") is not None,
             reviewer_noted_undocumented=facts.gaps_noted_in(row.get("imr")),
+            rests_on_inferred=[c.iri for c in inferred],
         )
 
     def _verdict(

@@ -1,7 +1,7 @@
 """Medication requests (issue 5): brand names resolve to ingredients and drug classes, the daily
 morphine-equivalent dose is derived from strength, quantity, days' supply and the conversion
-table (RDF data), shown as request evidence, and the drug-formulary era is not covered with a
-reason that names the provision in force."""
+table (RDF data), shown as request evidence; requests after July 2016 are screened under the
+guidelines of their date (tests/test_pharmaceuticals_2017.py)."""
 
 from __future__ import annotations
 
@@ -126,37 +126,40 @@ def test_every_conversion_factor_has_a_source_and_a_verification_mark():
         assert graph.value(factor, IMR.verificationStatus) in {VC.ConfirmedC1, VC.ConfirmedC2}
 
 
-def test_requests_under_the_drug_formulary_are_not_covered_and_say_why():
+def test_a_norco_request_of_2018_is_screened_under_the_acoem_opioid_guideline():
     path = OPIOIDS / "norco-after-drug-formulary.ttl"
     result = kg.evaluate(path).request(_request(path))
-    assert result.verdict == "not_covered"
-    assert result.criteria == []
-    assert result.reason.endswith(
-        "Over 2018-03-02 the request is governed by provisions that have no criteria encoded yet: "
-        "MTUS ACOEM Chronic Pain Guideline (15 May 2017), 8 CCR 9792.24.2 (in force from "
-        "2017-12-01); MTUS ACOEM Opioids Guideline (20 April 2017), 8 CCR 9792.24.4 (in force "
-        "from 2017-12-01); MTUS Drug Formulary, 8 CCR 9792.27.1-9792.27.23 (operative 1 January "
-        "2018) (in force from 2018-01-01)."
-    )
-    assert result.reason.startswith(
-        "No criterion for medications is in force over the request's date, 2018-03-02 ("
-    )
+    assert result.verdict == "criteria_not_met"
+    assert {c.iri.rsplit("/", 1)[1]: (c.status, c.provision.document) for c in result.criteria} == {
+        "acoem-2017-opioids-functional-improvement": (
+            "not_met",
+            "MTUS ACOEM Opioids Guideline (20 April 2017), 8 CCR 9792.24.4",
+        ),
+        "acoem-2017-opioids-monitoring": (
+            "not_met",
+            "MTUS ACOEM Opioids Guideline (20 April 2017), 8 CCR 9792.24.4",
+        ),
+    }
 
 
-def test_opioid_requests_under_the_2016_opioid_guideline_name_it(tmp_path):
+def test_opioid_requests_under_the_2016_opioid_guideline_are_screened_under_it(tmp_path):
     text = (
         (OPIOIDS / "norco-after-drug-formulary.ttl").read_text().replace("2018-03-02", "2017-03-02")
     )
     path = tmp_path / "norco-2017.ttl"
     path.write_text(text)
     result = kg.evaluate(path).request(_request(OPIOIDS / "norco-after-drug-formulary.ttl"))
-    assert result.verdict == "not_covered"
-    assert result.reason.endswith(
-        "provisions that have no criteria encoded yet: MTUS Chronic Pain Medical Treatment "
-        "Guidelines (2016 update), 8 CCR 9792.24.2 (in force from 2016-07-29 to 2017-11-30); "
-        "MTUS Opioids Treatment Guidelines (2016), 8 CCR 9792.24.4 (in force from 2016-07-29 to "
-        "2017-11-30)."
-    )
+    assert result.verdict == "criteria_not_met"
+    assert {c.iri.rsplit("/", 1)[1]: (c.status, c.provision.document) for c in result.criteria} == {
+        "mtus-opioids-2016-cures-and-urine-testing": (
+            "not_met",
+            "MTUS Opioids Treatment Guidelines (2016), 8 CCR 9792.24.4",
+        ),
+        "mtus-opioids-2016-functional-improvement": (
+            "not_met",
+            "MTUS Opioids Treatment Guidelines (2016), 8 CCR 9792.24.4",
+        ),
+    }
 
 
 def test_uncovered_provisions_are_found_only_for_requests_they_address():

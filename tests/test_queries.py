@@ -65,7 +65,9 @@ def test_requests_where_the_imr_outcome_disagrees_with_the_screen(fixture_store)
             "chiropractic 2x3",
             "criteria_met",
             "upheld",
-            MET,
+            MET + " The verdict rests on criteria marked INF (inferred, not checked against the "
+            "guideline text): Manual therapy is not elective or maintenance care; Low back manual "
+            "therapy stays within the guideline total.",
         ]
     ]
 

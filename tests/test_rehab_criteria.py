@@ -145,6 +145,7 @@ def test_functional_improvement_has_one_shared_definition():
         cited = set(catalogue.graph.objects(criterion, IMR.supportingProvision))
         assert kg.namespaces.GL["ccr-9792-20-f"] in cited, criterion
     assert sorted(str(c).removeprefix(CR) for c in criteria) == [
+        "acoem-2017-opioids-functional-improvement",
         "cpmtg-2009-cbt-initial-trial",
         "cpmtg-2009-cbt-period",
         "cpmtg-2009-esi-repeat",
@@ -152,6 +153,7 @@ def test_functional_improvement_has_one_shared_definition():
         "cpmtg-2009-manual-therapy-trial",
         "cpmtg-2009-opioids-continuation",
         "mtus-acupuncture-extension",
+        "mtus-opioids-2016-functional-improvement",
         "odg-neck-manipulation-visits",
     ]
 

@@ -229,7 +229,9 @@ def test_store_report_index_charts_and_case_pages(store_report, tmp_path):
     assert "Where the IMR outcome differs from the screen" in page_lines
     assert (
         "chiropractic 2x3: IMR upheld; the screen found: criteria met on the documented facts. "
-        "The documented facts meet every applicable criterion."
+        "The documented facts meet every applicable criterion. The verdict rests on criteria "
+        "marked INF (inferred, not checked against the guideline text): Manual therapy is not "
+        "elective or maintenance care; Low back manual therapy stays within the guideline total."
     ) in page_lines
 
 

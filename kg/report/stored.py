@@ -30,6 +30,7 @@ from kg.model import (
     Evaluation,
     Evidence,
     RequestResult,
+    rests_on_inferred,
 )
 from kg.namespaces import IMR
 from kg.oxquery import to_rdflib
@@ -124,6 +125,7 @@ def _request(
     request: RecordedRequest, graph: Graph, verdict: Node, catalogue: Catalogue
 ) -> RequestResult:
     agrees = graph.value(verdict, IMR.agreesWithIMR)
+    value = VERDICT_NAMES[graph.value(verdict, IMR.verdictValue)]
     criteria = [
         _criterion(graph, node, catalogue)
         for node in _ordered(graph, graph.objects(verdict, IMR.hasCriterionAssessment))
@@ -135,7 +137,7 @@ def _request(
         body_region=request.body_region,
         quantity=request.quantity,
         request_date=request.request_date,
-        verdict=VERDICT_NAMES[graph.value(verdict, IMR.verdictValue)],
+        verdict=value,
         reason=str(graph.value(verdict, IMR.verdictReason) or ""),
         criteria=criteria,
         ur_decision=request.ur_decision,
@@ -145,6 +147,7 @@ def _request(
         disputed=request.disputed,
         reviewer_noted_undocumented=_evidence(graph, verdict, IMR.reviewerNotedUndocumented),
         date_interval=_interval(graph, verdict, catalogue),
+        rests_on_inferred=[c.iri for c in rests_on_inferred(value, criteria)],
     )
 
 
