@@ -1,7 +1,8 @@
 """Medication requests (issue 5): brand names resolve to ingredients and drug classes, the daily
 morphine-equivalent dose is derived from strength, quantity, days' supply and the conversion
-table (RDF data), shown as request evidence, and the drug-formulary era is not covered with a
-reason that names the provision in force."""
+table (RDF data), shown as request evidence; a request of the drug-formulary era is screened by
+the formulary's rules, not the 2009 criteria, and the 2016 opioid era is not covered with a
+reason that names the provisions in force."""
 
 from __future__ import annotations
 
@@ -126,21 +127,16 @@ def test_every_conversion_factor_has_a_source_and_a_verification_mark():
         assert graph.value(factor, IMR.verificationStatus) in {VC.ConfirmedC1, VC.ConfirmedC2}
 
 
-def test_requests_under_the_drug_formulary_are_not_covered_and_say_why():
+def test_requests_under_the_drug_formulary_are_screened_by_its_rules_not_the_2009_criteria():
     path = OPIOIDS / "norco-after-drug-formulary.ttl"
     result = kg.evaluate(path).request(_request(path))
-    assert result.verdict == "not_covered"
-    assert result.criteria == []
-    assert result.reason.endswith(
-        "Over 2018-03-02 the request is governed by provisions that have no criteria encoded yet: "
-        "MTUS ACOEM Chronic Pain Guideline (15 May 2017), 8 CCR 9792.24.2 (in force from "
-        "2017-12-01); MTUS ACOEM Opioids Guideline (20 April 2017), 8 CCR 9792.24.4 (in force "
-        "from 2017-12-01); MTUS Drug Formulary, 8 CCR 9792.27.1-9792.27.23 (operative 1 January "
-        "2018) (in force from 2018-01-01)."
-    )
-    assert result.reason.startswith(
-        "No criterion for medications is in force over the request's date, 2018-03-02 ("
-    )
+    assert result.verdict == "criteria_not_met"
+    criteria = {c.iri.rsplit("/", 1)[1]: c.status for c in result.criteria}
+    assert not [iri for iri in criteria if iri.startswith("cpmtg-2009")]
+    assert {iri: s for iri, s in criteria.items() if iri.startswith("formulary-2018")} == {
+        "formulary-2018-prior-review": "not_met",
+        "formulary-2018-guideline-recommendation": "not_met",
+    }
 
 
 def test_opioid_requests_under_the_2016_opioid_guideline_name_it(tmp_path):
