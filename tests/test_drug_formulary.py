@@ -7,6 +7,7 @@ would be needed, the condition is not documented and the explanation names that 
 from __future__ import annotations
 
 import json
+import re
 
 from conftest import FIXTURES, find_condition
 from rdflib import Graph
@@ -493,3 +494,73 @@ def test_json_output_carries_statuses_citations_and_the_named_missing_fact():
         "MTUS Drug List status of the drug (the per-drug list is not encoded)"
         in (exempt["evidence"][0]["text"])
     )
+
+
+def test_a_letter_of_2018_is_screened_by_the_formulary_from_its_own_words(tmp_path):
+    """The synthetic Norco letter moved to 2018 (an injury of 2017, a dated RFA, no guideline
+    cited): both drugs are screened by the formulary; the UR decision is the prospective review,
+    an injury before 2018 brings the transition rule, and the guideline recommendation the
+    letter does not state stays not documented."""
+    text = (FIXTURES.parent / "letters" / "2014-04-norco-denied.txt").read_text()
+    text = text.replace("2014", "2018").replace("February 2, 2012", "February 2, 2017")
+    text = re.sub(r"(Claims Administrator|MAXIMUS) guideline:.*?\n\n", "", text, flags=re.S)
+    text = re.sub(
+        r"As noted on pages? [\d-]+ of the MTUS Chronic Pain Medical Treatment\n"
+        r"Guidelines, (\w)",
+        lambda m: m.group(1).upper(),
+        text,
+    )
+    text = text.replace(
+        "In a progress note dated July 1, 2018,",
+        "In a Request for Authorization dated July 1, 2018, the attending provider requested "
+        "Norco\nand Flexeril. In a progress note dated July 1, 2018,",
+    )
+    assert "Page(s)" not in text and "2014" not in text
+    letter = tmp_path / "norco-and-flexeril-2018.txt"
+    letter.write_text(text)
+    requests = {r.requested_as: r for r in kg.evaluate(letter).requests}
+    assert sorted(requests) == ["Flexeril 7.5 mg #30", "Norco 10/325 mg #60"]
+    for requested_as, status in (
+        ("Norco 10/325 mg #60", ("not_met", "documented")),
+        ("Flexeril 7.5 mg #30", ("not_documented", "not_documented")),
+    ):
+        result = requests[requested_as]
+        assert result.request_date == "2018-07-01"
+        assert result.verdict == "criteria_not_met"
+        formulary = {k: v for k, v in _criteria(result).items() if k.startswith("formulary-2018")}
+        assert formulary == {
+            "formulary-2018-prior-review": "met",
+            "formulary-2018-transition": "not_met",
+            "formulary-2018-guideline-recommendation": "not_met",
+        }, requested_as
+        exempt = _condition(result, "formulary-2018-prior-review-exempt")
+        assert (exempt.status, exempt.fact_status) == status, requested_as
+        reviewed = _condition(result, "formulary-2018-prior-review-reviewed")
+        assert [e.text for e in reviewed.evidence] == [
+            f'prospective review before dispensing: true (requested as "{requested_as}")'
+        ]
+        plan = _condition(result, "formulary-2018-transition-plan")
+        assert plan.status == "not_documented"
+        recommended = _condition(result, "formulary-2018-guideline-recommendation-recommended")
+        assert recommended.status == "not_documented"
+
+
+def test_a_drug_the_record_states_unlisted_is_not_exempt(tmp_path):
+    path = _variant(
+        tmp_path,
+        FORMULARY / "mobic-status-and-review-not-stated.ttl",
+        "mobic-stated-unlisted",
+        [
+            (
+                "imr:requestedIn :report",
+                "imr:requestedIn :report ; imr:formularyStatus vc:FormularyUnlisted",
+            )
+        ],
+    )
+    result = kg.evaluate(path).request(_request(path))
+    exempt = _condition(result, "formulary-2018-prior-review-exempt")
+    assert (exempt.status, exempt.fact_status) == ("not_met", "documented")
+    assert [e.text for e in exempt.evidence] == [
+        'formulary status: unlisted drug (requested as "Mobic 15 mg #30")'
+    ]
+    assert _derived(path).value(None, IMR.missingFormularyFact) is None
