@@ -1,7 +1,8 @@
 """Medication requests (issue 5): brand names resolve to ingredients and drug classes, the daily
 morphine-equivalent dose is derived from strength, quantity, days' supply and the conversion
 table (RDF data), shown as request evidence; requests after July 2016 are screened under the
-guidelines of their date (tests/test_pharmaceuticals_2017.py)."""
+guidelines of their date (tests/test_pharmaceuticals_2017.py), and drugs dispensed from 2018 also
+under the formulary's rules (tests/test_drug_formulary.py), never the 2009 criteria."""
 
 from __future__ import annotations
 
@@ -126,19 +127,20 @@ def test_every_conversion_factor_has_a_source_and_a_verification_mark():
         assert graph.value(factor, IMR.verificationStatus) in {VC.ConfirmedC1, VC.ConfirmedC2}
 
 
-def test_a_norco_request_of_2018_is_screened_under_the_acoem_opioid_guideline():
+def test_a_norco_request_of_2018_is_screened_under_the_acoem_guideline_and_the_formulary():
     path = OPIOIDS / "norco-after-drug-formulary.ttl"
     result = kg.evaluate(path).request(_request(path))
     assert result.verdict == "criteria_not_met"
-    assert {c.iri.rsplit("/", 1)[1]: (c.status, c.provision.document) for c in result.criteria} == {
-        "acoem-2017-opioids-functional-improvement": (
-            "not_met",
-            "MTUS ACOEM Opioids Guideline (20 April 2017), 8 CCR 9792.24.4",
-        ),
-        "acoem-2017-opioids-monitoring": (
-            "not_met",
-            "MTUS ACOEM Opioids Guideline (20 April 2017), 8 CCR 9792.24.4",
-        ),
+    acoem = "MTUS ACOEM Opioids Guideline (20 April 2017), 8 CCR 9792.24.4"
+    criteria = {c.iri.rsplit("/", 1)[1]: (c.status, c.provision.document) for c in result.criteria}
+    assert not [iri for iri in criteria if iri.startswith("cpmtg-2009")]
+    assert {iri: s for iri, (s, _) in criteria.items() if iri.startswith("formulary-2018")} == {
+        "formulary-2018-prior-review": "not_met",
+        "formulary-2018-guideline-recommendation": "not_met",
+    }
+    assert {iri: v for iri, v in criteria.items() if iri.startswith("acoem-2017")} == {
+        "acoem-2017-opioids-functional-improvement": ("not_met", acoem),
+        "acoem-2017-opioids-monitoring": ("not_met", acoem),
     }
 
 

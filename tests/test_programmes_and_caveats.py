@@ -104,7 +104,8 @@ def test_coverage_lists_the_new_categories():
         )
     }
     assert counts == {
-        "medications": 14,
+        # 14 of the 2009 CPMTG and 8 of the MTUS Drug Formulary (2018)
+        "medications": 22,
         "laboratory testing": 1,
         "durable medical equipment": 2,
         "chronic pain programmes": 4,
@@ -112,7 +113,13 @@ def test_coverage_lists_the_new_categories():
         "home health services": 1,
         "surgery and surgical referral": 1,
     }
-    assert {c.verification for name in counts for c in matrix[name].criteria} == {"INF"}
+    marks = {
+        (c.citation.startswith(("MTUS Drug Formulary", "MTUS Drug List")), c.verification)
+        for name in counts
+        for c in matrix[name].criteria
+    }
+    # The 2009-era criteria are INF; the formulary's rules are C2, its compounded-drug rule C1.
+    assert marks == {(False, "INF"), (True, "C2"), (True, "C1")}
     # The criteria-gap criteria (issue 5) are listed with their provisions.
     listed = {(c.criterion, c.citation) for name in counts for c in matrix[name].criteria}
     cpmtg = "MTUS Chronic Pain Medical Treatment Guidelines (2009), "
@@ -145,9 +152,7 @@ def test_coverage_lists_the_new_categories():
             cpmtg + "Chronic pain programs (functional restoration programs), pp. 30-34",
         ),
     } <= listed
-    # Anticonvulsants, antidepressants and sleep aids have criteria from 1 December 2017.
-    assert matrix["medications"].uncovered_services == [
-        "local anaesthetics",
-        "non-opioid analgesics",
-        "topical analgesics",
-    ]
+    # The MTUS Drug Formulary's rules (from 2018) address every drug class, so no medication
+    # service is without a criterion any more (before it: anticonvulsants, antidepressants,
+    # local anaesthetics, non-opioid analgesics, sleep aids and topical analgesics).
+    assert matrix["medications"].uncovered_services == []
