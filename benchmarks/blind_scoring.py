@@ -183,23 +183,28 @@ def score_letter(path: Path, facts: dict, knowledge: Graph, ingest, evaluate) ->
         verdicts = {URIRef(r.iri): r.verdict for r in evaluation.requests}
     except Exception as error:  # noqa: BLE001 - a benchmark reports, it does not stop
         score.problems.append(f"evaluate failed: {error}")
-    pairs = list(zip(items, decided, strict=False)) if len(decided) == len(items) else []
-    if not pairs:  # different counts: pair each expected item with a read one of its category
-        free = list(decided)
-        for item in items:
-            wanted = CATEGORIES.get(str(item.get("category", "")).lower())
-            match = next(
-                (
-                    d
-                    for d in free
-                    if wanted
-                    and _narrower_or_same(knowledge, graph.value(d[1], IMR.service), wanted)
-                ),
-                None,
-            )
-            if match is not None:
-                free.remove(match)
-                pairs.append((item, match))
+    # Each expected item with a read one of its category (a letter may decide its items in
+    # another order than its facts list them); the rest in letter order when the counts agree.
+    pairs = []
+    free = list(decided)
+    unpaired = []
+    for item in items:
+        wanted = CATEGORIES.get(str(item.get("category", "")).lower())
+        match = next(
+            (
+                d
+                for d in free
+                if wanted and _narrower_or_same(knowledge, graph.value(d[1], IMR.service), wanted)
+            ),
+            None,
+        )
+        if match is not None:
+            free.remove(match)
+            pairs.append((item, match))
+        else:
+            unpaired.append(item)
+    if len(decided) == len(items):
+        pairs += list(zip(unpaired, free, strict=True))
     for item, (_, request, decision) in pairs:
         wanted = CATEGORIES.get(str(item.get("category", "")).lower())
         service = graph.value(request, IMR.service)
