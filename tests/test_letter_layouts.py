@@ -1435,3 +1435,25 @@ def test_an_issue_posed_as_a_question_is_no_verdict_and_closing_verdicts_are_no_
         ("MRI of the lumbar spine", "Upheld"),
         ("physical therapy 2x4 lumbar", "Overturned"),
     ]
+
+
+SEVERAL_IN_ONE_DETERMINATION = (
+    "MAXIMUS Federal Services, Inc. -- Independent Medical Review\n\n"
+    "After careful review of the records, MAXIMUS Federal Services, Inc. has determined that\n"
+    "none of the three disputed requests -- the home health aide 4 hours per day, the\n"
+    "orthopedic mattress, and the 12-month gym membership -- is medically necessary and\n"
+    "appropriate.\n\n"
+    "1. Orthopedic mattress. The MTUS is silent; ODG Low Back, Mattress selection, does not\n"
+    "recommend a particular mattress. Not medically necessary.\n"
+)
+
+
+def test_one_determination_of_several_services_and_a_bare_closing_verdict():
+    """A determination naming several services ("none of ... -- A, B, and C -- is") is one
+    on each, negated by "none of"; a paragraph's closing "Not medically necessary." is said
+    of its topic (ls:NecessityOnTopic)."""
+    assert _items_and_outcomes(SEVERAL_IN_ONE_DETERMINATION) == [
+        ("12-month gym membership", "Upheld"),
+        ("home health aide 4 hours per day", "Upheld"),
+        ("orthopedic mattress", "Upheld"),
+    ]

@@ -589,6 +589,10 @@ def split(clean: CleanText, lexicon: Lexicon) -> Layout | None:
             numbered = []
     if kind is None and not numbered and not _decided(clean, rules):
         return None  # no layout's marker and no decision line: no letter
+    # "... has determined that none of the three requests -- A, B and C -- is medically
+    # necessary" decides several services at once: the prose reader parts them.
+    if any(len({s.concept for s in lexicon.services.find(m.group("name"))}) > 1 for m in numbered):
+        numbered = []
     layout = Layout(kind or "unknown", None, headings=headings)
     summary_heading = next((h for h in tops if h.section == SUMMARY), None)
     decisions_heading = next((h for h in tops if h.section == DECISIONS), None)

@@ -72,7 +72,7 @@ def build_necessity_rules(graph: Graph, ls, tolerant) -> NecessityRules:
         for pattern in graph.objects(node, ls.pattern):
             regex = re.compile(tolerant(str(pattern)), re.IGNORECASE)
             cues.append(NecessityCue(regex, affirms, continues, on_topic))
-    words = "|".join(tolerant(re.escape(w)) for w in sorted(set(negating)))
+    words = "|".join(r"\s+".join(map(re.escape, w.split())) for w in sorted(set(negating)))
     refs = "|".join(tolerant(str(p)) for p in graph.objects(ls.NecessityStatement, ls.notAName))
     numbered = [
         tolerant(str(p)) for p in graph.objects(ls.NecessityStatement, ls.numberedReference)
