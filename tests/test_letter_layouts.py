@@ -1457,3 +1457,32 @@ def test_one_determination_of_several_services_and_a_bare_closing_verdict():
         ("home health aide 4 hours per day", "Upheld"),
         ("orthopedic mattress", "Upheld"),
     ]
+
+
+ONE_SENTENCE_TWO_ITEMS = (
+    "Maximus Federal Services, Inc.\nCalifornia Independent Medical Review\n\n"
+    "After reviewing the records, the reviewer upholds the modification of the chiropractic "
+    "request and overturns the denial of the MRI of the lumbar spine.\n\n"
+    "The injured worker has low back pain with numbness in the left foot after a lifting "
+    "injury; he has had six chiropractic visits without a change in function.\n\n"
+    "The MTUS Chronic Pain Medical Treatment Guidelines on page 58 allow a trial of six "
+    "chiropractic visits and more only with functional improvement, which is not documented.\n\n"
+    "With regard to the MRI, ACOEM Chapter 12 on pages 303-304 supports imaging when the "
+    "examination shows a focal deficit, and decreased sensation in the L5 dermatome is "
+    "documented.\n"
+)
+
+
+def test_two_items_decided_in_one_sentence_each_take_the_paragraph_that_discusses_them():
+    """ "the reviewer upholds ... X and overturns ... Y" is two items (ls:ReviewerUpholds-
+    OrOverturns); each takes the first later paragraph naming its service and citing a
+    guideline; a letter of unwrapped lines has a paragraph per line."""
+    _, facts = _facts(ONE_SENTENCE_TWO_ITEMS)
+    assert _items_and_outcomes(ONE_SENTENCE_TWO_ITEMS) == [
+        ("the MRI of the lumbar spine", "Overturned"),
+        ("the chiropractic request", "Upheld"),
+    ]
+    assert {(c[0], c[2], c[3]) for c in facts["citations"]} == {
+        ("ChiropracticManipulation", "imr", "mtus-cpmtg-2009-manual-therapy-p58"),
+        ("MRI", "imr", "mtus-acoem-2004-ch12-p303-304"),
+    }

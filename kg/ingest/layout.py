@@ -405,9 +405,14 @@ def _lines(original: str, furniture: re.Pattern[str] | None) -> list[tuple[int, 
     return lines
 
 
+# A line longer than this was not wrapped: it is a paragraph of its own.
+UNWRAPPED = 150
+
+
 def paragraphs(clean: CleanText, start: int, end: int, rules: Rules) -> list[Span]:
     """Clean spans of the paragraphs in [start, end): runs of lines separated by more blank
-    lines than the letter usually leaves between lines (double-spaced letters too)."""
+    lines than the letter usually leaves between lines (double-spaced letters too), or by any
+    blank line where lines are not wrapped."""
     original = clean.original
     lines = _lines(original, rules.furniture)
     gaps = Counter(
@@ -415,6 +420,9 @@ def paragraphs(clean: CleanText, start: int, end: int, rules: Rules) -> list[Spa
         for (_, a_end), (b_start, _) in zip(lines, lines[1:], strict=False)
     )
     usual = gaps.most_common(1)[0][0] if gaps else 0
+    widths = [b - a for a, b in lines]
+    if usual and sum(w for w in widths if w > UNWRAPPED) * 2 > sum(widths):
+        usual = 0  # most text in unwrapped lines, a paragraph each: a blank line parts them
     o_start, o_end = clean.span(start, end) if end > start else (0, 0)
     runs: list[list[int]] = []
     previous_end = None
@@ -633,7 +641,52 @@ def split(clean: CleanText, lexicon: Lexicon) -> Layout | None:
         layout.items = _disputed_items(clean, lexicon, rules)
         layout.summary = _summary_before_discussions(layout, summary_heading, clean, rules)
     _blocks_under_repeated_names(clean, lexicon, layout, headings, rules)
+    _discussions_of_one_sentence(clean, lexicon, layout.items, rules)
     return layout
+
+
+def _discussions_of_one_sentence(
+    clean: CleanText, lexicon: Lexicon, items: list[Item], rules: Rules
+) -> None:
+    """Items decided in one sentence ("the reviewer upholds the denial of X, and overturns the
+    denial of Y") have no blocks of their own: each takes the prose block that discusses it."""
+    text = clean.text
+    spans = sentences(text, 0, len(text))
+    by_sentence: dict[Span, list[Item]] = {}
+    for item in items:
+        sentence = next((s for s in spans if s[0] <= item.heading[0] < s[1]), None)
+        if sentence is not None:
+            by_sentence.setdefault(sentence, []).append(item)
+    for sentence, shared in by_sentence.items():
+        bare = [i for i in shared if not (i.rationale or i.ca_citation or i.imr_citation)]
+        if len(shared) < 2 or not bare:  # each has a block of its own (a table's rows)
+            continue
+        blocks = _prose_blocks(clean, rules, sentence[1])
+        if len(blocks) >= len(shared):
+            for item in shared:
+                item.ca_citation = item.imr_citation = item.rationale = None
+            for item, block in _assign(shared, blocks, text):
+                _fill_prose(clean, item, block, rules)
+            continue
+        # Else the first paragraph after the sentence that names the item's service and cites
+        # a guideline.
+        paras = paragraphs(clean, sentence[1], len(text), rules)
+        for item in shared:
+            concepts = {m.concept for m in lexicon.services.find(item.name)}
+            block = next(
+                (
+                    (a, b)
+                    for a, b in paras
+                    if any(m.concept in concepts for m in lexicon.services.find(text, a, b))
+                    and any(p.search(text, a, b) for p, _ in rules.citations)
+                ),
+                None,
+            )
+            if block is not None:
+                item.ca_citation = item.imr_citation = None
+                _fill_prose(clean, item, block, rules)
+                if item.imr_citation is None:  # the reviewer's own discussion cites it
+                    item.imr_citation = _unattributed_citation(clean, block, rules)
 
 
 def _blocks_under_repeated_names(
