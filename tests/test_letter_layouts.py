@@ -1486,3 +1486,14 @@ def test_two_items_decided_in_one_sentence_each_take_the_paragraph_that_discusse
         ("ChiropracticManipulation", "imr", "mtus-cpmtg-2009-manual-therapy-p58"),
         ("MRI", "imr", "mtus-acoem-2004-ch12-p303-304"),
     }
+
+
+def test_a_line_of_dots_between_an_item_and_its_outcome_is_read_not_a_crash():
+    """A line with nothing but punctuation (a dot leader broken onto a line of its own) ends
+    nothing: it once raised an IndexError from the outcome-line reader."""
+    letter = (
+        "IMR ISSUES, DECISIONS AND RATIONALES\n\nChirocare 2x4-6:\n...\nUpheld\n\n"
+        "Claims Administrator guideline: Decision based on MTUS Chronic Pain Medical Treatment "
+        "Guidelines, page 58.\n"
+    )
+    assert _items_and_outcomes(letter) == [("Chirocare 2x4-6", "Upheld")]

@@ -1144,7 +1144,8 @@ def _outcome_lines(
         # A heading starting within the line (sorted starts: one lookup, not a scan of all).
         first = bisect_left(starts_of_headings, a)
         heading = first < len(starts_of_headings) and starts_of_headings[first] < b
-        return not heading and words[k][-1] not in ".;!?"
+        # A line whose words were all a heading run on into it ends nothing: it continues.
+        return not heading and words[k][-1:] not in (".", ";", "!", "?")
 
     starts: list[_Start] = []
     for index in range(len(lines)):
