@@ -173,3 +173,36 @@ def test_a_letter_is_recognised_by_content_not_by_its_name(tmp_path):
         "criteria_not_met",
         "not_covered",
     ]
+
+
+def test_a_fault_of_the_reader_on_one_letter_is_reported_and_the_others_are_read(
+    tmp_path, monkeypatch
+):
+    """A bug the reader hits on one letter is that letter's error line, named as a fault of
+    IMR-KG, not a traceback that stops the folder."""
+    import kg.ingest as ingest_module
+
+    real_split = ingest_module.split
+
+    def split_failing_on_the_mri_letter(clean, lexicon):
+        if "red flag" in clean.text.lower():
+            raise IndexError("string index out of range")
+        return real_split(clean, lexicon)
+
+    monkeypatch.setattr(ingest_module, "split", split_failing_on_the_mri_letter)
+    folder = tmp_path / "letters"
+    folder.mkdir()
+    for path in sorted(LETTERS.glob("2014-0[12]*.txt")):
+        (folder / path.name).write_bytes(path.read_bytes())
+    out = tmp_path / "cases"
+    result = CliRunner().invoke(app, ["ingest", str(folder), "-o", str(out)])
+    assert result.exit_code == 2
+    assert sorted(p.name for p in out.iterdir()) == ["2014-01-chiropractic-trial-overturned.ttl"]
+    text = " ".join(result.stderr.split())
+    assert (
+        f"error: {folder / '2014-02-lumbar-mri-red-flag.txt'}: the letter reader failed "
+        "(IndexError: string index out of range); this is a fault of IMR-KG, not of the "
+        "letter: please report it with the letter" in text
+    )
+    assert "Traceback" not in result.stderr
+    assert f"1 of 2 letters ingested into {out} in " in text

@@ -54,6 +54,21 @@ def ingest(
     vc:UnrecognisedService, screened not_covered) and named in `warnings` and, on the case,
     as imr:ingestWarning."""
     text, label = read_letter(source, name)
+    try:
+        return _read(source, text, label, allow_partial)
+    except InputError:
+        raise
+    except Exception as exc:  # a bug of the reader: this letter fails, a folder's others go on
+        raise InputError(
+            label,
+            [
+                f"the letter reader failed ({type(exc).__name__}: {exc}); this is a fault of "
+                "IMR-KG, not of the letter: please report it with the letter"
+            ],
+        ) from exc
+
+
+def _read(source: str | Path, text: str, label: str, allow_partial: bool) -> IngestResult:
     written = text
     text, replaced = ascii_forms(text)
     lexicon = load_lexicon()
