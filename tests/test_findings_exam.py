@@ -480,3 +480,22 @@ def test_two_pain_scores_compared_document_pain_relief(sentence, expected):
 
 def test_one_pain_score_documents_no_relief_either_way():
     assert _read("Her lumbar pain is 6/10 with meds.") == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("There is no CURES report in the records.", [("PrescriptionMonitoringChecked", "absent")]),
+        (
+            "A CURES query on 3/1/2017 was consistent.",
+            [("PrescriptionMonitoringChecked", "present")],
+        ),
+        ("He had a GI bleed on ibuprofen in 2016.", [("GastrointestinalRiskFactor", "present")]),
+        ("An opioid agreement was signed in 2015.", [("OpioidTreatmentAgreement", "present")]),
+        ("The guidelines call for a CURES check.", []),
+    ],
+)
+def test_words_for_the_2017_opioid_and_nsaid_findings(sentence, expected):
+    """The findings the 2016-2017 opioid and NSAID criteria ask about are read from letters;
+    what a guideline calls for documents nothing."""
+    assert [(f[0], f[2]) for f in _read(sentence)] == expected
