@@ -330,15 +330,25 @@ def test_a_ur_decision_without_a_date_leaves_a_dispensed_drug_not_documented(tmp
 
 
 def test_a_fill_exception_takes_the_place_of_the_prospective_review_rule():
+    # A fill exception replaces only the prospective-review rule: the ACOEM Opioids Guideline
+    # still screens the opioid. The Special Fill at the first visit starts a trial for acute
+    # pain, which the ACOEM indication does not cover; the Perioperative Fill continues the
+    # therapy of a worker whose record documents functional improvement and monitoring.
     special = _screen(FORMULARY / "percocet-special-fill-two-days-after-injury.ttl")
+    assert special.verdict == "criteria_not_met"
     assert _criteria(special) == {
         "formulary-2018-special-fill": "met",
         "formulary-2018-guideline-recommendation": "met",
+        "acoem-2017-opioids-indication": "not_met",
+        "acoem-2017-opioids-monitoring": "met",
     }
     perioperative = _screen(FORMULARY / "norco-perioperative-fill-two-days-before-surgery.ttl")
+    assert perioperative.verdict == "criteria_met"
     assert _criteria(perioperative) == {
         "formulary-2018-perioperative-fill": "met",
         "formulary-2018-guideline-recommendation": "met",
+        "acoem-2017-opioids-functional-improvement": "met",
+        "acoem-2017-opioids-monitoring": "met",
     }
 
 

@@ -391,15 +391,41 @@ def test_coverage_by_era_lists_categories_with_their_marks(by_era):
     assert first["medications"] == {"INF": 14}
     assert first["diagnostic imaging"] == {"C1": 3, "INF": 4}
     assert first["acupuncture"] == {"C2": 2}
-    # In E2 the 2009 CPMTG is gone: medications have no criterion; ACOEM 2004 still governs
-    # imaging (including ODG's repeat MRI, where no MTUS guideline addresses it); the only
-    # physical-medicine criterion is the Labor Code cap, a statute.
+    # In E2 the 2009 CPMTG is gone: the only medication criteria are the two of the 2016 MTUS
+    # Opioids Treatment Guidelines (O1, O10: C1); ACOEM 2004 still governs imaging (including
+    # ODG's repeat MRI, where no MTUS guideline addresses it); the only physical-medicine
+    # criterion is the Labor Code cap, a statute.
     second = {c.name: c for c in era["E2"].categories}
-    assert "medications" not in second
+    assert sorted((c.iri.rsplit("/", 1)[1], c.mark) for c in second["medications"].criteria) == [
+        ("mtus-opioids-2016-cures-and-urine-testing", "C1"),
+        ("mtus-opioids-2016-functional-improvement", "C1"),
+    ]
     assert second["diagnostic imaging"].marks == {"C1": 3, "INF": 4}
     assert second["physical medicine"].marks == {"C2": 1}
     assert second["physical medicine"].guideline_criteria is False
     assert [c.tier for c in second["physical medicine"].criteria] == ["statute"]
+    # From 1 December 2017 (E3) the ACOEM guidelines govern: 12 medication criteria (O3/O4 C1,
+    # X2 C2, the rest INF); ACOEM 2004 imaging and the 2009 CPMTG are gone. From 1 January 2018
+    # (E4) the MTUS Drug Formulary adds its 8 rules (7 C2, the compounded-drug rule C1).
+    third = {c.name: c for c in era["E3"].categories}
+    assert sorted(third) == ["acupuncture", "medications", "physical medicine"]
+    assert third["medications"].marks == {"C1": 1, "C2": 1, "INF": 10}
+    fourth = {c.name: c for c in era["E4"].categories}
+    assert fourth["medications"].marks == {"C1": 2, "C2": 8, "INF": 10}
+    assert sorted(
+        (c.iri.rsplit("/", 1)[1], c.mark)
+        for c in fourth["medications"].criteria
+        if c.iri not in {d.iri for d in third["medications"].criteria}
+    ) == [
+        ("formulary-2018-brand-name", "C2"),
+        ("formulary-2018-compounded", "C1"),
+        ("formulary-2018-guideline-recommendation", "C2"),
+        ("formulary-2018-perioperative-fill", "C2"),
+        ("formulary-2018-physician-dispensed", "C2"),
+        ("formulary-2018-prior-review", "C2"),
+        ("formulary-2018-special-fill", "C2"),
+        ("formulary-2018-transition", "C2"),
+    ]
 
 
 def test_categories_and_shares_are_counted_from_the_graph_not_a_list(by_era):
@@ -416,13 +442,19 @@ def test_categories_and_shares_are_counted_from_the_graph_not_a_list(by_era):
 def test_the_share_of_the_request_mix_each_era_reaches(by_era):
     eras, figures = by_era
     reach = {(e.code, m.year): (m.known, m.reached, m.in_part) for e in eras for m in e.request_mix}
-    # DWC 2018: pharmaceuticals 42%, diagnostic testing 16%, rehabilitation 15%.
+    # DWC 2018: pharmaceuticals 42%, diagnostic testing 16%, rehabilitation 15%. The
+    # pharmaceuticals slice is reached in every era from E1 on (2009 CPMTG; 2016 opioid
+    # guideline; ACOEM 2017 and the formulary); rehabilitation only in part after E1 (acupuncture
+    # has criteria, physical medicine only the statute's cap); diagnostic testing in part in E2
+    # (ACOEM 2004 imaging and EMG/NCS, no laboratory test) and not at all from E3.
     assert reach[("E1", 2018)] == (73.0, 57.0, 16.0)
-    assert reach[("E2", 2018)] == (73.0, 0.0, 31.0)
-    assert reach[("E9", 2018)] == (73.0, 0.0, 15.0)
+    assert reach[("E2", 2018)] == (73.0, 42.0, 31.0)
+    assert reach[("E3", 2018)] == (73.0, 42.0, 15.0)
+    assert reach[("E9", 2018)] == (73.0, 42.0, 15.0)
     # DWC 2024: pharmaceuticals 32.7%, rehabilitation 21.5%, diagnostic testing 11.6%.
     assert reach[("E1", 2024)] == (65.8, 54.2, 11.6)
-    assert reach[("E9", 2024)] == (65.8, 0.0, 21.5)
+    assert reach[("E2", 2024)] == (65.8, 32.7, 33.1)
+    assert reach[("E9", 2024)] == (65.8, 32.7, 21.5)
     assert [(f.year, f.slice, f.share, f.publisher) for f in figures if f.year == 2024] == [
         (2024, "pharmaceuticals", 32.7, "DWC"),
         (2024, "rehabilitation (PT, chiropractic, acupuncture, OT)", 21.5, "DWC"),
@@ -433,7 +465,7 @@ def test_the_share_of_the_request_mix_each_era_reaches(by_era):
     assert note.startswith(
         "Of the IMR requests of 2018 (73.0% of them in the categories the DWC figures give), "
         "the criteria in force reach: E0 15.0% (+16.0% in part), E1 57.0% (+16.0% in part), "
-        "E2 0.0% (+31.0% in part), E3 0.0% (+15.0% in part)"
+        "E2 42.0% (+31.0% in part), E3 42.0% (+15.0% in part)"
     )
 
 

@@ -1,6 +1,7 @@
 """Medication requests after July 2016 (issue 13, part 4): the 2016 MTUS Opioids Treatment
 Guidelines for opioid requests of 29 July 2016 - 30 November 2017, the ACOEM guidelines from
-1 December 2017; exact verdicts, failed criteria, citations, marks and fact statuses, the era
+1 December 2017 (with the MTUS Drug Formulary as well for drugs dispensed from 1 January 2018,
+tests/test_drug_formulary.py); exact verdicts, failed criteria, citations, marks and fact statuses, the era
 boundaries, and a verdict that rests on a criterion marked INF saying so in every output."""
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ NSAIDS_2017 = FIXTURES / "nsaids-2017"
 OPIOIDS_2016_DOC = "MTUS Opioids Treatment Guidelines (2016), 8 CCR 9792.24.4"
 ACOEM_OPIOIDS_DOC = "MTUS ACOEM Opioids Guideline (20 April 2017), 8 CCR 9792.24.4"
 ACOEM_CHRONIC_PAIN_DOC = "MTUS ACOEM Chronic Pain Guideline (15 May 2017), 8 CCR 9792.24.2"
+FORMULARY_DOC = "MTUS Drug Formulary (2018), 8 CCR 9792.27.1-9792.27.23"
 INF_NOTE = (
     "The verdict rests on criteria marked INF (inferred, not checked against the guideline text): "
 )
@@ -217,10 +219,22 @@ def test_acoem_criteria_screen_opioid_requests_of_later_years(tmp_path, date):
     )
     assert result.request_date == date
     assert result.verdict == "criteria_not_met"
+    # A drug dispensed from 1 January 2018 is screened under the ACOEM guideline and the MTUS
+    # Drug Formulary both: an opioid is non-exempt and no prospective review is recorded, and
+    # the record does not state the Drug List's guideline recommendation.
     assert _screened(result) == {
         "acoem-2017-opioids-functional-improvement": ("met", ACOEM_OPIOIDS_DOC),
         "acoem-2017-opioids-monitoring": ("not_met", ACOEM_OPIOIDS_DOC),
+        "formulary-2018-prior-review": ("not_met", FORMULARY_DOC),
+        "formulary-2018-guideline-recommendation": ("not_met", FORMULARY_DOC),
     }
+    prior_review = next(
+        c for c in result.criteria if c.iri == str(CR["formulary-2018-prior-review"])
+    )
+    assert [(c.iri.removeprefix(str(CR)), c.status) for c in prior_review.conditions] == [
+        ("formulary-2018-prior-review-exempt", "not_met"),
+        ("formulary-2018-prior-review-reviewed", "not_documented"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -247,11 +261,34 @@ def test_acoem_criteria_screen_opioid_requests_of_later_years(tmp_path, date):
             },
         ),
         (
+            "2017-12-31",
+            "criteria_not_met",
+            {
+                "acoem-2017-nsaids-indication": ("not_met", ACOEM_CHRONIC_PAIN_DOC),
+                "acoem-2017-nsaids-risk-assessed": ("met", ACOEM_CHRONIC_PAIN_DOC),
+            },
+        ),
+        # From 1 January 2018 the MTUS Drug Formulary screens the drug as well: the record
+        # gives neither the drug's formulary status nor a prospective review, nor the Drug
+        # List's guideline recommendation.
+        (
+            "2018-01-01",
+            "criteria_not_met",
+            {
+                "acoem-2017-nsaids-indication": ("not_met", ACOEM_CHRONIC_PAIN_DOC),
+                "acoem-2017-nsaids-risk-assessed": ("met", ACOEM_CHRONIC_PAIN_DOC),
+                "formulary-2018-prior-review": ("not_met", FORMULARY_DOC),
+                "formulary-2018-guideline-recommendation": ("not_met", FORMULARY_DOC),
+            },
+        ),
+        (
             "2022-03-01",
             "criteria_not_met",
             {
                 "acoem-2017-nsaids-indication": ("not_met", ACOEM_CHRONIC_PAIN_DOC),
                 "acoem-2017-nsaids-risk-assessed": ("met", ACOEM_CHRONIC_PAIN_DOC),
+                "formulary-2018-prior-review": ("not_met", FORMULARY_DOC),
+                "formulary-2018-guideline-recommendation": ("not_met", FORMULARY_DOC),
             },
         ),
     ],
