@@ -346,9 +346,15 @@ def find_headings(clean: CleanText, rules: Rules) -> list[Heading]:
                 continue
             lead = match.start() + len(match.group(0)) - len(match.group(0).lstrip())
             tail = match.groupdict().get("tail")
-            if not _line_start(original, match.start()) and not (tail or "").strip().endswith(":"):
+            run_on = match.groupdict().get("run_on") is not None
+            if run_on and not _run_on(original, lead, match):
                 continue
-            if match.groupdict().get("run_on") is not None and not _run_on(original, lead, match):
+            # Mid-line, after a full stop: a heading ending in a colon, or one in capitals run
+            # on into its text (a re-flowed copy: "... all three. IMR ISSUES, DECISIONS AND
+            # RATIONALES The Final ...").
+            if not _line_start(original, match.start()) and not (
+                (tail or "").strip().endswith(":") or run_on
+            ):
                 continue
             if match.end() > lead:
                 found.append((lead, match.end(), rule, match))
@@ -1301,7 +1307,14 @@ def _closing_verdict(words: str, rules: Rules) -> re.Match[str] | None:
 
 def _last_sentence(text: str, line: Span) -> Span:
     starts = [m.end() for m in RUN_ON_START.finditer(text, *line) if m.end() < line[1]]
-    return (starts[-1], line[1]) if starts else line
+    line = (starts[-1], line[1]) if starts else line
+    # "... items/services set forth below: TENS unit ...": a colon after words that name no
+    # service leads into the item ("Compounded topical cream: Flurbiprofen ..." is one name).
+    services = load_lexicon().services
+    for colon in re.finditer(r":\s+(?=[A-Z])", text[line[0] : line[1]]):
+        if not services.find(text, line[0], line[0] + colon.start()):
+            return (line[0] + colon.end(), line[1])
+    return line
 
 
 def _numbered_items(

@@ -24,7 +24,9 @@ from kg.provenance import normalise_space
 Replacement = str | Callable[[re.Match[str]], str]
 _ASCII_LETTERS = frozenset(string.ascii_letters)
 _LOWER_RUN = re.compile(r"[a-z]+")
-LINE_END_HYPHEN = re.compile(r"(?<=[A-Za-z])-[ \t]*\r?\n\s*(?=[a-z])")
+# A word hyphenated at a line end, or at a line end a re-flowed copy turned into a space
+# ("Deter- mination").
+LINE_END_HYPHEN = re.compile(r"(?<=[A-Za-z])-(?:[ \t]*\r?\n\s*|[ \t]+)(?=[a-z])")
 _REPAIRS: list[tuple[re.Pattern[str], Replacement]] = [
     (re.compile(r"[\u2018\u2019\u02bc]"), "'"),
     (re.compile(r"[\u201c\u201d]"), '"'),
@@ -53,8 +55,9 @@ class CleanText:
         if furniture is not None:
             left_out = tuple(m.span() for m in furniture.finditer(original) if m.end() > m.start())
             text, offsets = _apply(text, offsets, furniture, "")
-        # A word hyphenated at a line end ("Guide-\nlines") is joined when the letter uses the
-        # whole word elsewhere; otherwise the hyphen is kept ("303-\n304", "red-\nflag").
+        # A word hyphenated at a line end ("Guide-\nlines", re-flowed "Guide- lines") is joined
+        # when the letter uses the whole word elsewhere; otherwise the hyphen is kept
+        # ("303-\n304", "red-\nflag", "pre- and post-operative").
         words = {w.lower() for w in re.findall(r"[A-Za-z]+", original)}
 
         def join(match: re.Match[str]) -> str:
@@ -65,7 +68,9 @@ class CleanText:
                 start -= 1
             after = _LOWER_RUN.match(text, match.end())
             whole = text[start : match.start()] + (after.group(0) if after else "")
-            return "" if whole.lower() in words else "-"
+            if whole.lower() in words:
+                return ""
+            return "-" if "\n" in match.group(0) else match.group(0)  # "pre- and post-"
 
         text, offsets = _apply(text, offsets, LINE_END_HYPHEN, join)
         for pattern, replacement in _REPAIRS:
