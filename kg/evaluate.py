@@ -426,6 +426,10 @@ class CaseEvaluator:
         if len(eras_screened) > 1:
             verdict, reason = self._across_eras(request, service, regions, eras_screened)
 
+        rests_on_inferred = self._rests_on_inferred(verdict, criteria)
+        if rests_on_inferred:
+            reason += " " + self._inferred_note(rests_on_inferred)
+
         imr_outcome = outcome_name(row.get("imrOutcome"))
         agrees = None
         if imr_outcome is not None and verdict != "not_covered":
@@ -441,6 +445,7 @@ class CaseEvaluator:
             eras=eras_screened if len(eras_screened) > 1 else [],
             verdict=verdict,
             reason=reason,
+            rests_on_inferred=sorted(c.iri for c in rests_on_inferred),
             criteria=criteria,
             ur_decision=decision_record(
                 row.get("ur"), row.get("urOutcome"), row.get("approvedQuantity")
@@ -468,6 +473,25 @@ class CaseEvaluator:
             failed = "; ".join(c.label for c in criteria if c.status == "not_met")
             return "criteria_not_met", f"The documented facts do not meet: {failed}."
         return "criteria_met", "The documented facts meet every applicable criterion."
+
+    def _rests_on_inferred(
+        self, verdict: Verdict, criteria: list[CriterionResult]
+    ) -> list[CriterionResult]:
+        """The criteria the verdict rests on (the failed ones for criteria_not_met, every one
+        for criteria_met) whose provision is marked inferred (vc:Inferred)."""
+        notation, _ = self.catalogue.inferred_mark()
+        if verdict == "criteria_not_met":
+            resting = [c for c in criteria if c.status == "not_met"]
+        elif verdict == "criteria_met":
+            resting = criteria
+        else:
+            resting = []
+        return [c for c in resting if notation and c.provision.verification == notation]
+
+    def _inferred_note(self, criteria: list[CriterionResult]) -> str:
+        notation, label = self.catalogue.inferred_mark()
+        labels = "; ".join(c.label for c in criteria)
+        return f"This verdict rests on criteria marked {notation} ({label}): {labels}."
 
     def _era_results(self, request: URIRef, criteria: list[CriterionResult]) -> list[EraResult]:
         """The verdict under each era of the request's date interval (kg.eras)."""

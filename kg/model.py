@@ -158,6 +158,9 @@ class RequestResult:
     disputed: bool
     reviewer_noted_undocumented: list[Evidence] = field(default_factory=list)
     date_interval: DateInterval | None = None
+    # Criteria (IRIs) the verdict rests on whose provision is marked inferred (INF); the
+    # reason says so too.
+    rests_on_inferred: list[str] = field(default_factory=list)
     eras: list[EraResult] = field(default_factory=list)
 
 

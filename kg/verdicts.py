@@ -80,6 +80,8 @@ def verdict_ntriples(evaluation: Evaluation) -> str:
         graph.add(verdict, _IMR.verdictReason, text(request.reason))
         if request.agrees_with_imr is not None:
             graph.add(verdict, _IMR.agreesWithIMR, boolean(request.agrees_with_imr))
+        for criterion_iri in request.rests_on_inferred:
+            graph.add(verdict, _IMR.restsOnInferredCriterion, iri(criterion_iri))
         _add_interval(graph, verdict, request)
         _add_evidence(
             graph, verdict, _IMR.reviewerNotedUndocumented, request.reviewer_noted_undocumented

@@ -137,6 +137,9 @@ def _request(
         request_date=request.request_date,
         verdict=VERDICT_NAMES[graph.value(verdict, IMR.verdictValue)],
         reason=str(graph.value(verdict, IMR.verdictReason) or ""),
+        rests_on_inferred=sorted(
+            str(c) for c in graph.objects(verdict, IMR.restsOnInferredCriterion)
+        ),
         criteria=criteria,
         ur_decision=request.ur_decision,
         imr_decision=request.imr_decision,
