@@ -490,7 +490,7 @@ class CaseEvaluator:
 
     def _inferred_note(self, criteria: list[CriterionResult]) -> str:
         notation, label = self.catalogue.inferred_mark()
-        labels = "; ".join(c.label for c in criteria)
+        labels = "; ".join(dict.fromkeys(c.label for c in criteria))  # once each, in order
         return f"This verdict rests on criteria marked {notation} ({label}): {labels}."
 
     def _era_results(self, request: URIRef, criteria: list[CriterionResult]) -> list[EraResult]:

@@ -99,16 +99,22 @@ def test_coverage_lists_the_new_categories():
             "surgery and surgical referral",
         )
     }
+    # From 1 December 2017 (ACOEM): TENS, functional restoration, psychotherapy and two
+    # home-health criteria (tests/test_clinical_2017.py); the homebound one is C1.
     assert counts == {
         "medications": 14,
         "laboratory testing": 1,
-        "durable medical equipment": 2,
-        "chronic pain programmes": 4,
-        "behavioural and psychological treatment": 3,
-        "home health services": 1,
+        "durable medical equipment": 3,
+        "chronic pain programmes": 5,
+        "behavioural and psychological treatment": 4,
+        "home health services": 3,
         "surgery and surgical referral": 1,
     }
-    assert {c.verification for name in counts for c in matrix[name].criteria} == {"INF"}
+    assert {
+        (c.verification, c.criterion.startswith("Home health care is for a homebound"))
+        for name in counts
+        for c in matrix[name].criteria
+    } == {("INF", False), ("C1", True)}
     # The criteria-gap criteria (issue 5) are listed with their provisions.
     listed = {(c.criterion, c.citation) for name in counts for c in matrix[name].criteria}
     cpmtg = "MTUS Chronic Pain Medical Treatment Guidelines (2009), "

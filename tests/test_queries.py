@@ -75,7 +75,9 @@ def test_requests_where_the_imr_outcome_disagrees_with_the_screen(fixture_store)
             "chiropractic 2x3",
             "criteria_met",
             "upheld",
-            MET,
+            MET + " This verdict rests on criteria marked INF (not confirmed against the guideline "
+            "text (as habitually quoted in IMR letters)): Manual therapy is not elective or "
+            "maintenance care; Low back manual therapy stays within the guideline total.",
         ]
     ]
 
