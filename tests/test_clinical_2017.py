@@ -396,6 +396,8 @@ MARKS = {
     "acoem-lbd-2016-manipulation": "INF",
     "acoem-lbd-2019-manipulation": "INF",
     "acoem-lbd-2020-manipulation": "INF",
+    "acoem-ct-2016-neck-manipulation": "INF",
+    "acoem-ct-2018-neck-manipulation": "INF",
     "acoem-lbd-2016-acupuncture": "C1",
     "acoem-lbd-2016-lumbar-mri": "INF",
     "acoem-lbd-2019-lumbar-mri": "INF",

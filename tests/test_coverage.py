@@ -56,6 +56,10 @@ def test_coverage_lists_each_category_its_criteria_and_what_is_missing():
         "Manipulation for low back pain is not maintenance care, and continues only with "
         "objective functional gains"
     )
+    neck_2017 = (
+        "Manipulation for neck pain is an option; a further course needs documented functional "
+        "improvement"
+    )
     assert sorted(c.criterion for c in physical.criteria) == [
         "A further course of physical or occupational therapy needs documented functional "
         "improvement",
@@ -66,6 +70,8 @@ def test_coverage_lists_each_category_its_criteria_and_what_is_missing():
         manipulation_2017,
         manipulation_2017,
         manipulation_2017,
+        neck_2017,
+        neck_2017,
         "Manual therapy is not elective or maintenance care",
         "Manual therapy is not for the ankle and foot, carpal tunnel, forearm/wrist/hand or knee",
         "Massage is an adjunct limited to 4-6 visits",

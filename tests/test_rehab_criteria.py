@@ -148,6 +148,8 @@ def test_functional_improvement_has_one_shared_definition():
         "acoem-cp-2017-functional-restoration",
         "acoem-cp-2017-physical-therapy-continuation",
         "acoem-cp-2017-psychotherapy",
+        "acoem-ct-2016-neck-manipulation",
+        "acoem-ct-2018-neck-manipulation",
         "acoem-lbd-2016-acupuncture",
         "acoem-lbd-2016-manipulation",
         "acoem-lbd-2019-manipulation",
