@@ -496,3 +496,59 @@ def test_a_failed_verdict_rests_only_on_its_failed_criteria():
     assert request.verdict == "criteria_not_met"
     assert request.rests_on_inferred == []
     assert "INF" not in request.reason
+
+
+@pytest.mark.parametrize(
+    ("fixture", "verdict", "failed", "statuses"),
+    [
+        (
+            "lbd-2019-epidural-injection-first-injection-corroborated",
+            "criteria_met",
+            [],
+            [
+                ("radicular findings on examination", "met", "documented_present"),
+                ("corroborated by imaging or electrodiagnostic testing", "met", None),
+                ("conservative care has failed", "met", "documented_present"),
+                ("a first injection, or a documented response to the earlier one", "met", None),
+            ],
+        ),
+        (
+            "lbd-2019-epidural-injection-non-radicular-pain",
+            "criteria_not_met",
+            [CR + "acoem-lbd-2019-epidural-injection"],
+            [
+                ("radicular findings on examination", "not_met", "documented_absent"),
+                ("corroborated by imaging or electrodiagnostic testing", "not_documented", None),
+                ("conservative care has failed", "met", "documented_present"),
+                ("a first injection, or a documented response to the earlier one", "met", None),
+            ],
+        ),
+        (
+            "lbd-2019-epidural-injection-repeat-response-not-documented",
+            "criteria_not_met",
+            [CR + "acoem-lbd-2019-epidural-injection"],
+            [
+                ("radicular findings on examination", "met", "documented_present"),
+                ("corroborated by imaging or electrodiagnostic testing", "met", None),
+                ("conservative care has failed", "met", "documented_present"),
+                (
+                    "a first injection, or a documented response to the earlier one",
+                    "not_met",
+                    None,
+                ),
+            ],
+        ),
+    ],
+)
+def test_epidural_injection_fixtures_give_exact_failed_criteria_citation_and_fact_statuses(
+    fixture, verdict, failed, statuses
+):
+    [request] = kg.evaluate(FIXTURES / "spinal-injections-2017" / f"{fixture}.ttl").requests
+    assert request.verdict == verdict
+    assert [c.iri for c in request.criteria if c.status == "not_met"] == failed
+    [esi] = request.criteria
+    assert esi.provision.citation == LBD_2019 + ", Epidural steroid injections"
+    assert (esi.provision.verification, esi.provision.effective_from) == ("INF", "2019-08-11")
+    assert esi.provision.effective_through == "2021-11-22"
+    assert [(c.label, c.status, c.fact_status) for c in esi.conditions] == statuses
+    assert request.rests_on_inferred == (failed or [CR + "acoem-lbd-2019-epidural-injection"])
