@@ -20,7 +20,7 @@ from rdflib.term import Node
 
 from kg.knowledge import Knowledge, load_knowledge, project_root
 from kg.model import Caveat, Citation
-from kg.namespaces import IMR
+from kg.namespaces import IMR, VC
 from kg.oxquery import graph_rows
 
 COMBINATORS = {SH["or"]: "any_of", SH["and"]: "all_of"}
@@ -126,6 +126,12 @@ class Catalogue:
             finally:
                 for triple in [t for t in union if t not in self._base]:
                     union.remove(triple)
+
+    def inferred_mark(self) -> tuple[str, str]:
+        """The notation and label of the verification status of an inferred provision
+        (vc:Inferred): a verdict resting on a criterion so marked says so."""
+        notation = self.graph.value(VC.Inferred, SKOS.notation)
+        return str(notation or ""), self.label(VC.Inferred)
 
     def caveats(self, node: Node | None) -> list[Caveat]:
         """The legal caveats (imr:legalCaveat) recorded on a provision, criterion or condition."""

@@ -41,8 +41,6 @@ from kg.model import (
     Evidence,
     RequestResult,
     Verdict,
-    inferred_note,
-    rests_on_inferred,
 )
 from kg.namespaces import IMR, VC, bind_prefixes
 from kg.ntriples import fresh_bnode, line, lines, parse_graph
@@ -429,9 +427,9 @@ class CaseEvaluator:
         if len(eras_screened) > 1:
             verdict, reason = self._across_eras(request, service, regions, eras_screened)
 
-        inferred = rests_on_inferred(verdict, criteria)
-        if inferred:
-            reason = f"{reason} {inferred_note(inferred)}"
+        rests_on_inferred = self._rests_on_inferred(verdict, criteria)
+        if rests_on_inferred:
+            reason += " " + self._inferred_note(rests_on_inferred)
 
         imr_outcome = outcome_name(row.get("imrOutcome"))
         agrees = None
@@ -448,6 +446,7 @@ class CaseEvaluator:
             eras=eras_screened if len(eras_screened) > 1 else [],
             verdict=verdict,
             reason=reason,
+            rests_on_inferred=sorted(c.iri for c in rests_on_inferred),
             criteria=criteria,
             ur_decision=decision_record(
                 row.get("ur"), row.get("urOutcome"), row.get("approvedQuantity")
@@ -457,7 +456,6 @@ class CaseEvaluator:
             agrees_with_imr=agrees,
             disputed=row.get("imr") is not None,
             reviewer_noted_undocumented=facts.gaps_noted_in(row.get("imr")),
-            rests_on_inferred=[c.iri for c in inferred],
         )
 
     def _verdict(
@@ -476,6 +474,25 @@ class CaseEvaluator:
             failed = "; ".join(c.label for c in criteria if c.status == "not_met")
             return "criteria_not_met", f"The documented facts do not meet: {failed}."
         return "criteria_met", "The documented facts meet every applicable criterion."
+
+    def _rests_on_inferred(
+        self, verdict: Verdict, criteria: list[CriterionResult]
+    ) -> list[CriterionResult]:
+        """The criteria the verdict rests on (the failed ones for criteria_not_met, every one
+        for criteria_met) whose provision is marked inferred (vc:Inferred)."""
+        notation, _ = self.catalogue.inferred_mark()
+        if verdict == "criteria_not_met":
+            resting = [c for c in criteria if c.status == "not_met"]
+        elif verdict == "criteria_met":
+            resting = criteria
+        else:
+            resting = []
+        return [c for c in resting if notation and c.provision.verification == notation]
+
+    def _inferred_note(self, criteria: list[CriterionResult]) -> str:
+        notation, label = self.catalogue.inferred_mark()
+        labels = "; ".join(dict.fromkeys(c.label for c in criteria))  # once each, in order
+        return f"This verdict rests on criteria marked {notation}, {label}: {labels}."
 
     def _era_results(self, request: URIRef, criteria: list[CriterionResult]) -> list[EraResult]:
         """The verdict under each era of the request's date interval (kg.eras)."""

@@ -158,36 +158,10 @@ class RequestResult:
     disputed: bool
     reviewer_noted_undocumented: list[Evidence] = field(default_factory=list)
     date_interval: DateInterval | None = None
-    eras: list[EraResult] = field(default_factory=list)
-    # The criteria marked INF that the verdict rests on (rests_on_inferred below); the reason
-    # says so too, in words.
+    # Criteria (IRIs) the verdict rests on whose provision is marked inferred (INF); the
+    # reason says so too.
     rests_on_inferred: list[str] = field(default_factory=list)
-
-
-# The skos:notation of vc:Inferred (ontology/vocabularies/core.ttl): a provision inferred, or
-# recalled, and not checked against the guideline text.
-INFERRED = "INF"
-
-
-def rests_on_inferred(verdict: Verdict, criteria: list[CriterionResult]) -> list[CriterionResult]:
-    """The criteria whose primary provision is marked INF that a verdict rests on: the unmet
-    ones of criteria_not_met, every criterion of criteria_met, none of not_covered."""
-    if verdict == "criteria_not_met":
-        deciding = [c for c in criteria if c.status == "not_met"]
-    elif verdict == "criteria_met":
-        deciding = criteria
-    else:
-        deciding = []
-    return [c for c in deciding if c.provision.verification == INFERRED]
-
-
-def inferred_note(criteria: list[CriterionResult]) -> str:
-    """The sentence a reason ends with when its verdict rests on criteria marked INF."""
-    labels = "; ".join(c.label for c in criteria)
-    return (
-        f"The verdict rests on criteria marked {INFERRED} (inferred, not checked against the "
-        f"guideline text): {labels}."
-    )
+    eras: list[EraResult] = field(default_factory=list)
 
 
 @dataclass

@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING
 from rdflib import Graph
 from rdflib.namespace import PROV, RDF, RDFS, XSD
 
-from kg.model import INFERRED
-from kg.namespaces import IMR, RUN, VC
+from kg.namespaces import IMR, RUN
 from kg.ntriples import (
     NamespaceText,
     Triples,
@@ -34,9 +33,6 @@ VERDICT_VALUES = {
 }
 STATUS_VALUES = {"met": IMR.Met, "not_met": IMR.NotMet, "not_documented": IMR.NotDocumented}
 _VERDICTS = {name: iri(value) for name, value in VERDICT_VALUES.items()}
-# A verdict that rests on criteria marked INF, and each assessment of such a criterion, carries
-# imr:verificationStatus vc:Inferred (the reason says so in words too).
-_INFERRED = iri(VC.Inferred)
 _STATUSES = {name: iri(value) for name, value in STATUS_VALUES.items()}
 
 # Predicates and classes as N-Triples text, written once.
@@ -84,8 +80,8 @@ def verdict_ntriples(evaluation: Evaluation) -> str:
         graph.add(verdict, _IMR.verdictReason, text(request.reason))
         if request.agrees_with_imr is not None:
             graph.add(verdict, _IMR.agreesWithIMR, boolean(request.agrees_with_imr))
-        if request.rests_on_inferred:
-            graph.add(verdict, _IMR.verificationStatus, _INFERRED)
+        for criterion_iri in request.rests_on_inferred:
+            graph.add(verdict, _IMR.restsOnInferredCriterion, iri(criterion_iri))
         _add_interval(graph, verdict, request)
         _add_evidence(
             graph, verdict, _IMR.reviewerNotedUndocumented, request.reviewer_noted_undocumented
@@ -98,8 +94,6 @@ def verdict_ntriples(evaluation: Evaluation) -> str:
             graph.add(assessment, _IMR.assessedCriterion, iri(criterion.iri))
             graph.add(assessment, _IMR.assessmentStatus, _STATUSES[criterion.status])
             graph.add(assessment, _IMR.searchTier, text(criterion.search_tier))
-            if criterion.provision.verification == INFERRED:
-                graph.add(assessment, _IMR.verificationStatus, _INFERRED)
             for number, condition in enumerate(criterion.conditions):
                 _add_condition(graph, assessment, condition, number)
     return graph.ntriples()

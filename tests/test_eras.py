@@ -24,6 +24,7 @@ from kg.oxquery import memory_store, to_rdflib
 from kg.queries import query_text
 
 CASE = "https://w3id.org/imr-kg/case/test/eras/"
+CR = "https://w3id.org/imr-kg/criterion/"
 
 # (request, service, region, request date, date of service, dispensing date)
 REQUESTS = [
@@ -190,17 +191,49 @@ def test_each_era_boundary_is_screened_under_the_provisions_on_its_side(
 
 def test_a_not_covered_reason_names_the_edition_in_force_on_the_date_of_service(screened):
     evaluation, _ = screened
-    knee = evaluation.request("knee-mri-2020-09-21")
-    assert knee.verdict == "not_covered"
-    assert knee.reason.endswith(
+    hip = evaluation.request("hip-mri-2019-10-07")
+    assert hip.verdict == "not_covered"
+    assert hip.reason.endswith(
         "the request is governed by provisions that have no criteria encoded yet: "
-        "MTUS ACOEM Knee Disorders Guideline (3 December 2019) (in force from 2020-09-21)."
+        "MTUS ACOEM Hip and Groin Disorders Guideline (24 April 2019), 8 CCR 9792.23.10 "
+        "(in force from 2019-10-07)."
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "criterion", "document"),
+    [
+        ("knee-mri-2020-09-20", "acoem-kn-2015-knee-mri", KNEE_2015),
+        ("knee-mri-2020-09-21", "acoem-kn-2019-knee-mri", KNEE_2019),
+    ],
+)
+def test_a_knee_mri_is_screened_under_the_knee_edition_in_force_on_the_date_of_service(
+    screened, name, criterion, document
+):
+    """Requested 1 Sep 2020 both: the date of service picks the edition's criterion. The case
+    documents a lumbar red flag only, so no suspected tear nor contemplated surgery."""
+    evaluation, _ = screened
+    knee = evaluation.request(name)
+    assert knee.verdict == "criteria_not_met"
+    [screened_under] = knee.criteria
+    assert (
+        screened_under.iri.rsplit("/", 1)[-1],
+        screened_under.status,
+        screened_under.provision.document,
+    ) == (criterion, "not_met", document)
+    tear, surgery = screened_under.conditions
+    assert [(c.iri.rsplit("/", 1)[-1], c.fact_status) for c in [*tear.conditions, surgery]] == [
+        (f"{criterion}-meniscal", "not_documented"),
+        (f"{criterion}-ligament", "not_documented"),
+        (f"{criterion}-surgery", "not_documented"),
+    ]
+    assert knee.rests_on_inferred == [CR + criterion]
 
 
 def test_the_date_of_service_decides_for_acoem_even_when_the_request_is_earlier(screened):
     """Requested 20 Nov 2017, rendered 1 Dec 2017: the 2004 criterion is out of force (its
-    document looks at the date of service), and the reason names the 2016 Low Back guideline."""
+    document looks at the date of service), and the 2016 Low Back guideline's lumbar MRI
+    criterion screens the request instead."""
     evaluation, _ = screened
     before = evaluation.request("mri-2017-11-30")
     after = evaluation.request("mri-2017-12-01")
@@ -208,9 +241,14 @@ def test_the_date_of_service_decides_for_acoem_even_when_the_request_is_earlier(
     assert [(c.label, c.status) for c in before.criteria] == [
         ("Lumbar imaging has an accepted indication", "met")
     ]
-    assert after.criteria == []
-    assert "MTUS ACOEM Low Back Disorders Guideline (24 February 2016), 8 CCR 9792.23.5 " in (
-        after.reason
+    assert after.verdict == "criteria_met"
+    assert [(c.iri, c.status, c.provision.document) for c in after.criteria] == [
+        (CR + "acoem-lbd-2016-lumbar-mri", "met", LBD_2016)
+    ]
+    red_flag = after.criteria[0].conditions[0]
+    assert (red_flag.iri, red_flag.fact_status) == (
+        CR + "acoem-lbd-2016-lumbar-mri-red-flag",
+        "documented_present",
     )
 
 

@@ -29,7 +29,8 @@ ACOEM_OPIOIDS_DOC = "MTUS ACOEM Opioids Guideline (20 April 2017), 8 CCR 9792.24
 ACOEM_CHRONIC_PAIN_DOC = "MTUS ACOEM Chronic Pain Guideline (15 May 2017), 8 CCR 9792.24.2"
 FORMULARY_DOC = "MTUS Drug Formulary (2018), 8 CCR 9792.27.1-9792.27.23"
 INF_NOTE = (
-    "The verdict rests on criteria marked INF (inferred, not checked against the guideline text): "
+    "This verdict rests on criteria marked INF, not confirmed against the guideline text "
+    "(as habitually quoted in IMR letters): "
 )
 
 # Each new criterion with the mark its primary provision carries (criteria-2017.md, as given).
@@ -380,8 +381,7 @@ def test_an_inf_verdict_says_so_in_the_table():
     assert output.exit_code == 0, output.output
     text = " ".join(re.sub(r"[│├└─╭╮╰╯]", " ", output.stdout).split())
     assert (
-        "The verdict rests on criteria marked INF (inferred, not checked against the guideline "
-        "text): Opioid therapy is monitored with CURES checks, urine drug testing and a "
+        f"{INF_NOTE}Opioid therapy is monitored with CURES checks, urine drug testing and a "
         "treatment agreement."
     ) in text
     assert "8 CCR 9792.24.4, monitoring of opioid therapy [INF]" in text
@@ -392,21 +392,19 @@ def test_an_inf_verdict_says_so_in_the_verdict_graph():
     assert output.exit_code == 0, output.output
     graph = Graph().parse(data=output.stdout, format="turtle")
     [verdict] = graph.subjects(IMR.verdictFor, URIRef(_request_iri(INF_CASE)))
-    assert set(graph.objects(verdict, IMR.verificationStatus)) == {VC.Inferred}
+    # The verdict names the INF criterion it rests on, whose provision carries the mark.
+    assert set(graph.objects(verdict, IMR.restsOnInferredCriterion)) == {URIRef(MONITORING)}
     assert INF_NOTE in str(graph.value(verdict, IMR.verdictReason))
-    marked = {
-        str(graph.value(a, IMR.assessedCriterion))
-        for a in graph.objects(verdict, IMR.hasCriterionAssessment)
-        if (a, IMR.verificationStatus, VC.Inferred) in graph
-    }
-    assert marked == {MONITORING}
+    catalogue = load_catalogue()
+    provision = catalogue.graph.value(URIRef(MONITORING), IMR.fromProvision)
+    assert catalogue.graph.value(provision, IMR.verificationStatus) == VC.Inferred
 
 
 def test_a_verdict_on_c1_and_c2_criteria_has_no_inf_mark_in_the_verdict_graph():
     path = OPIOIDS_2016 / "norco-requested-2017-11-30.ttl"
     output = CliRunner().invoke(app, ["evaluate", str(path), "--format", "turtle"])
     graph = Graph().parse(data=output.stdout, format="turtle")
-    assert list(graph.triples((None, IMR.verificationStatus, None))) == []
+    assert list(graph.triples((None, IMR.restsOnInferredCriterion, None))) == []
     assert INF_NOTE not in str(next(graph.objects(None, IMR.verdictReason)))
 
 
@@ -416,8 +414,7 @@ def test_an_inf_verdict_says_so_in_the_report(tmp_path):
     assert result.exit_code == 0, result.output
     text = " ".join(out.read_text(encoding="utf-8").split())
     assert (
-        "The verdict rests on criteria marked INF (inferred, not checked against the guideline "
-        "text): Opioid therapy is monitored with CURES checks, urine drug testing and a "
+        f"{INF_NOTE}Opioid therapy is monitored with CURES checks, urine drug testing and a "
         "treatment agreement."
     ) in text
 

@@ -146,6 +146,15 @@ def test_functional_improvement_has_one_shared_definition():
         assert kg.namespaces.GL["ccr-9792-20-f"] in cited, criterion
     assert sorted(str(c).removeprefix(CR) for c in criteria) == [
         "acoem-2017-opioids-functional-improvement",
+        "acoem-cp-2017-functional-restoration",
+        "acoem-cp-2017-physical-therapy-continuation",
+        "acoem-cp-2017-psychotherapy",
+        "acoem-ct-2016-neck-manipulation",
+        "acoem-ct-2018-neck-manipulation",
+        "acoem-lbd-2016-acupuncture",
+        "acoem-lbd-2016-manipulation",
+        "acoem-lbd-2019-manipulation",
+        "acoem-lbd-2020-manipulation",
         "cpmtg-2009-cbt-initial-trial",
         "cpmtg-2009-cbt-period",
         "cpmtg-2009-esi-repeat",

@@ -207,8 +207,8 @@ def test_store_report_index_charts_and_case_pages(store_report, tmp_path):
     index = out / "index.html"
     lines = rendered_lines(index, tmp_path)
     assert lines[2] == (
-        "20 cases · 23 requests screened: criteria met on the documented facts 9; criteria not "
-        "met on the documented facts 12; not covered: no criterion in the catalogue applies 2. "
+        "20 cases · 23 requests screened: criteria met on the documented facts 10; criteria not "
+        "met on the documented facts 12; not covered: no criterion in the catalogue applies 1. "
         "The screen agrees with the IMR outcome on 4 of 5 compared requests (80%)."
     )
     assert lines[lines.index("Agreement with IMR outcomes, by service") + 1 :][:4] == [
@@ -229,9 +229,10 @@ def test_store_report_index_charts_and_case_pages(store_report, tmp_path):
     assert "Where the IMR outcome differs from the screen" in page_lines
     assert (
         "chiropractic 2x3: IMR upheld; the screen found: criteria met on the documented facts. "
-        "The documented facts meet every applicable criterion. The verdict rests on criteria "
-        "marked INF (inferred, not checked against the guideline text): Manual therapy is not "
-        "elective or maintenance care; Low back manual therapy stays within the guideline total."
+        "The documented facts meet every applicable criterion. This verdict rests on criteria "
+        "marked INF, not confirmed against the guideline text (as habitually quoted in IMR "
+        "letters): Manual therapy is not elective or maintenance care; Low back manual therapy "
+        "stays within the guideline total."
     ) in page_lines
 
 

@@ -12,6 +12,7 @@ import pytest
 import kg
 from kg.ingest import ingest_letter
 
+CR = "https://w3id.org/imr-kg/criterion/"
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "imr-final-determination-2014.txt"
 
 # Every dated statement of the seed letter, and what it becomes in an undated copy.
@@ -124,16 +125,20 @@ def test_an_interval_spanning_two_eras_is_screened_under_each(tmp_path):
     )
 
 
-def test_an_injury_of_2018_is_placed_after_2017_and_names_what_is_missing(tmp_path):
+def test_an_injury_of_2018_is_placed_after_2017_and_screened_under_each_cervical_edition(tmp_path):
     evaluation = kg.evaluate(ingest_letter(_undated_seed(tmp_path, "06/20/2019", "2018")))
     mri = evaluation.request("request-mri-cervical-spine")
-    assert mri.verdict == "not_covered"
     assert (mri.date_interval.earliest, mri.date_interval.latest) == ("2018-01-01", "2019-06-20")
+    # The interval spans the 18 April 2019 edition of the Cervical and Thoracic Spine guideline.
+    assert [(e.start, e.end, e.verdict, e.criteria) for e in mri.eras] == [
+        ("2018-01-01", "2019-04-17", "criteria_not_met", [CR + "acoem-ct-2016-cervical-mri"]),
+        ("2019-04-18", "2019-06-20", "criteria_not_met", [CR + "acoem-ct-2018-cervical-mri"]),
+    ]
+    assert mri.verdict == "criteria_not_met"
     assert mri.reason.endswith(
-        "Over 2018-01-01 to 2019-06-20 the request is governed by provisions that have no criteria "
-        "encoded yet: MTUS ACOEM Cervical and Thoracic Spine Disorders Guideline (27 May 2016) "
-        "(in force from 2017-12-01 to 2019-04-17); MTUS ACOEM Cervical and Thoracic Spine "
-        "Disorders Guideline (17 October 2018) (in force from 2019-04-18)."
+        "every period gives criteria_not_met. This verdict rests on criteria marked INF, not "
+        "confirmed against the guideline text (as habitually quoted in IMR letters): Cervical "
+        "MRI for red flags, or for radicular pain not improving when a procedure is considered."
     )
 
 

@@ -84,9 +84,9 @@ EXPECTED = {
         "home health services",
         "criteria_not_met",
         "The documented facts do not meet: Home health is part-time medical treatment for a "
-        "homebound patient. The verdict rests on criteria marked INF (inferred, not checked "
-        "against the guideline text): Home health is part-time medical treatment for a "
-        "homebound patient.",
+        "homebound patient. This verdict rests on criteria marked INF, not confirmed against the "
+        "guideline text (as habitually quoted in IMR letters): Home health is part-time medical "
+        "treatment for a homebound patient.",
     ),
 }
 

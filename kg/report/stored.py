@@ -30,7 +30,6 @@ from kg.model import (
     Evaluation,
     Evidence,
     RequestResult,
-    rests_on_inferred,
 )
 from kg.namespaces import IMR
 from kg.oxquery import to_rdflib
@@ -139,6 +138,9 @@ def _request(
         request_date=request.request_date,
         verdict=value,
         reason=str(graph.value(verdict, IMR.verdictReason) or ""),
+        rests_on_inferred=sorted(
+            str(c) for c in graph.objects(verdict, IMR.restsOnInferredCriterion)
+        ),
         criteria=criteria,
         ur_decision=request.ur_decision,
         imr_decision=request.imr_decision,
@@ -147,7 +149,6 @@ def _request(
         disputed=request.disputed,
         reviewer_noted_undocumented=_evidence(graph, verdict, IMR.reviewerNotedUndocumented),
         date_interval=_interval(graph, verdict, catalogue),
-        rests_on_inferred=[c.iri for c in rests_on_inferred(value, criteria)],
     )
 
 
