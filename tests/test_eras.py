@@ -443,11 +443,24 @@ def test_coverage_by_era_lists_categories_with_their_marks(by_era):
     assert second["physical medicine"].guideline_criteria is False
     assert [c.tier for c in second["physical medicine"].criteria] == ["statute"]
     # From 1 December 2017 (E3) the ACOEM guidelines govern: 12 medication criteria (O3/O4 C1,
-    # X2 C2, the rest INF); ACOEM 2004 imaging and the 2009 CPMTG are gone. From 1 January 2018
+    # X2 C2, the rest INF) and the clinical criteria of the ACOEM-based MTUS (acupuncture up to
+    # 12 sessions C1 beside 9792.24.1's two C2; physical therapy and manipulation INF beside
+    # the statute's cap; imaging, EMG/NCS, injections, TENS, psychotherapy, programmes INF; home
+    # health C1 and INF); ACOEM 2004 imaging and the 2009 CPMTG are gone. From 1 January 2018
     # (E4) the MTUS Drug Formulary adds its 8 rules (7 C2, the compounded-drug rule C1).
     third = {c.name: c for c in era["E3"].categories}
-    assert sorted(third) == ["acupuncture", "medications", "physical medicine"]
-    assert third["medications"].marks == {"C1": 1, "C2": 1, "INF": 10}
+    assert {name: c.marks for name, c in third.items()} == {
+        "acupuncture": {"C1": 1, "C2": 2},
+        "behavioural and psychological treatment": {"INF": 1},
+        "chronic pain programmes": {"INF": 1},
+        "diagnostic imaging": {"INF": 4},
+        "durable medical equipment": {"INF": 1},
+        "electrodiagnostic testing": {"INF": 1},
+        "home health services": {"C1": 1, "INF": 1},
+        "medications": {"C1": 1, "C2": 1, "INF": 10},
+        "physical medicine": {"C2": 1, "INF": 3},
+        "spinal injections": {"INF": 2},
+    }
     fourth = {c.name: c for c in era["E4"].categories}
     assert fourth["medications"].marks == {"C1": 2, "C2": 8, "INF": 10}
     assert sorted(
@@ -482,17 +495,18 @@ def test_the_share_of_the_request_mix_each_era_reaches(by_era):
     reach = {(e.code, m.year): (m.known, m.reached, m.in_part) for e in eras for m in e.request_mix}
     # DWC 2018: pharmaceuticals 42%, diagnostic testing 16%, rehabilitation 15%. The
     # pharmaceuticals slice is reached in every era from E1 on (2009 CPMTG; 2016 opioid
-    # guideline; ACOEM 2017 and the formulary); rehabilitation only in part after E1 (acupuncture
-    # has criteria, physical medicine only the statute's cap); diagnostic testing in part in E2
-    # (ACOEM 2004 imaging and EMG/NCS, no laboratory test) and not at all from E3.
+    # guideline; ACOEM 2017 and the formulary); rehabilitation in E1 (CPMTG physical medicine)
+    # and again from E3 (ACOEM physical therapy and manipulation), only in part in E2 (acupuncture
+    # has criteria, physical medicine only the statute's cap); diagnostic testing only in part in
+    # every era (imaging and EMG/NCS have criteria, laboratory tests none).
     assert reach[("E1", 2018)] == (73.0, 57.0, 16.0)
     assert reach[("E2", 2018)] == (73.0, 42.0, 31.0)
-    assert reach[("E3", 2018)] == (73.0, 42.0, 15.0)
-    assert reach[("E9", 2018)] == (73.0, 42.0, 15.0)
+    assert reach[("E3", 2018)] == (73.0, 57.0, 16.0)
+    assert reach[("E9", 2018)] == (73.0, 57.0, 16.0)
     # DWC 2024: pharmaceuticals 32.7%, rehabilitation 21.5%, diagnostic testing 11.6%.
     assert reach[("E1", 2024)] == (65.8, 54.2, 11.6)
     assert reach[("E2", 2024)] == (65.8, 32.7, 33.1)
-    assert reach[("E9", 2024)] == (65.8, 32.7, 21.5)
+    assert reach[("E9", 2024)] == (65.8, 54.2, 11.6)
     assert [(f.year, f.slice, f.share, f.publisher) for f in figures if f.year == 2024] == [
         (2024, "pharmaceuticals", 32.7, "DWC"),
         (2024, "rehabilitation (PT, chiropractic, acupuncture, OT)", 21.5, "DWC"),
@@ -503,7 +517,7 @@ def test_the_share_of_the_request_mix_each_era_reaches(by_era):
     assert note.startswith(
         "Of the IMR requests of 2018 (73.0% of them in the categories the DWC figures give), "
         "the criteria in force reach: E0 15.0% (+16.0% in part), E1 57.0% (+16.0% in part), "
-        "E2 42.0% (+31.0% in part), E3 42.0% (+15.0% in part)"
+        "E2 42.0% (+31.0% in part), E3 57.0% (+16.0% in part)"
     )
 
 
