@@ -493,9 +493,13 @@ def test_one_pain_score_documents_no_relief_either_way():
         ("He had a GI bleed on ibuprofen in 2016.", [("GastrointestinalRiskFactor", "present")]),
         ("An opioid agreement was signed in 2015.", [("OpioidTreatmentAgreement", "present")]),
         ("The guidelines call for a CURES check.", []),
+        ("He has moderate to severe low back pain.", [("ModerateToSevereLowBackPain", "present")]),
+        ("No weaning plan has been submitted.", [("FormularyTransitionPlanFiled", "absent")]),
+        ("The Norco was dispensed in the office.", [("PhysicianDispensed", "present")]),
+        ("She has acute low back pain after lifting a box.", [("AcuteLowBackPain", "present")]),
     ],
 )
 def test_words_for_the_2017_opioid_and_nsaid_findings(sentence, expected):
-    """The findings the 2016-2017 opioid and NSAID criteria ask about are read from letters;
-    what a guideline calls for documents nothing."""
+    """The findings the 2016-2017 medication, ACOEM-era and formulary criteria ask about are
+    read from letters; what a guideline calls for documents nothing."""
     assert [(f[0], f[2]) for f in _read(sentence)] == expected
