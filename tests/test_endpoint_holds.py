@@ -61,7 +61,7 @@ def endpoint(fixture_store):
     )
     yield int(port)
     server.terminate()
-    _, stderr = server.communicate(timeout=10)
+    _, stderr = server.communicate(timeout=30)
     assert "Traceback" not in stderr
 
 

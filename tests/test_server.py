@@ -33,7 +33,9 @@ def endpoint(fixture_store):
     assert match, line + server.stderr.read()
     yield match.group(1)
     server.terminate()
-    server.wait(timeout=10)
+    # communicate, not wait: it drains the pipes, which a chatty server could otherwise fill
+    # and block on before it can exit.
+    server.communicate(timeout=30)
 
 
 def request(url: str, data: bytes | None = None, headers: dict | None = None):
