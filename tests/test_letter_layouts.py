@@ -1497,3 +1497,58 @@ def test_a_line_of_dots_between_an_item_and_its_outcome_is_read_not_a_crash():
         "Guidelines, page 58.\n"
     )
     assert _items_and_outcomes(letter) == [("Chirocare 2x4-6", "Upheld")]
+
+
+LABELLED_ITEM_FORMS = {
+    "requested-treatment-lines": (
+        "Independent Medical Review Final Determination\n\nItems reviewed\n\n1.\n"
+        "Requested treatment: Thumb spica splint, prefabricated\nUR decision: Non-certified\n"
+        "IMR decision: OVERTURNED - medically necessary\n"
+        "Guideline relied on: MTUS ACOEM Hand, Wrist, and Forearm Disorders Guideline (2019)\n"
+        "Rationale: Splinting is recommended for de Quervain's.\n\n2.\n"
+        "Requested treatment: Lidoderm 5% patch #30\nUR decision: Non-certified\n"
+        "IMR decision: UPHELD - not medically necessary\n"
+        "Guideline relied on: MTUS ACOEM Chronic Pain Guideline (2017)\n"
+        "Rationale: No neuropathic pain is documented.\n",
+        [("Lidoderm 5% patch #30", "Upheld"), ("Thumb spica splint, prefabricated", "Overturned")],
+    ),
+    "medically-necessary-yes-no": (
+        "Independent Medical Review Final Determination\n\nDECISION ON EACH SERVICE\n\n"
+        "MRI LEFT SHOULDER WITHOUT CONTRAST\nMedically necessary: Yes\n"
+        "ACOEM supports shoulder imaging when conservative care has failed and surgery is "
+        "considered.\n\nCELEBREX 200 MG #30\nMedically necessary: No\n"
+        "A COX-2 agent is reserved for patients at GI risk; none is documented.\n",
+        [("CELEBREX 200 MG #30", "Upheld"), ("MRI LEFT SHOULDER WITHOUT CONTRAST", "Overturned")],
+    ),
+    "outcome-first-bullets": (
+        "Independent Medical Review Final Determination\n\nDETERMINATIONS\n\n"
+        "- UPHELD: Norco 10/325 mg #90. The modification stands.\n"
+        "- OVERTURNED: TENS electrodes, replacement pads. Medically necessary.\n\n"
+        "The reviewer applied the MTUS ACOEM Opioids Guideline (2017).\n",
+        [("Norco 10/325 mg #90", "Upheld"), ("TENS electrodes, replacement pads", "Overturned")],
+    ),
+    "issues-with-requested-and-discussion": (
+        "Independent Medical Review Final Determination\n\nIssue #1\n"
+        "Requested: Spanish language interpreter for medical appointments\n"
+        "Guideline applied by the reviewer: ODG Pain, Interpreter services\n"
+        "Discussion: He speaks no English and the visits need one.\n"
+        "Final Determination: OVERTURNED. Medically necessary.\n\nIssue #2\n"
+        "Requested: Gabapentin 300 mg #90\n"
+        "Guideline applied by the reviewer: MTUS ACOEM Chronic Pain Guideline (2017)\n"
+        "Discussion: Radicular pain is documented and gabapentin is first-line.\n"
+        "Final Determination: OVERTURNED. The UR decision is reversed.\n",
+        [
+            ("Gabapentin 300 mg #90", "Overturned"),
+            ("Spanish language interpreter for medical appointments", "Overturned"),
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("form", sorted(LABELLED_ITEM_FORMS))
+def test_later_forms_that_label_each_items_parts(form):
+    """ "Requested treatment: / UR decision: / IMR decision:" lines, an item in capitals then
+    "Medically necessary: Yes" (ls:NecessityAnswerLine), outcome-first bullets
+    (ls:OutcomeFirstLine), "Issue #1 / Requested: / Discussion:" sections."""
+    letter, expected = LABELLED_ITEM_FORMS[form]
+    assert _items_and_outcomes(letter) == expected

@@ -698,9 +698,10 @@ def _discussions_of_one_sentence(
 def _blocks_under_repeated_names(
     clean: CleanText, lexicon: Lexicon, layout: Layout, headings: list[Heading], rules: Rules
 ) -> None:
-    """Items read from a determination table, one line each, take the blocks that later lines
-    repeating their names head ("(1) TENS unit, purchase" under "DETERMINATION RATIONALES"),
-    each up to the next such line, when their table gave some of them nothing of their own."""
+    """Items read from a determination table or list, one line each, take the blocks that later
+    lines repeating their names head ("(1) TENS unit, purchase" under "DETERMINATION
+    RATIONALES", "- UPHELD: Norco 10/325 mg #90"), each up to the next such line, when the list
+    gave some of them nothing of their own."""
     if all(i.rationale or i.ca_citation or i.imr_citation for i in layout.items):
         return
     bare = layout.items
@@ -711,7 +712,10 @@ def _blocks_under_repeated_names(
         at = clean.clean_index(match.start("words"))
         if at <= after:
             continue
-        words = _key(ENUMERATOR.sub("", match.group("words")))
+        words = ENUMERATOR.sub("", match.group("words"))
+        # A line repeating the item with its outcome ("- UPHELD: Norco 10/325 mg #90").
+        said = next((m for p in rules.determination_lines if (m := p.fullmatch(words))), None)
+        words = _key(said.group("name") if said is not None else words)
         item = next((i for i in bare if _key(i.name) == words), None)
         if item is not None and all(item is not seen for _, _, seen in lines):
             lines.append((at, clean.clean_index(match.end("words")), item))
