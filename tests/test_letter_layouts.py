@@ -1527,6 +1527,17 @@ LABELLED_ITEM_FORMS = {
         "The reviewer applied the MTUS ACOEM Opioids Guideline (2017).\n",
         [("Norco 10/325 mg #90", "Upheld"), ("TENS electrodes, replacement pads", "Overturned")],
     ),
+    "requested-name-with-a-colon": (
+        "Independent Medical Review Final Determination\n\nDISCUSSION\n\n"
+        "Requested: Compounded cream: flurbiprofen 20%/lidocaine 5%, 180 gm\nOutcome: Upheld.\n"
+        "The MTUS Drug Formulary requires prospective review of a compounded drug.\n\n"
+        "Requested: Gym membership x 6 months\nOutcome: Upheld.\n"
+        "The MTUS Chronic Pain Guideline (2017) does not address gym memberships.\n",
+        [
+            ("Compounded cream: flurbiprofen 20%/lidocaine 5%, 180 gm", "Upheld"),
+            ("Gym membership x 6 months", "Upheld"),
+        ],
+    ),
     "issues-with-requested-and-discussion": (
         "Independent Medical Review Final Determination\n\nIssue #1\n"
         "Requested: Spanish language interpreter for medical appointments\n"
