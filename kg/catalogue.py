@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 
 from rdflib import Graph, URIRef
 from rdflib.collection import Collection
@@ -127,9 +127,10 @@ class Catalogue:
                 for triple in [t for t in union if t not in self._base]:
                     union.remove(triple)
 
+    @cached_property
     def inferred_mark(self) -> tuple[str, str]:
         """The notation and label of the verification status of an inferred provision
-        (vc:Inferred): a verdict resting on a criterion so marked says so."""
+        (vc:Inferred): a verdict resting on a criterion so marked says so. Read once."""
         notation = self.graph.value(VC.Inferred, SKOS.notation)
         return str(notation or ""), self.label(VC.Inferred)
 

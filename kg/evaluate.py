@@ -480,7 +480,7 @@ class CaseEvaluator:
     ) -> list[CriterionResult]:
         """The criteria the verdict rests on (the failed ones for criteria_not_met, every one
         for criteria_met) whose provision is marked inferred (vc:Inferred)."""
-        notation, _ = self.catalogue.inferred_mark()
+        notation, _ = self.catalogue.inferred_mark
         if verdict == "criteria_not_met":
             resting = [c for c in criteria if c.status == "not_met"]
         elif verdict == "criteria_met":
@@ -490,7 +490,7 @@ class CaseEvaluator:
         return [c for c in resting if notation and c.provision.verification == notation]
 
     def _inferred_note(self, criteria: list[CriterionResult]) -> str:
-        notation, label = self.catalogue.inferred_mark()
+        notation, label = self.catalogue.inferred_mark
         labels = "; ".join(dict.fromkeys(c.label for c in criteria))  # once each, in order
         return f"This verdict rests on criteria marked {notation}, {label}: {labels}."
 

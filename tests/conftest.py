@@ -19,6 +19,22 @@ def seed_evaluation():
     return kg.evaluate(SEED_CASE)
 
 
+def derived_case(path):
+    """A case file with the knowledge graph and shapes, after the derivation rules
+    (queries/derive/) have run: the facts the shapes check."""
+    from rdflib import Graph
+
+    from kg.catalogue import load_catalogue
+    from kg.derive import derive
+
+    catalogue = load_catalogue()
+    union = Graph()
+    union += catalogue.graph
+    union += catalogue.shapes
+    union.parse(path)
+    return derive(union)
+
+
 def find_condition(conditions, iri: str):
     """The condition result with this IRI anywhere in a (nested) condition list."""
     for condition in conditions:

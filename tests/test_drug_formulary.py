@@ -9,14 +9,12 @@ from __future__ import annotations
 import json
 import re
 
-from conftest import FIXTURES, find_condition
-from rdflib import Graph
+from conftest import FIXTURES, derived_case, find_condition
 from typer.testing import CliRunner
 
 import kg
 from kg.catalogue import load_catalogue
 from kg.cli import app
-from kg.derive import derive
 from kg.namespaces import IMR, VC
 
 FORMULARY = FIXTURES / "drug-formulary"
@@ -42,15 +40,6 @@ def _condition(result, local):
         if found is not None:
             return found
     raise AssertionError(f"{local} was not assessed")
-
-
-def _derived(path) -> Graph:
-    catalogue = load_catalogue()
-    union = Graph()
-    union += catalogue.graph
-    union += catalogue.shapes
-    union.parse(path)
-    return derive(union)
 
 
 def _variant(tmp_path, source, name, replacements):
@@ -226,11 +215,11 @@ def test_every_opioid_is_non_exempt_and_a_compound_is_compounded_as_data():
     graph = load_catalogue().graph
     assert graph.value(VC.OpioidAnalgesics, IMR.formularyStatus) == VC.FormularyNonExempt
     assert graph.value(VC.TopicalCompounds, IMR.formularyStatus) == VC.FormularyCompounded
-    norco = _derived(FORMULARY / "norco-dispensed-before-review.ttl")
+    norco = derived_case(FORMULARY / "norco-dispensed-before-review.ttl")
     request = next(iter(norco.subjects(IMR.formularyStatus, None)))
     assert set(norco.objects(request, IMR.formularyStatus)) == {VC.FormularyNonExempt}
     assert list(norco.objects(request, IMR.missingFormularyFact)) == []
-    compound = _derived(FORMULARY / "compound-cream-reason-not-stated.ttl")
+    compound = derived_case(FORMULARY / "compound-cream-reason-not-stated.ttl")
     assert set(compound.objects(None, IMR.formularyStatus)) == {VC.FormularyCompounded}
 
 
@@ -573,4 +562,4 @@ def test_a_drug_the_record_states_unlisted_is_not_exempt(tmp_path):
     assert [e.text for e in exempt.evidence] == [
         'formulary status: unlisted drug (requested as "Mobic 15 mg #30")'
     ]
-    assert _derived(path).value(None, IMR.missingFormularyFact) is None
+    assert derived_case(path).value(None, IMR.missingFormularyFact) is None

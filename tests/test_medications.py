@@ -9,29 +9,19 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import FIXTURES, find_condition
+from conftest import FIXTURES, derived_case, find_condition
 from rdflib import Graph, Literal, namespace
 from typer.testing import CliRunner
 
 import kg
 from kg.catalogue import load_catalogue
 from kg.cli import app
-from kg.derive import derive
 from kg.namespaces import IMR, VC
 from kg.queries import rows
 
 OPIOIDS = FIXTURES / "opioids"
 CEILING = "https://w3id.org/imr-kg/criterion/cpmtg-2009-opioids-dose-ceiling"
 WITHIN = "https://w3id.org/imr-kg/criterion/cpmtg-2009-opioids-dose-within-ceiling"
-
-
-def _derived(path) -> Graph:
-    catalogue = load_catalogue()
-    union = Graph()
-    union += catalogue.graph
-    union += catalogue.shapes
-    union.parse(path)
-    return derive(union)
 
 
 def _request(path, local="request"):
@@ -41,7 +31,7 @@ def _request(path, local="request"):
 
 def test_norco_resolves_by_its_brand_name_to_ingredients_and_the_opioid_class():
     path = OPIOIDS / "norco-four-as-documented.ttl"
-    derived = _derived(path)
+    derived = derived_case(path)
     request = next(iter(derived.subjects(IMR.medication, None)))
     assert derived.value(request, IMR.medication) == VC.HydrocodoneAcetaminophenTablet
     assert set(derived.objects(request, IMR.requestedIngredient)) == {
@@ -90,7 +80,7 @@ def test_the_table_shows_the_morphine_equivalent_dose():
 )
 def test_daily_and_total_morphine_equivalent_doses(fixture, own, total):
     path = OPIOIDS / f"{fixture}.ttl"
-    derived = _derived(path)
+    derived = derived_case(path)
     request = next(
         s
         for s in derived.subjects(IMR.dailyMorphineEquivalentDose, None)
@@ -107,7 +97,7 @@ def test_no_dose_is_derived_for_an_opioid_without_a_conversion_factor(tmp_path):
     ).replace("vc:Hydrocodone", "vc:Methadone")
     path = tmp_path / "methadone.ttl"
     path.write_text(methadone)
-    assert (None, IMR.dailyMorphineEquivalentDose, None) not in _derived(path)
+    assert (None, IMR.dailyMorphineEquivalentDose, None) not in derived_case(path)
     result = kg.evaluate(path).request(_request(OPIOIDS / "norco-four-as-documented.ttl"))
     ceiling = next(c for c in result.criteria if c.iri == CEILING)
     assert find_condition(ceiling.conditions, WITHIN).status == "not_documented"
@@ -204,7 +194,7 @@ def test_ontology_catalogue_and_new_fixtures_are_consistent():
 def test_the_4_as_are_checked_at_each_visit_of_the_opioid_therapy_and_a_lacking_visit_is_named():
     # The March report predates the first document recording opioid therapy (April): no visit.
     every = OPIOIDS / "norco-four-as-at-every-visit.ttl"
-    visits = sorted(str(v) for v in _derived(every).objects(None, IMR.visitDuringTherapy))
+    visits = sorted(str(v) for v in derived_case(every).objects(None, IMR.visitDuringTherapy))
     assert visits == [_request(every, "report-april"), _request(every, "report-june")]
 
     path = OPIOIDS / "norco-one-visit-without-adverse-effects.ttl"

@@ -161,18 +161,17 @@ def _compared_scores(
     exams = load_examinations()
     compared: list[Finding] = []
     for s_start, s_end in spans:
+        # What the sentence's own words decided stands.
+        stated = {f.concept for f in found if s_start <= f.span[0] and f.span[1] <= s_end}
         for pattern, concept in exams.comparisons:
             match = pattern.search(text, s_start, s_end)
-            if match is None:
+            if match is None or concept in stated:
                 continue
             groups = match.groupdict()
             if groups.get("same") is not None:
                 present = False
             else:
                 present = float(groups["after"]) < float(groups["before"])
-            stated = {(f.concept, f.span[0] >= s_start and f.span[1] <= s_end) for f in found}
-            if (concept, True) in stated:
-                continue  # the sentence's own words decided it
             regions: list[URIRef | None] = [*region_set(text, lexicon, s_start, s_end)] or [None]
             for region in regions:
                 compared.append(

@@ -47,7 +47,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF
 
 from kg.ingest.lexicon import Lexicon, load_lexicon
-from kg.ingest.necessity import refers_by_number
+from kg.ingest.necessity import refers_by_number, states_a_review
 from kg.ingest.text import MAX_SENTENCE, CleanText, sentences
 
 Span = tuple[int, int]
@@ -1003,8 +1003,6 @@ def _decided(clean: CleanText, rules: Rules) -> bool:
         if any(p.search(text, first) for p, _ in rules.citations):
             return True
     # Prose: names the review, states a necessity verdict, and cites a guideline.
-    from kg.ingest.necessity import states_a_review
-
     return states_a_review(text) and any(p.search(text) for p, _ in rules.citations)
 
 
