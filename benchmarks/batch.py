@@ -125,10 +125,10 @@ def baseline(case_dir: Path) -> None:
     from rdflib import Graph
     from rdflib.namespace import RDF, SH
 
-    from kg.catalogue import load_catalogue
-    from kg.namespaces import IMR
-    from kg.oxquery import graph_to_ntriples, to_rdflib
-    from kg.queries import query_text
+    from kg.core.namespaces import IMR
+    from kg.knowledge.catalogue import load_catalogue
+    from kg.knowledge.oxigraph import graph_to_ntriples, to_rdflib
+    from kg.knowledge.sparql_files import query_text
 
     catalogue = load_catalogue()
     files = sorted(case_dir.glob("*.nt"))
@@ -201,7 +201,7 @@ def replicate(store_dir: Path, target: Path, copies: int) -> tuple[int, float]:
 
 
 def time_queries(store_dir: Path) -> list[tuple[str, float, int]]:
-    from kg.store import Store
+    from kg.api import Store
 
     store = Store(store_dir, read_only=True)
     timings = []

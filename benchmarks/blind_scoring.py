@@ -16,8 +16,8 @@ import yaml
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SKOS
 
-from kg.errors import InputError
-from kg.namespaces import IMR, VC
+from kg.core.errors import InputError
+from kg.core.namespaces import IMR, VC
 
 CATEGORIES = {
     "chiropractic": "ManualTherapyAndManipulation",

@@ -48,7 +48,7 @@ CASES = [
 
 
 def build_store(directory: Path) -> Path:
-    from kg.store import Store
+    from kg.api import Store
 
     path = directory / "store"
     store = Store(path)

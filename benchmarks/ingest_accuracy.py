@@ -40,12 +40,12 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from blind_scoring import LetterScore, blind_letters, score_letter  # noqa: E402
 
-from kg.catalogue import load_catalogue  # noqa: E402
-from kg.evaluate import CaseEvaluator  # noqa: E402
 from kg.ingest import ingest  # noqa: E402
 from kg.ingest.batch import ingest_folder  # noqa: E402
 from kg.ingest.compare import FIELDS, Facts, case_facts, facts_from_json, score  # noqa: E402
-from kg.knowledge import load_knowledge  # noqa: E402
+from kg.knowledge.catalogue import load_catalogue  # noqa: E402
+from kg.knowledge.graph import load_knowledge  # noqa: E402
+from kg.screening.evaluator import CaseEvaluator  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 SEED_LETTER = SHARED / "seed" / "imr-final-determination-2014.txt"

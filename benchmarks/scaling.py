@@ -87,7 +87,7 @@ def letter_of_size(size: int, seed: str | None = None) -> str:
 def measure(path: str) -> dict:
     """Read and screen one letter in this process (run in a fresh one per letter)."""
     sys.path.insert(0, str(ROOT))
-    from kg.evaluate import evaluate
+    from kg.api import evaluate
     from kg.ingest import ingest
 
     started = time.perf_counter()

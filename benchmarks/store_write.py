@@ -31,8 +31,8 @@ def main() -> None:
 
     from synthetic import generate
 
-    from kg.batch import CHUNK
-    from kg.store import Store
+    from kg.api import Store
+    from kg.store.screening import CHUNK
 
     shutil.rmtree(args.dir, ignore_errors=True)
     paths = [path for path, _ in generate(args.cases, args.dir / "cases")]

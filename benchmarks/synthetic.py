@@ -18,7 +18,7 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
-from kg.namespaces import IMR
+from kg.core.namespaces import IMR
 
 ROOT = Path(__file__).resolve().parent.parent
 CASE_BASE = "https://w3id.org/imr-kg/case/"

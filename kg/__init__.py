@@ -14,11 +14,9 @@ Python API for other tools:
 IMR-KG screens documented facts against guideline criteria; its verdicts are not denials.
 """
 
-from kg.errors import ConsistencyError, InputError
-from kg.evaluate import evaluate
-from kg.ingest import ingest_letter
-from kg.knowledge import load_knowledge
-from kg.model import (
+from kg.api import Store, evaluate, ingest_letter, load_knowledge
+from kg.core.errors import ConsistencyError, InputError
+from kg.screening.model import (
     Citation,
     ConditionResult,
     CriterionResult,
@@ -27,7 +25,6 @@ from kg.model import (
     Evidence,
     RequestResult,
 )
-from kg.store import Store
 
 __all__ = [
     "Citation",

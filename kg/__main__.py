@@ -1,3 +1,3 @@
-from kg.cli import app
+from kg.interfaces.cli import app
 
 app(prog_name="imr-kg")

@@ -24,8 +24,8 @@ def derived_case(path):
     (queries/derive/) have run: the facts the shapes check."""
     from rdflib import Graph
 
-    from kg.catalogue import load_catalogue
-    from kg.derive import derive
+    from kg.knowledge.catalogue import load_catalogue
+    from kg.knowledge.derive import derive
 
     catalogue = load_catalogue()
     union = Graph()
@@ -61,7 +61,7 @@ STORE_CORPUS = [
 @pytest.fixture(scope="session")
 def fixture_store(tmp_path_factory):
     """A store holding STORE_CORPUS, screened (in-process)."""
-    from kg.store import Store
+    from kg.api import Store
 
     path = tmp_path_factory.mktemp("store") / "cases"
     store = Store(path)

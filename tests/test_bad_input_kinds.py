@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from kg.cli import app
+from kg.interfaces.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
 BAD = ROOT / "tests" / "bad-input"
@@ -191,7 +191,7 @@ def test_markup_like_file_names_are_printed_as_written(tmp_path):
 
 def test_load_skips_a_bad_file_between_two_good_ones_and_stores_both(tmp_path):
     """A bad file is reported and skipped; the files around it are stored; exit code 2."""
-    from kg.store import Store
+    from kg.api import Store
 
     folder = tmp_path / "cases"
     folder.mkdir()

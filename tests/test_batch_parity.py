@@ -9,13 +9,13 @@ from conftest import CASE_FILES, STORE_CASES
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import SH
 
-from kg.batch import CHUNK
-from kg.caseio import load_case
-from kg.catalogue import load_catalogue
-from kg.evaluate import CaseEvaluator
-from kg.fastshacl import RudofValidator
-from kg.namespaces import IMR
-from kg.oxquery import OxigraphEngine, graph_to_ntriples
+from kg.core.namespaces import IMR
+from kg.ingest.sources import load_case
+from kg.knowledge.catalogue import load_catalogue
+from kg.knowledge.oxigraph import OxigraphEngine, graph_to_ntriples
+from kg.screening.evaluator import CaseEvaluator
+from kg.screening.rudof import RudofValidator
+from kg.store.screening import CHUNK
 
 
 def _results(report: Graph, full: bool) -> set[tuple]:

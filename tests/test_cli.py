@@ -11,8 +11,8 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import PROV, RDF, SH
 from typer.testing import CliRunner
 
-from kg.cli import app
-from kg.namespaces import IMR
+from kg.core.namespaces import IMR
+from kg.interfaces.cli import app
 
 runner = CliRunner()
 
@@ -136,7 +136,7 @@ def test_query_with_bad_sparql_is_a_clear_error(tmp_path):
 
 
 def test_progress_in_a_log_is_a_line_per_item_for_small_runs_and_throttled_for_large(capsys):
-    from kg.cli import _Bar
+    from kg.interfaces.cli import _Bar
 
     small = _Bar("loading")
     small.set_total(3)

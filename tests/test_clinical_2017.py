@@ -18,10 +18,10 @@ from rdflib import Graph, URIRef
 from rich.console import Console
 
 import kg
-from kg.catalogue import load_catalogue
-from kg.namespaces import IMR
-from kg.render import print_table, to_json
-from kg.report.render import case_report, render_case
+from kg.core.namespaces import IMR
+from kg.knowledge.catalogue import load_catalogue
+from kg.reports.formats import print_table, to_json
+from kg.reports.html.render import case_report, render_case
 
 CR = "https://w3id.org/imr-kg/criterion/"
 GL = "https://w3id.org/imr-kg/guideline/"
@@ -441,7 +441,7 @@ def test_coverage_lists_the_acoem_era_programme_equipment_and_home_health_criter
     """From 1 December 2017 (ACOEM): TENS, functional restoration, psychotherapy and the two
     home-health criteria, with their marks (the homebound one C1); the criteria of these
     categories in force before are tests/test_programmes_and_caveats.py's."""
-    from kg.coverage import coverage
+    from kg.reports.coverage import coverage
 
     chronic_pain = "MTUS ACOEM Chronic Pain Guideline (15 May 2017), 8 CCR 9792.24.2, "
     initial = "MTUS ACOEM Initial Approaches to Treatment Guideline (30 June 2017), 8 CCR 9792.22, "

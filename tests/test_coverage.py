@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kg.coverage import coverage
+from kg.reports.coverage import coverage
 
 
 def test_coverage_lists_each_category_its_criteria_and_what_is_missing():
@@ -109,7 +109,7 @@ def test_coverage_lists_each_category_its_criteria_and_what_is_missing():
 
 
 def test_nothing_is_shown_as_covered_without_a_shape():
-    from kg.catalogue import load_catalogue
+    from kg.knowledge.catalogue import load_catalogue
 
     enforced = {c.label for c in load_catalogue().criteria.values()}
     shown = {c.criterion for category in coverage() for c in category.criteria}

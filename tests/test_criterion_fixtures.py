@@ -10,8 +10,8 @@ from conftest import FIXTURES, find_condition
 from rdflib import Graph, Namespace
 
 import kg
-from kg.catalogue import load_catalogue
-from kg.namespaces import IMR
+from kg.core.namespaces import IMR
+from kg.knowledge.catalogue import load_catalogue
 
 TST = Namespace("https://w3id.org/imr-kg/test#")
 FIXTURE_FILES = sorted(FIXTURES.rglob("*.ttl"))

@@ -13,9 +13,9 @@ from conftest import FIXTURES, derived_case, find_condition
 from typer.testing import CliRunner
 
 import kg
-from kg.catalogue import load_catalogue
-from kg.cli import app
-from kg.namespaces import IMR, VC
+from kg.core.namespaces import IMR, VC
+from kg.interfaces.cli import app
+from kg.knowledge.catalogue import load_catalogue
 
 FORMULARY = FIXTURES / "drug-formulary"
 CR = "https://w3id.org/imr-kg/criterion/"

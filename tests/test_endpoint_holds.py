@@ -20,8 +20,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg import server as server_module
-from kg.server import EndpointServer, Limits, QueryPool
+from kg.interfaces import server as server_module
+from kg.interfaces.server import EndpointServer, Limits, QueryPool
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 FAST = "ASK { ?s ?p ?o }"

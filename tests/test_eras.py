@@ -17,11 +17,11 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDFS
 
 import kg
-from kg.coverage import coverage_by_era, mix_note
-from kg.knowledge import load_knowledge
-from kg.namespaces import IMR
-from kg.oxquery import memory_store, to_rdflib
-from kg.queries import query_text
+from kg.core.namespaces import IMR
+from kg.knowledge.graph import load_knowledge
+from kg.knowledge.oxigraph import memory_store, to_rdflib
+from kg.knowledge.sparql_files import query_text
+from kg.reports.coverage import coverage_by_era, mix_note
 
 CASE = "https://w3id.org/imr-kg/case/test/eras/"
 CR = "https://w3id.org/imr-kg/criterion/"
@@ -482,7 +482,7 @@ def test_coverage_by_era_lists_categories_with_their_marks(by_era):
 def test_categories_and_shares_are_counted_from_the_graph_not_a_list(by_era):
     """Generic over the graph: a category has criteria in an era exactly when a criterion
     enforced by a shape is in force then, so criteria other branches add are counted."""
-    from kg.catalogue import load_catalogue
+    from kg.knowledge.catalogue import load_catalogue
 
     eras, _ = by_era
     catalogue = load_catalogue()
@@ -524,7 +524,7 @@ def test_the_share_of_the_request_mix_each_era_reaches(by_era):
 def test_cli_coverage_json_lists_eras_categories_marks_and_shares():
     from typer.testing import CliRunner
 
-    from kg.cli import app
+    from kg.interfaces.cli import app
 
     result = CliRunner().invoke(app, ["coverage", "--format", "json"])
     assert result.exit_code == 0, result.output
@@ -548,7 +548,7 @@ def test_cli_coverage_json_lists_eras_categories_marks_and_shares():
 def test_cli_coverage_table_ends_with_the_note_quoting_the_shares():
     from typer.testing import CliRunner
 
-    from kg.cli import app
+    from kg.interfaces.cli import app
 
     result = CliRunner().invoke(app, ["coverage"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output

@@ -15,12 +15,12 @@ from conftest import SEED_LETTER
 from rdflib.namespace import SKOS
 
 import kg
+from kg.core.namespaces import VC
 from kg.ingest.compare import case_facts
 from kg.ingest.examinations import load_examinations
 from kg.ingest.findings import read_context
 from kg.ingest.lexicon import LX, load_lexicon
-from kg.knowledge import load_knowledge
-from kg.namespaces import VC
+from kg.knowledge.graph import load_knowledge
 
 SEED_EXAM = re.compile(
     r"The applicant was described as having intact\s+sensorium about the upper and lower"

@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from rdflib import Graph
 from typer.testing import CliRunner
 
-from kg.cli import app
+from kg.interfaces.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
 LETTERS = sorted((ROOT / "tests" / "letters").glob("*.txt"))

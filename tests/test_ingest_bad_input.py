@@ -12,8 +12,8 @@ from rdflib import Graph, Literal
 from typer.testing import CliRunner
 
 import kg
-from kg.cli import app
-from kg.namespaces import IMR
+from kg.core.namespaces import IMR
+from kg.interfaces.cli import app
 
 BAD = Path(__file__).parent / "bad-letters"
 LETTERS = Path(__file__).parent / "letters"

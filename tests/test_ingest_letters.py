@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import kg
+from kg.core.namespaces import IMR, VC
 from kg.ingest.compare import case_facts, differences, facts_from_json
-from kg.namespaces import IMR, VC
 
 LETTERS = Path(__file__).parent / "letters"
 NAMES = sorted(p.stem for p in LETTERS.glob("*.txt"))

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from kg.core.namespaces import GL, VC
 from kg.ingest.citations import resolve_citation
 from kg.ingest.context import read_findings
 from kg.ingest.dates import find_dates
 from kg.ingest.lexicon import load_lexicon
 from kg.ingest.quantities import parse_quantity
 from kg.ingest.text import CleanText
-from kg.namespaces import GL, VC
 
 
 def test_clean_text_repairs_layout_and_keeps_original_offsets():
@@ -162,7 +162,7 @@ Decision rationale: Therefore, the request is not medically necessary.
 
 def test_ur_decisions_in_a_later_sentence_of_the_ur_paragraph_are_read():
     import kg
-    from kg.namespaces import IMR
+    from kg.core.namespaces import IMR
 
     graph = kg.ingest_letter(LATER_UR_SENTENCE)
     decided = sorted(

@@ -10,10 +10,10 @@ from rdflib.compare import isomorphic
 from typer.testing import CliRunner
 
 import kg
-from kg.cli import app
+from kg.core.namespaces import IMR
 from kg.ingest.compare import case_facts, differences, provenance_spans
-from kg.namespaces import IMR
-from kg.provenance import normalise_space
+from kg.ingest.provenance import normalise_space
+from kg.interfaces.cli import app
 
 
 @pytest.fixture(scope="module")

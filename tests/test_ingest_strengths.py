@@ -17,12 +17,12 @@ from rdflib import Graph
 from typer.testing import CliRunner
 
 import kg
-from kg.catalogue import load_catalogue
-from kg.cli import app
-from kg.derive import derive
+from kg.core.namespaces import IMR, VC
 from kg.ingest.lexicon import load_lexicon
 from kg.ingest.strengths import find_medication, read_schedule, read_strengths
-from kg.namespaces import IMR, VC
+from kg.interfaces.cli import app
+from kg.knowledge.catalogue import load_catalogue
+from kg.knowledge.derive import derive
 
 LETTERS = Path(__file__).parent / "letters"
 WITHIN_LETTER = LETTERS / "2013-15-norco-four-times-daily-within-ceiling.txt"

@@ -14,8 +14,8 @@ import pytest
 from rdflib import Graph
 from typer.testing import CliRunner
 
-from kg.cli import app
-from kg.jsonld import CONTEXT_BASE
+from kg.cases.jsonld import CONTEXT_BASE
+from kg.interfaces.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_CASE = ROOT / "examples" / "seed-case.ttl"
@@ -173,7 +173,7 @@ def test_the_bundled_context_resolves_locally_and_screens_like_the_turtle_case(t
 def test_an_unresolved_context_inside_rdflib_is_refused_too(tmp_path, monkeypatch, listener):
     """The second line of defence: were a context reference to slip past the resolver, rdflib's
     own loader refuses it while a case file is parsed."""
-    from kg import jsonld
+    from kg.cases import jsonld
 
     monkeypatch.setattr(jsonld._Resolver, "document", lambda self, node: node)
     url = f"http://127.0.0.1:{listener.port}/ctx.jsonld"

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SEED_CASE
 
-from kg.consistency import check_consistency
-from kg.errors import ConsistencyError
-from kg.integrity import check_integrity
+from kg.cases.consistency import check_consistency
+from kg.core.errors import ConsistencyError
+from kg.ingest.sources import load_case
+from kg.knowledge.integrity import check_integrity
 
 BAD = Path(__file__).parent / "bad-input"
 
@@ -52,12 +53,12 @@ def test_a_condition_no_shape_checks_fails_the_build(knowledge_copy):
 
 
 def test_ontology_catalogue_and_seed_case_are_consistent():
-    check_consistency([SEED_CASE])
+    check_consistency([load_case(SEED_CASE)])
 
 
 def test_a_finding_both_present_and_absent_in_one_document_is_caught():
     with pytest.raises(ConsistencyError) as caught:
-        check_consistency([BAD / "finding-present-and-absent.ttl"])
+        check_consistency([load_case(BAD / "finding-present-and-absent.ttl")])
     assert str(caught.value) == (
         f"{BAD / 'finding-present-and-absent.ttl'}: "
         "<https://w3id.org/imr-kg/case/bad/contradiction/deficit> has two values for functional "
@@ -67,5 +68,5 @@ def test_a_finding_both_present_and_absent_in_one_document_is_caught():
 
 def test_a_decision_both_upheld_and_overturned_is_caught():
     with pytest.raises(ConsistencyError) as caught:
-        check_consistency([BAD / "decision-upheld-and-overturned.ttl"])
+        check_consistency([load_case(BAD / "decision-upheld-and-overturned.ttl")])
     assert "functional property imr:outcome: imr:Overturned and imr:Upheld" in str(caught.value)

@@ -9,10 +9,10 @@ from __future__ import annotations
 import pytest
 from rdflib.namespace import RDF
 
+from kg.core.namespaces import IMR
 from kg.ingest import ingest_letter
 from kg.ingest.findings import read_context
 from kg.ingest.lexicon import load_lexicon
-from kg.namespaces import IMR
 
 ITEM = """{name}:  Upheld
 

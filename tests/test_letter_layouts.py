@@ -19,7 +19,8 @@ from rdflib import Graph, Literal
 from rdflib.namespace import RDF
 
 import kg
-from kg.errors import InputError
+from kg.core.errors import InputError
+from kg.core.namespaces import IMR, VC
 from kg.ingest import ingest, looks_like_letter
 from kg.ingest.compare import case_facts, facts_from_json
 from kg.ingest.layout import (
@@ -35,7 +36,6 @@ from kg.ingest.layout import (
 )
 from kg.ingest.lexicon import load_lexicon
 from kg.ingest.summary import header_fields, header_ur_date, letter_date
-from kg.namespaces import IMR, VC
 
 TESTS = Path(__file__).parent
 LAYOUTS = TESTS / "letters" / "layouts"

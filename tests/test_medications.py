@@ -14,10 +14,10 @@ from rdflib import Graph, Literal, namespace
 from typer.testing import CliRunner
 
 import kg
-from kg.catalogue import load_catalogue
-from kg.cli import app
-from kg.namespaces import IMR, VC
-from kg.queries import rows
+from kg.core.namespaces import IMR, VC
+from kg.interfaces.cli import app
+from kg.knowledge.catalogue import load_catalogue
+from kg.knowledge.sparql_files import rows
 
 OPIOIDS = FIXTURES / "opioids"
 CEILING = "https://w3id.org/imr-kg/criterion/cpmtg-2009-opioids-dose-ceiling"
@@ -179,15 +179,21 @@ def test_a_strength_or_days_supply_that_is_not_a_number_is_an_input_error():
 
 
 def test_ontology_catalogue_and_new_fixtures_are_consistent():
-    from kg.consistency import check_consistency
+    from kg.cases.consistency import check_consistency
+    from kg.ingest.sources import load_case
 
     check_consistency(
-        [
-            OPIOIDS / "oxycontin-and-norco-within-ceiling.ttl",
-            FIXTURES / "topical-analgesics" / "compound-with-gabapentin-and-cyclobenzaprine.ttl",
-            FIXTURES / "home-health" / "stevens-home-health-aide.ttl",
-            FIXTURES / "tens" / "tens-unit-purchase.ttl",
-        ]
+        map(
+            load_case,
+            [
+                OPIOIDS / "oxycontin-and-norco-within-ceiling.ttl",
+                FIXTURES
+                / "topical-analgesics"
+                / "compound-with-gabapentin-and-cyclobenzaprine.ttl",
+                FIXTURES / "home-health" / "stevens-home-health-aide.ttl",
+                FIXTURES / "tens" / "tens-unit-purchase.ttl",
+            ],
+        )
     )
 
 

@@ -22,8 +22,8 @@ import pytest
 from conftest import ROOT
 from typer.testing import CliRunner
 
-from kg.cli import app
-from kg.sparqlguard import ServiceRefused, check_query
+from kg.interfaces.cli import app
+from kg.knowledge.sparql_guard import ServiceRefused, check_query
 
 runner = CliRunner()
 

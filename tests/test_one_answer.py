@@ -14,10 +14,10 @@ import pytest
 from conftest import ROOT, SEED_CASE, STORE_CORPUS
 from typer.testing import CliRunner
 
-from kg.cli import app
-from kg.oxquery import to_rdflib
-from kg.querying import case_store, cell, run_sparql_file
-from kg.store import Store
+from kg.api import Store
+from kg.interfaces.cli import app
+from kg.knowledge.oxigraph import to_rdflib
+from kg.reports.case_query import case_store, cell, run_sparql_file
 
 runner = CliRunner()
 LIBRARY = sorted((ROOT / "queries").glob("*.rq"))

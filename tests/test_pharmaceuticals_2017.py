@@ -16,9 +16,9 @@ from rdflib import Graph, URIRef
 from typer.testing import CliRunner
 
 import kg
-from kg.catalogue import load_catalogue
-from kg.cli import app
-from kg.namespaces import CR, IMR, VC
+from kg.core.namespaces import CR, IMR, VC
+from kg.interfaces.cli import app
+from kg.knowledge.catalogue import load_catalogue
 
 OPIOIDS_2016 = FIXTURES / "opioids-2016"
 OPIOIDS_2017 = FIXTURES / "opioids-2017"
@@ -420,7 +420,7 @@ def test_an_inf_verdict_says_so_in_the_report(tmp_path):
 
 
 def test_coverage_lists_the_new_criteria_with_their_marks_and_periods():
-    from kg.coverage import coverage
+    from kg.reports.coverage import coverage
 
     [medications] = [c for c in coverage() if c.name == "medications"]
     catalogue = load_catalogue()
@@ -444,12 +444,16 @@ def test_coverage_lists_the_new_criteria_with_their_marks_and_periods():
 
 
 def test_the_new_vocabulary_and_fixtures_are_consistent():
-    from kg.consistency import check_consistency
+    from kg.cases.consistency import check_consistency
+    from kg.ingest.sources import load_case
 
     check_consistency(
-        [
-            OPIOIDS_2017 / "tramadol-trial-for-acute-pain.ttl",
-            FIXTURES / "ppi-2017" / "omeprazole-no-gi-risk-factor.ttl",
-            FIXTURES / "topical-nsaids-2017" / "diclofenac-gel-for-the-knee.ttl",
-        ]
+        map(
+            load_case,
+            [
+                OPIOIDS_2017 / "tramadol-trial-for-acute-pain.ttl",
+                FIXTURES / "ppi-2017" / "omeprazole-no-gi-risk-factor.ttl",
+                FIXTURES / "topical-nsaids-2017" / "diclofenac-gel-for-the-knee.ttl",
+            ],
+        )
     )

@@ -12,8 +12,8 @@ from conftest import FIXTURES, ROOT, SEED_CASE, find_condition
 from typer.testing import CliRunner
 
 import kg
-from kg.cli import app
-from kg.coverage import coverage
+from kg.interfaces.cli import app
+from kg.reports.coverage import coverage
 
 STEVENS = FIXTURES / "home-health" / "stevens-home-health-aide.ttl"
 CR = "https://w3id.org/imr-kg/criterion/"

@@ -165,7 +165,7 @@ def test_every_query_states_question_parameters_and_example(path):
 def test_cli_runs_a_library_query_over_a_store(fixture_store):
     from typer.testing import CliRunner
 
-    from kg.cli import app
+    from kg.interfaces.cli import app
 
     result = CliRunner().invoke(
         app,

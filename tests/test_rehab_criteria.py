@@ -11,10 +11,10 @@ from rdflib import Graph
 from rdflib.namespace import SH
 
 import kg
-from kg.catalogue import load_catalogue
-from kg.evaluate import MTUS_TIER, NON_MTUS_TIER, STATUTE_TIER
-from kg.knowledge import load_knowledge
-from kg.namespaces import IMR
+from kg.core.namespaces import IMR
+from kg.knowledge.catalogue import load_catalogue
+from kg.knowledge.graph import load_knowledge
+from kg.screening.evaluator import MTUS_TIER, NON_MTUS_TIER, STATUTE_TIER
 
 CR = "https://w3id.org/imr-kg/criterion/"
 VC = "https://w3id.org/imr-kg/vocab#"
@@ -86,7 +86,7 @@ def test_the_early_neck_imaging_rule_applies_only_in_the_first_four_weeks(tmp_pa
 def test_weeks_since_injury_and_date_of_injury_are_derived_from_full_dates_only():
     from conftest import SEED_CASE
 
-    from kg.derive import derive
+    from kg.knowledge.derive import derive
 
     union = Graph()
     union += load_knowledge().ontology
@@ -126,7 +126,7 @@ def test_a_finding_value_constraint_is_explained_with_the_numbers_from_the_shape
 
 def test_functional_improvement_has_one_shared_definition():
     shapes = load_knowledge().shapes
-    concept = kg.namespaces.VC.ObjectiveFunctionalImprovement
+    concept = kg.core.namespaces.VC.ObjectiveFunctionalImprovement
     testing = {s for s in shapes.subjects(SH.hasValue, concept)}
     owners = {next(shapes.subjects(SH.property, s)) for s in testing}
     assert {str(o) for o in owners} == {
@@ -134,7 +134,7 @@ def test_functional_improvement_has_one_shared_definition():
     }
     [shared] = owners
     catalogue = load_catalogue()
-    assert (concept, IMR.definedBy, kg.namespaces.GL["ccr-9792-20-f"]) in catalogue.graph
+    assert (concept, IMR.definedBy, kg.core.namespaces.GL["ccr-9792-20-f"]) in catalogue.graph
     users = {
         catalogue.logic[s].condition
         for s in catalogue.logic
@@ -143,7 +143,7 @@ def test_functional_improvement_has_one_shared_definition():
     criteria = {catalogue.graph.value(None, IMR.hasCondition, c) for c in users}
     for criterion in criteria:
         cited = set(catalogue.graph.objects(criterion, IMR.supportingProvision))
-        assert kg.namespaces.GL["ccr-9792-20-f"] in cited, criterion
+        assert kg.core.namespaces.GL["ccr-9792-20-f"] in cited, criterion
     assert sorted(str(c).removeprefix(CR) for c in criteria) == [
         "acoem-2017-opioids-functional-improvement",
         "acoem-cp-2017-functional-restoration",

@@ -17,10 +17,11 @@ import pytest
 from conftest import FIXTURES, SEED_CASE, copy_case
 from typer.testing import CliRunner
 
-from kg.cli import app
-from kg.evaluate import CaseEvaluator
-from kg.knowledge import load_knowledge
-from kg.store import Store, case_key, verdict_graph_name
+from kg.api import Store
+from kg.interfaces.cli import app
+from kg.knowledge.graph import load_knowledge
+from kg.screening.evaluator import CaseEvaluator
+from kg.store.case_store import case_key, verdict_graph_name
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None and os.environ.get("CI") != "true":
@@ -169,7 +170,7 @@ def store_report(fixture_store, tmp_path_factory) -> Path:
     with pytest.MonkeyPatch.context() as patch:
         for name in ("run", "run_many", "_run"):
             patch.setattr(CaseEvaluator, name, _no_screening)
-        patch.setattr(importlib.import_module("kg.evaluate"), "validate", _no_screening)
+        patch.setattr(importlib.import_module("kg.screening.evaluator"), "validate", _no_screening)
         result = CliRunner().invoke(
             app, ["report", "--store", str(fixture_store.path), "-o", str(out)]
         )
@@ -286,7 +287,7 @@ def test_store_report_shows_the_stored_verdict_and_flags_cases_not_screened(tmp_
 
 
 def test_store_index_says_its_charts_still_count_verdicts_of_an_older_knowledge_version(tmp_path):
-    from kg.store import META
+    from kg.store.case_store import META
 
     store = Store(tmp_path / "store")
     trial = tmp_path / "trial.ttl"

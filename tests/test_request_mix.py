@@ -12,10 +12,10 @@ from rdflib import Graph, Literal
 from typer.testing import CliRunner
 
 import kg
-from kg.cli import app
+from kg.core.namespaces import IMR, VC
 from kg.ingest.lexicon import load_lexicon
 from kg.ingest.quantities import Quantity, parse_quantity
-from kg.namespaces import IMR, VC
+from kg.interfaces.cli import app
 
 MIX = Path(__file__).parent / "request-mix" / "2015-03-request-mix.txt"
 ZORBLAX = (
@@ -217,8 +217,8 @@ def test_load_screen_and_count_not_covered_by_category(tmp_path):
     assert result.exit_code == 0, result.output
     assert "verdicts: criteria_met 1, criteria_not_met 1, not_covered 7" in result.stdout
 
-    from kg.coverage import UncoveredCategory, not_covered_by_category
-    from kg.store import Store
+    from kg.api import Store
+    from kg.reports.coverage import UncoveredCategory, not_covered_by_category
 
     opened = Store(store, read_only=True)
     try:
@@ -260,7 +260,7 @@ def test_load_screen_and_count_not_covered_by_category(tmp_path):
 
 
 def test_the_audit_report_of_the_letter_shows_the_warning(tmp_path):
-    from kg.report import write_case_report
+    from kg.reports.html import write_case_report
 
     html = write_case_report(MIX, tmp_path / "report.html").read_text(encoding="utf-8")
     assert "Read from the letter with warnings" in html
@@ -373,7 +373,7 @@ def test_every_new_service_has_a_category():
     vc:UnrecognisedService, which is no category."""
     from rdflib.namespace import RDF, SKOS
 
-    from kg.knowledge import load_knowledge
+    from kg.knowledge.graph import load_knowledge
 
     graph = load_knowledge().ontology
     tops = set(graph.subjects(SKOS.topConceptOf, VC.Services))

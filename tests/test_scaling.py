@@ -18,11 +18,11 @@ from rdflib.namespace import RDF
 from typer.testing import CliRunner
 
 import kg
-from kg.cli import app
+from kg.core.limits import LETTER_MAX_BYTES
+from kg.core.namespaces import IMR
 from kg.ingest.compare import case_facts
 from kg.ingest.text import MAX_SENTENCE, CleanText, sentences
-from kg.limits import LETTER_MAX_BYTES
-from kg.namespaces import IMR
+from kg.interfaces.cli import app
 
 ITEMS_MARKER = "Chirocare 2x4-6:  Upheld"
 TENS_LETTER = ROOT / "tests" / "letters" / "2014-06-tens-and-emg-hyphenated.txt"

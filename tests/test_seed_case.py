@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from conftest import SEED_LETTER, find_condition
 
-from kg.provenance import normalise_space
+from kg.ingest.provenance import normalise_space
 
 CR = "https://w3id.org/imr-kg/criterion/"
 CASE = "https://w3id.org/imr-kg/case/seed-2014/"
@@ -126,7 +126,7 @@ def test_every_quote_in_the_seed_case_is_found_at_its_span_in_the_letter():
     from conftest import SEED_CASE
     from rdflib import Graph
 
-    from kg.namespaces import IMR
+    from kg.core.namespaces import IMR
 
     letter = SEED_LETTER.read_text(encoding="utf-8")
     graph = Graph().parse(SEED_CASE)
@@ -143,7 +143,7 @@ def test_both_injury_dates_are_kept_so_the_conflict_is_visible():
     from conftest import SEED_CASE
     from rdflib import Graph
 
-    from kg.namespaces import IMR
+    from kg.core.namespaces import IMR
 
     graph = Graph().parse(SEED_CASE)
     dates = sorted(str(d) for d in graph.objects(None, IMR.reportedDate))

@@ -21,9 +21,10 @@ from conftest import (
 )
 from rdflib import Graph, Namespace
 
-from kg.errors import InputError
-from kg.knowledge import load_knowledge
-from kg.store import META, STORE, Store, case_graph_name, verdict_graph_name
+from kg.api import Store
+from kg.core.errors import InputError
+from kg.knowledge.graph import load_knowledge
+from kg.store.case_store import META, STORE, case_graph_name, verdict_graph_name
 
 TST = Namespace("https://w3id.org/imr-kg/test#")
 SEED = "https://w3id.org/imr-kg/case/seed-2014/case"
@@ -309,7 +310,7 @@ def test_older_verdicts_left_beside_current_ones_are_dropped_and_unscreened_case
 def test_evaluating_a_directory_that_is_not_a_store_is_a_clear_error(tmp_path):
     from typer.testing import CliRunner
 
-    from kg.cli import app
+    from kg.interfaces.cli import app
 
     result = CliRunner().invoke(app, ["evaluate", "--store", str(tmp_path / "nowhere")])
     assert result.exit_code == 2
@@ -323,7 +324,7 @@ def test_evaluating_a_directory_that_is_not_a_store_is_a_clear_error(tmp_path):
 def test_load_takes_a_directory_of_case_files_and_letters_recursively_in_path_order(tmp_path):
     from typer.testing import CliRunner
 
-    from kg.cli import app
+    from kg.interfaces.cli import app
 
     cases = tmp_path / "cases"
     (cases / "b" / "deeper").mkdir(parents=True)
@@ -357,8 +358,8 @@ def test_load_takes_a_directory_of_case_files_and_letters_recursively_in_path_or
 def _letter_case(letter: Path) -> str:
     from rdflib.namespace import RDF
 
+    from kg.core.namespaces import IMR
     from kg.ingest import ingest_letter
-    from kg.namespaces import IMR
 
     return str(next(ingest_letter(letter).subjects(RDF.type, IMR.Case)))
 
@@ -366,7 +367,7 @@ def _letter_case(letter: Path) -> str:
 def test_loading_an_empty_directory_is_a_clear_error_and_the_rest_loads(tmp_path):
     from typer.testing import CliRunner
 
-    from kg.cli import app
+    from kg.interfaces.cli import app
 
     empty = tmp_path / "empty"
     (empty / "sub").mkdir(parents=True)
@@ -428,7 +429,7 @@ def test_loading_with_two_workers_gives_the_same_store_summary_and_errors_as_one
     from rdflib.compare import isomorphic
     from typer.testing import CliRunner
 
-    from kg.cli import app
+    from kg.interfaces.cli import app
 
     cases = tmp_path / "cases"
     cases.mkdir()
@@ -482,7 +483,7 @@ def test_loading_with_two_workers_gives_the_same_store_summary_and_errors_as_one
 
 
 def test_an_unchanged_file_is_not_read_again(tmp_path, monkeypatch):
-    import kg.loading
+    import kg.store.loading
 
     store = Store(tmp_path / "store")
     case = tmp_path / "case.ttl"
@@ -492,5 +493,5 @@ def test_an_unchanged_file_is_not_read_again(tmp_path, monkeypatch):
     def read_case(path: str, digest: str):
         raise AssertionError(f"{path} read again")
 
-    monkeypatch.setattr(kg.loading, "read_case", read_case)
+    monkeypatch.setattr(kg.store.loading, "read_case", read_case)
     assert store.load([case, SEED_CASE]).unchanged == [str(case), str(SEED_CASE)]

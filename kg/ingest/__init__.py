@@ -18,8 +18,9 @@ from pathlib import Path
 
 from rdflib import Graph, Literal
 
-from kg.caseio import drop_implausible
-from kg.errors import InputError
+from kg.cases.read import drop_implausible
+from kg.core.errors import InputError
+from kg.core.namespaces import IMR
 from kg.ingest.characters import ascii_forms, replaced_warning
 from kg.ingest.dates import impossible_dates
 from kg.ingest.graph import Builder
@@ -28,7 +29,6 @@ from kg.ingest.lexicon import load_lexicon
 from kg.ingest.requests import build_requests
 from kg.ingest.summary import header_request_date, header_ur_date, letter_date, read_summary
 from kg.ingest.text import decode_letter, read_letter
-from kg.namespaces import IMR
 
 
 @dataclass

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from kg.errors import InputError
+from kg.core.errors import InputError
 from kg.ingest import IngestResult, ingest
 
 

@@ -19,9 +19,9 @@ from functools import cache
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, RDFS
 
+from kg.core.namespaces import IMR
 from kg.ingest.lexicon import Lexicon, load_lexicon
-from kg.knowledge import load_knowledge
-from kg.namespaces import IMR
+from kg.knowledge.graph import load_knowledge
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from decimal import Decimal
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from kg.namespaces import IMR
+from kg.core.namespaces import IMR
 
 FIELDS = ("dates", "items", "quantities", "strengths", "outcomes", "citations", "findings")
 # Compared between graphs but not scored: case details, citation texts and rationales.

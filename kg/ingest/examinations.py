@@ -13,7 +13,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SKOS
 
 from kg.ingest.lexicon import LABELS, LX, Cue, PhraseIndex
-from kg.knowledge import load_knowledge
+from kg.knowledge.graph import load_knowledge
 
 
 @dataclass(frozen=True)

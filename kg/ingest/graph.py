@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
+from kg.core.namespaces import IMR, VC, bind_prefixes
 from kg.ingest.citations import resolve_citation
 from kg.ingest.facts import DateReport, Document, Span, Summary
 from kg.ingest.layout import Layout
 from kg.ingest.lexicon import Lexicon
+from kg.ingest.provenance import normalise_space
 from kg.ingest.requests import Request
 from kg.ingest.text import CleanText
-from kg.namespaces import IMR, VC, bind_prefixes
-from kg.provenance import normalise_space
 
 CASE_BASE = "https://w3id.org/imr-kg/case/"
 

@@ -43,15 +43,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 
-from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
 from kg.ingest.lexicon import Lexicon, load_lexicon
 from kg.ingest.necessity import refers_by_number, states_a_review
+from kg.ingest.patterns import LS, tolerant, wording
 from kg.ingest.text import MAX_SENTENCE, CleanText, sentences
 
 Span = tuple[int, int]
-LS = Namespace("https://w3id.org/imr-kg/letter-sections#")
 
 # Section types (local names of ls: individuals) the reader gives a role to.
 HEADER, SUMMARY, DETERMINATIONS, DECISIONS = (
@@ -75,17 +75,6 @@ ITEM, CA, REVIEWER, RATIONALE = (
 
 
 # --- the rules, from RDF ------------------------------------------------------------------------
-
-
-def tolerant(pattern: str) -> str:
-    """An ls:pattern as a regular expression: a space stands for any run of white space."""
-    return pattern.replace(" ", r"\s+")
-
-
-def wording(words: str) -> str:
-    """An ls:wording as a regular expression: literal, white space tolerant, "(s)" optional."""
-    escaped = re.escape(words.strip()).replace(r"\ ", r"\s+")
-    return escaped.replace(r"\(s\)", r"(?:\(s\))?")
 
 
 @dataclass(frozen=True)
@@ -254,7 +243,7 @@ def build_rules(graph: Graph) -> Rules:
 
 @cache
 def load_rules() -> Rules:
-    from kg.knowledge import load_knowledge
+    from kg.knowledge.graph import load_knowledge
 
     return build_rules(load_knowledge().ontology)
 

@@ -13,8 +13,8 @@ from functools import cache
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, SKOS
 
-from kg.knowledge import load_knowledge
-from kg.namespaces import IMR, VC
+from kg.core.namespaces import IMR, VC
+from kg.knowledge.graph import load_knowledge
 
 LX = Namespace("https://w3id.org/imr-kg/lexicon#")
 LABELS = (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel)

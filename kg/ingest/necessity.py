@@ -16,9 +16,9 @@ from functools import cache
 
 from rdflib import Graph, URIRef
 
+from kg.core.namespaces import IMR
 from kg.ingest.lexicon import Lexicon
 from kg.ingest.text import CleanText, sentences
-from kg.namespaces import IMR
 
 Span = tuple[int, int]
 OPPOSITE = {IMR.Overturned: IMR.Upheld, IMR.Upheld: IMR.Overturned}
@@ -95,8 +95,8 @@ def build_necessity_rules(graph: Graph, ls, tolerant) -> NecessityRules:
 
 @cache
 def load_necessity_rules() -> NecessityRules:
-    from kg.ingest.layout import LS, tolerant
-    from kg.knowledge import load_knowledge
+    from kg.ingest.patterns import LS, tolerant
+    from kg.knowledge.graph import load_knowledge
 
     return build_necessity_rules(load_knowledge().ontology, LS, tolerant)
 

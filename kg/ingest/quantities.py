@@ -12,8 +12,8 @@ from dataclasses import dataclass, replace
 
 from rdflib import URIRef
 
+from kg.core.namespaces import VC
 from kg.ingest.lexicon import Lexicon
-from kg.namespaces import VC
 
 WORDS = {
     "one": 1,

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 
 from rdflib import URIRef
 
+from kg.core.namespaces import IMR
 from kg.ingest.facts import Document, Gap, Sought, Span, Summary, URClause
 from kg.ingest.findings import read_context
 from kg.ingest.layout import Item, Layout, load_rules
@@ -24,7 +25,6 @@ from kg.ingest.strengths import (
 )
 from kg.ingest.summary import item_ur_clause, named_ur_clause
 from kg.ingest.text import CleanText, sentences
-from kg.namespaces import IMR
 
 
 @dataclass

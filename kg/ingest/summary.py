@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from rdflib import URIRef
 
+from kg.core.namespaces import IMR, VC
 from kg.ingest.dates import FoundDate, find_dates
 from kg.ingest.facts import DateReport, Document, Sought, Span, Summary, URClause
 from kg.ingest.findings import read_context
@@ -19,7 +20,6 @@ from kg.ingest.lexicon import Lexicon
 from kg.ingest.quantities import approved_quantity, parse_quantity
 from kg.ingest.regions import region_set
 from kg.ingest.text import CleanText, sentences
-from kg.namespaces import IMR, VC
 
 INTRO = re.compile(r"(?i)^(?:in|on|per|according to|through|by way of)\b")
 THE = re.compile(r"(?i)the\s+(?:(?:treating|primary|requesting)\s+\w+(?:'s)?\s+)?")

@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from kg.errors import InputError
-from kg.limits import LETTER_MAX_BYTES, check_letter_size, letter_too_large
-from kg.provenance import normalise_space
+from kg.core.errors import InputError
+from kg.core.limits import LETTER_MAX_BYTES, check_letter_size, letter_too_large
+from kg.ingest.provenance import normalise_space
 
 # Each repair: a pattern and what its match becomes. Offsets of replacement characters point
 # at the first character of the match, so spans stay inside the original text.

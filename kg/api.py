@@ -1,0 +1,95 @@
+"""The Python API other tools call: evaluate a case, ingest a letter, keep a case store.
+
+Interfaces (the CLI, the endpoint) and scripts come in here; everything below is reached
+through these few names (see kg/__init__.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from kg.cases.read import CaseSource
+from kg.ingest import ingest_letter
+from kg.ingest.sources import load_case
+from kg.knowledge.catalogue import load_catalogue
+from kg.knowledge.graph import load_knowledge
+from kg.reports.html import write_store_report
+from kg.screening.evaluator import CaseEvaluator
+from kg.screening.model import Evaluation
+from kg.store import loading
+from kg.store.case_store import CaseStore, LoadSummary, Progress
+from kg.store.query import select
+from kg.store.screening import BatchSummary, evaluate_store
+
+__all__ = ["Store", "evaluate", "ingest_letter", "load_knowledge"]
+
+
+def evaluate(case: CaseSource) -> Evaluation:
+    """Screen every request of `case` (a Graph, or a path to a case file in Turtle, JSON-LD or
+    N-Triples, or to a determination letter) against the criteria in force on its date, and
+    explain each verdict."""
+    graph, source = load_case(case)
+    return CaseEvaluator(load_catalogue()).run(graph, source)
+
+
+class Store(CaseStore):
+    """An on-disk store of cases, their verdicts and the knowledge they were produced with.
+
+    Loading reads and checks files in `workers` processes and writes every case from this
+    one; screening runs in `workers` processes too (both spawned: a script calling them with
+    workers > 1 keeps its work under ``if __name__ == "__main__":``).
+
+    >>> store = Store("cases.oxigraph")
+    >>> store.load(["examples/seed-case.ttl", "tests/store-cases"], workers=2)
+    >>> store.evaluate(workers=2)
+    >>> store.query("PREFIX imr: <https://w3id.org/imr-kg/ontology#> "
+    ...             "SELECT (COUNT(*) AS ?n) WHERE { ?v a imr:Verdict }")
+    """
+
+    def load(
+        self,
+        paths: Iterable[str | Path],
+        progress: Progress | None = None,
+        started: Callable[[int], None] | None = None,
+        workers: int = 1,
+    ) -> LoadSummary:
+        """Load case files and determination letters, each case into its own named graph; a
+        directory stands for the case files (.ttl, .jsonld, .nt) and letters (.txt) in it and
+        below it, in path order. Loading a case again replaces it (and drops its verdicts)
+        unless the file is byte-for-byte unchanged. Bad files, and directories holding none,
+        are reported in the summary's errors; the others are loaded. `started` is told how
+        many files there are to load, `progress` is called once per file, in order.
+
+        Files are read and checked (parsed and checked against the input shapes, or ingested)
+        in `workers` processes (spawned, see kg.store.loading; 1: in this process); this
+        process writes every case, one transaction each, in file order."""
+        return loading.load(self, paths, progress, started, workers)
+
+    def load_file(self, path: Path) -> bool:
+        """Load one case file; False when the same content is already stored."""
+        return loading.load_file(self, path)
+
+    def evaluate(
+        self,
+        workers: int = 1,
+        progress: Progress | None = None,
+        started: Callable[[int], None] | None = None,
+        shacl: str = "pyshacl",
+    ) -> BatchSummary:
+        """Screen every case without a verdict for the current knowledge version in `workers`
+        processes (kg.store.screening); `shacl` is "pyshacl" (the engine of record) or
+        "rudof" (faster, checked against pySHACL by the test suite)."""
+        return evaluate_store(
+            self, workers=workers, progress=progress, started=started, shacl=shacl
+        )
+
+    def query(self, sparql: str, source: str = "query") -> tuple[list[str], list[list]]:
+        """Variables and rows (pyoxigraph terms, None when unbound) of a SELECT query over the
+        union of every graph in the store; bad SPARQL raises InputError naming `source`."""
+        return select(self, sparql, source)
+
+    def report(self, out_dir: str | Path) -> Path:
+        """Write the audit report (index page plus one page per case) into `out_dir`;
+        returns the index page's path."""
+        return write_store_report(self, Path(out_dir))

@@ -1,0 +1,1 @@
+"""Case files in RDF: reading, input checks and OWL consistency."""

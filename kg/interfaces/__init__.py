@@ -1,0 +1,1 @@
+"""The ways in: the imr-kg command line and the SPARQL endpoint."""

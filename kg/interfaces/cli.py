@@ -1,0 +1,747 @@
+"""The imr-kg command: a thin layer over the Python API."""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import os
+import sys
+import time
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from kg.core.errors import ConsistencyError, InputError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="IMR-KG: screen California workers' compensation treatment requests against MTUS "
+    "and other guideline criteria and explain every verdict. A screen, not a denial.",
+)
+err = Console(stderr=True)
+# rdflib's own log lines (a traceback per invalid literal) never reach the user of the
+# command: bad input is reported by IMR-KG in one line (kg.cases.check).
+logging.getLogger("rdflib").propagate = False
+
+
+@app.callback()
+def _options(
+    max_case_bytes: Annotated[
+        str | None,
+        typer.Option(
+            "--max-case-bytes",
+            help="largest case file read (bytes, or e.g. 20MB; default 10MB, or the "
+            "IMR_KG_MAX_CASE_BYTES environment variable). Letters are capped at 1 MB.",
+        ),
+    ] = None,
+) -> None:
+    # Options of every command. The case file cap goes into the environment, where kg.core.limits
+    # reads it in this process and in every worker process it starts.
+    if max_case_bytes is not None:
+        from kg.core.limits import CASE_MAX_BYTES_ENV, parse_size
+
+        try:
+            os.environ[CASE_MAX_BYTES_ENV] = str(parse_size(max_case_bytes, "--max-case-bytes"))
+        except InputError as exc:
+            _fail(exc)
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+    turtle = "turtle"
+
+
+class ShaclEngine(StrEnum):
+    pyshacl = "pyshacl"
+    rudof = "rudof"
+
+
+class CoverageFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class RowFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def _fail(exc: Exception) -> None:
+    for line in str(exc).splitlines():
+        err.print(f"[red]error:[/red] {escape(line)}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code=2)
+
+
+@app.command()
+def evaluate(
+    path: Annotated[
+        Path | None,
+        typer.Argument(
+            help="case file (Turtle, JSON-LD or N-Triples) or an IMR determination letter "
+            "(text; recognised by its content)"
+        ),
+    ] = None,
+    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+    store: Annotated[
+        Path | None,
+        typer.Option("--store", help="screen every case of this store still without a verdict"),
+    ] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="worker processes")] = 1,
+    engine: Annotated[
+        ShaclEngine,
+        typer.Option("--engine", help="SHACL engine for --store (pyshacl is the engine of record)"),
+    ] = ShaclEngine.pyshacl,
+    timestamps: Annotated[
+        bool,
+        typer.Option(
+            "--timestamps", help="with --format turtle: state when the screening run ended"
+        ),
+    ] = False,
+) -> None:
+    """Screen every request of a case (or of every pending case in a store) against the
+    criteria in force on its date."""
+    if store is not None:
+        if path is not None:
+            _fail(InputError(str(path), ["give either a case file or --store, not both"]))
+        _evaluate_store(store, workers, engine.value, as_json=format is OutputFormat.json)
+        return
+    if path is None:
+        _fail(InputError("imr-kg evaluate", ["give a case file or --store DIR"]))
+    from kg.api import evaluate as run_evaluation
+    from kg.ingest import ingest as ingest_one
+    from kg.ingest import looks_like_letter
+    from kg.reports.formats import print_table, to_json, to_turtle
+
+    try:
+        if path.is_file() and looks_like_letter(path):
+            result = ingest_one(path)
+            _warn_unresolved(result.source, result.unresolved_citations)
+            evaluation = run_evaluation(result.graph)
+            evaluation.source = str(path)  # name the letter, not "<graph>", in reports
+        else:
+            evaluation = run_evaluation(path)
+    except InputError as exc:
+        _fail(exc)
+    _warn(str(path), evaluation.warnings)
+    if format is OutputFormat.json:
+        sys.stdout.write(to_json(evaluation) + "\n")
+    elif format is OutputFormat.turtle:
+        sys.stdout.write(to_turtle(evaluation, timestamps=timestamps))
+    else:
+        print_table(evaluation, Console(width=max(Console().width, 110)))
+
+
+def _evaluate_store(path: Path, workers: int, engine: str, as_json: bool = False) -> None:
+    if not (path / "CURRENT").is_file():
+        _fail(InputError(str(path), ["not a case store (run imr-kg load first)"]))
+    store = _open_store(path)
+    with _Bar("screening") as bar:
+        try:
+            summary = store.evaluate(
+                workers=workers, started=bar.set_total, progress=bar.advance, shacl=engine
+            )
+        except InputError as exc:
+            _fail(exc)
+    store.close()
+    if as_json:
+        sys.stdout.write(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        return
+    agreement = (
+        f"{summary.agreeing_with_imr}/{summary.compared_with_imr} ({summary.agreement:.0%})"
+        if summary.agreement is not None
+        else "no IMR outcome to compare"
+    )
+    kinds = ", ".join(f"{k} {v}" for k, v in sorted(summary.verdicts.items())) or "none"
+    Console().print(
+        f"cases {summary.cases} · requests {summary.requests} · verdicts: {kinds} · "
+        f"agreement with IMR {agreement} · {summary.seconds:.1f} s "
+        f"(knowledge {summary.knowledge_version[:16]}; SHACL engine {summary.engine})",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def _open_store(path: Path, read_only: bool = False):
+    from kg.api import Store
+
+    try:
+        return Store(path, read_only=read_only)
+    except OSError as exc:
+        _fail(InputError(str(path), [f"cannot open the store: {exc}"]))
+
+
+class _Bar:
+    """A rich progress bar on a terminal; plain lines otherwise (logs, CI, tests): one per
+    item for up to EVERY_ITEM items, else one every LINE_SECONDS and one for the last item
+    (a line per case of 100,000 would bury the log)."""
+
+    EVERY_ITEM = 200
+    LINE_SECONDS = 2.0
+
+    def __init__(self, description: str, total: int | None = None) -> None:
+        self.description = description
+        self.total = total
+        self.done = 0
+        self.last_line = 0.0
+        self.rich = None
+        if err.is_terminal:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+            self.rich = Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err,
+            )
+            self.task = self.rich.add_task(description, total=total)
+
+    def __enter__(self) -> _Bar:
+        if self.rich is not None:
+            self.rich.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.rich is not None:
+            self.rich.stop()
+
+    def set_total(self, total: int) -> None:
+        self.total = total
+        if self.rich is not None:
+            self.rich.update(self.task, total=total)
+
+    def advance(self, item: str) -> None:
+        self.done += 1
+        if self.rich is not None:
+            self.rich.advance(self.task)
+        elif self._line_due():
+            err.print(
+                f"{self.description} {self.done}/{self.total or '?'} {escape(item)}",
+                highlight=False,
+                soft_wrap=True,
+            )
+            sys.stderr.flush()
+
+    def _line_due(self) -> bool:
+        now = time.monotonic()
+        if (
+            self.total is None
+            or self.total <= self.EVERY_ITEM
+            or self.done >= self.total
+            or now - self.last_line >= self.LINE_SECONDS
+        ):
+            self.last_line = now
+            return True
+        return False
+
+
+@app.command()
+def load(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="case files (Turtle, JSON-LD, N-Triples), determination letters (text), or "
+            "directories of them (searched recursively)"
+        ),
+    ],
+    store: Annotated[Path, typer.Option("--store", help="store directory (created if new)")],
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="worker processes reading the files")
+    ] = 1,
+) -> None:
+    """Load cases into a store, one named graph each. Loading a case again replaces it;
+    an interrupted load leaves no half-written case, and re-running it finishes the job."""
+    opened = _open_store(store)
+    with _Bar("loading") as bar:
+        summary = opened.load(paths, progress=bar.advance, started=bar.set_total, workers=workers)
+    opened.close()
+    skipped = (
+        f" · skipped {len(summary.skipped)} (neither case files nor letters)"
+        if summary.skipped
+        else ""
+    )
+    Console().print(
+        f"loaded {len(summary.loaded)} · unchanged {len(summary.unchanged)} · "
+        f"errors {len(summary.errors)}{skipped}",
+        highlight=False,
+    )
+    for source, warning in summary.warnings:
+        _warn(source, [warning])
+    if summary.errors:
+        for exc in summary.errors:
+            for line in str(exc).splitlines():
+                err.print(f"[red]error:[/red] {escape(line)}", highlight=False, soft_wrap=True)
+        raise typer.Exit(code=2)
+
+
+@app.command()
+def query(
+    file: Annotated[Path, typer.Argument(help="a SPARQL file, e.g. queries/failed-criteria.rq")],
+    case: Annotated[Path | None, typer.Option(help="case file to evaluate and add")] = None,
+    format: Annotated[RowFormat, typer.Option("--format", "-f")] = RowFormat.table,
+    store: Annotated[
+        Path | None, typer.Option("--store", help="query a case store instead (all its graphs)")
+    ] = None,
+    allow_service: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-service",
+            metavar="URL",
+            help="a SERVICE endpoint the query may call (repeatable); any other is refused",
+        ),
+    ] = None,
+) -> None:
+    """Run a SPARQL query over the knowledge graph, plus a case and its verdicts (or over a
+    whole case store with --store). No outbound request: SERVICE is refused unless allowed."""
+    from kg.reports.case_query import case_store, cell, project_prefixes, run_sparql_file
+
+    allowed = allow_service or []
+    try:
+        _check_query_file(file)
+        if store is not None:
+            variables, rows = _query_store(file, store, allowed)
+        else:
+            variables, rows = run_sparql_file(file, case_store(case), allowed)
+    except InputError as exc:
+        _fail(exc)
+    # Tools get IRIs in full, people prefixed names; a case and a store answer alike.
+    names = project_prefixes() if format is RowFormat.table else None
+    cells = [[cell(term, names) for term in row] for row in rows]
+    if format is RowFormat.json:
+        sys.stdout.write(
+            json.dumps([dict(zip(variables, r, strict=True)) for r in cells], indent=2) + "\n"
+        )
+    elif format is RowFormat.csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(variables)
+        writer.writerows(cells)
+    else:
+        table = Table(*variables, show_lines=False)
+        for row in cells:
+            table.add_row(*(Text(value or "") for value in row))  # Text: values are no markup
+        Console(width=max(Console().width, 160)).print(table)
+        err.print(f"{len(rows)} rows")
+
+
+def _check_query_file(file: Path) -> None:
+    """A query file that is no UTF-8 text is one clear line, not a UnicodeDecodeError."""
+    try:
+        if file.is_file():
+            file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(str(file), [f"not a text SPARQL file ({exc.reason})"]) from exc
+    except OSError as exc:
+        raise InputError(str(file), [f"cannot read the file: {exc.strerror or exc}"]) from exc
+
+
+def _query_store(file: Path, path: Path, allowed: list[str]) -> tuple[list[str], list[list]]:
+    from kg.knowledge.oxigraph import to_rdflib
+    from kg.store.query import select
+
+    if not file.is_file():
+        raise InputError(str(file), ["no such query file"])
+    opened = _open_store(path, read_only=True)
+    variables, rows = select(opened, file.read_text(encoding="utf-8"), str(file), allowed)
+    return variables, [[None if t is None else to_rdflib(t) for t in row] for row in rows]
+
+
+@app.command()
+def check(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="case files to check with the ontology")
+    ] = None,
+) -> None:
+    """Check the knowledge graph: every shape traced to a criterion and provision (SHACL over
+    the shapes), and the ontology, catalogue and given cases consistent (OWL reasoner)."""
+    from kg.cases.consistency import check_consistency
+    from kg.ingest.sources import load_case
+    from kg.knowledge.integrity import check_integrity
+
+    try:
+        problems = check_integrity()
+        if problems:
+            raise InputError("knowledge graph", problems)
+        err.print(
+            "[green]traceability:[/green] every shape names its criterion, "
+            "every criterion its provision"
+        )
+        check_consistency(load_case(path) for path in paths or [])
+        err.print(
+            "[green]consistency:[/green] ontology, catalogue and cases are consistent (HermiT)"
+        )
+    except (InputError, ConsistencyError) as exc:
+        _fail(exc)
+
+
+@app.command()
+def report(
+    case: Annotated[Path | None, typer.Argument(help="case file to report on")] = None,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="report.html for a case, a directory for a store")
+    ] = Path("report.html"),
+    store: Annotated[
+        Path | None, typer.Option("--store", help="report on every case of this store")
+    ] = None,
+) -> None:
+    """Write the audit report: self-contained, printable HTML with every request's screening
+    result, criteria, provisions, evidence, disagreements with IMR, consistency findings and
+    the knowledge version. With --store: one page per case plus an index with charts."""
+    from kg.reports.html import write_case_report
+
+    try:
+        if store is not None:
+            if case is not None:
+                raise InputError(str(case), ["give either a case file or --store, not both"])
+            if output.suffix == ".html":
+                raise InputError(str(output), ["with --store, -o names a directory"])
+            opened = _open_store(store, read_only=True)
+            written = opened.report(output)
+            count = opened.count("case")
+            opened.close()
+            Console().print(
+                escape(f"wrote {written} and {count} case pages"), highlight=False, soft_wrap=True
+            )
+        else:
+            if case is None:
+                raise InputError("imr-kg report", ["give a case file or --store DIR"])
+            written = write_case_report(case, output)
+            Console().print(escape(f"wrote {written}"), highlight=False, soft_wrap=True)
+    except InputError as exc:
+        _fail(exc)
+    except OSError as exc:
+        _fail(_unwritable(output, exc))
+
+
+@app.command()
+def serve(
+    store: Annotated[Path, typer.Option("--store", help="store directory")],
+    host: Annotated[str, typer.Option(help="interface to bind (localhost by default)")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="TCP port (0: any free port)")] = 7878,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", min=0.1, help="seconds a query may run")
+    ] = 10.0,
+    result_limit: Annotated[
+        int, typer.Option("--result-limit", min=1, help="most results a query may return")
+    ] = 10_000,
+    workers: Annotated[int, typer.Option(min=1, help="query worker processes")] = 4,
+    per_client: Annotated[
+        int | None,
+        typer.Option(
+            "--per-client", min=1, help="queries one client runs at once [default: workers - 1]"
+        ),
+    ] = None,
+    slow_queries: Annotated[
+        int | None,
+        typer.Option(
+            "--slow-queries",
+            min=0,
+            help="queries that may run past 1 s at once [default: half the workers, at least 1]",
+        ),
+    ] = None,
+    allow_service: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-service",
+            metavar="URL",
+            help="a SERVICE endpoint queries may call (repeatable); any other is refused",
+        ),
+    ] = None,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-host",
+            metavar="NAME[:PORT]",
+            help="a Host header name to accept besides localhost, 127.0.0.1, [::1] (repeatable)",
+        ),
+    ] = None,
+) -> None:
+    """Serve the store read-only over the SPARQL 1.1 Protocol at /sparql, with a query
+    editor at /. Updates are refused; queries stop at the time and result limits; SERVICE is
+    refused unless allowed (no outbound request); a store changed by load is reopened."""
+    from kg.interfaces.server import Limits
+    from kg.interfaces.server import serve as run_server
+
+    def ready(url: str) -> None:
+        print(f"serving {url} (SPARQL at {url}sparql); Ctrl-C stops", flush=True)
+
+    limits = Limits(
+        time_limit=time_limit,
+        result_limit=result_limit,
+        per_client=per_client,
+        max_slow=slow_queries,
+    )
+    try:
+        run_server(
+            store,
+            host=host,
+            port=port,
+            limits=limits,
+            workers=workers,
+            ready=ready,
+            allowed_services=allow_service or [],
+            allowed_hosts=allow_host or [],
+        )
+    except InputError as exc:
+        _fail(exc)
+    except OSError as exc:
+        _fail(InputError(f"{host}:{port}", [f"cannot listen: {exc.strerror or exc}"]))
+    except KeyboardInterrupt:
+        err.print("stopped", highlight=False)
+
+
+@app.command()
+def coverage(
+    store: Annotated[
+        Path | None,
+        typer.Option(
+            "--store",
+            help="also count the requests of this store screened not_covered, by category",
+        ),
+    ] = None,
+    format: Annotated[CoverageFormat, typer.Option("--format", "-f")] = CoverageFormat.table,
+) -> None:
+    """The feature matrix: criteria encoded per service category, with their provisions and
+    verification status, and what is not covered; then the view by era of the MTUS (which
+    categories have criteria in force in each era, with their marks, and the share of the
+    published IMR request mix they reach). Generated from the knowledge graph. With --store,
+    the requests the screen left not_covered, per category, most first."""
+    from kg.reports.coverage import coverage as categories
+    from kg.reports.coverage import coverage_by_era, mix_note
+
+    matrix = categories()
+    eras, figures = coverage_by_era()
+    note = mix_note(eras, figures)
+    found = _store_coverage_rows(store) if store is not None else None
+    if format is CoverageFormat.json:
+        sys.stdout.write(json.dumps(_coverage_json(matrix, eras, figures, note, found), indent=2))
+        sys.stdout.write("\n")
+        return
+    console = Console(width=max(Console().width, 140))
+    table = Table("category", "criterion", "regions", "provision", "verified", "tier", "in force")
+    uncovered = []
+    for category in matrix:
+        for c in category.criteria:
+            tier = "statute" if c.statutory else "MTUS" if c.mtus else "non-MTUS"
+            table.add_row(
+                category.name,
+                c.criterion,
+                c.regions,
+                c.citation,
+                c.verification or "",
+                tier,
+                c.effective,
+            )
+        if not category.covered:
+            uncovered.append(category.name)
+        elif category.uncovered_services:
+            uncovered.append(f"{category.name}: {', '.join(category.uncovered_services)}")
+    console.print(table)
+    console.print("[bold]not covered:[/bold] " + ("; ".join(uncovered) or "nothing"))
+    _print_eras(console, eras, figures)
+    if found is not None:
+        table = Table("category", "requests not covered", "disputed at IMR", "services")
+        for row in found:
+            table.add_row(
+                row.category, str(row.requests), str(row.disputed), ", ".join(row.services)
+            )
+        console.print(table)
+    console.print("[bold]request mix:[/bold] " + escape(note), soft_wrap=True)
+
+
+def _print_eras(console: Console, eras, figures) -> None:
+    """The view by era: dates, documents, categories with criteria and their marks, and the
+    share of each published year of the request mix reached (in full + in part)."""
+    known = {m.year: m.known for e in eras for m in e.request_mix}
+    years = sorted(known)
+    table = Table(
+        "era",
+        "in force",
+        "date looked at",
+        "documents brought in (8 CCR section, edition)",
+        "categories with criteria in force (marks)",
+        *(f"mix {year}: reached + in part, of {known[year]:.1f}%" for year in years),
+        title="coverage by era of the MTUS",
+    )
+    for era in eras:
+        period = era.status if era.start is None else f"{era.start} to {era.end or 'open'}"
+        categories = "; ".join(
+            f"{c.name} ("
+            + ", ".join(f"{mark} {n}" for mark, n in c.marks.items())
+            + ("" if c.guideline_criteria else ", statute only")
+            + ")"
+            for c in era.categories
+        )
+        reach = {m.year: m for m in era.request_mix}
+        table.add_row(
+            era.code,
+            period,
+            ", ".join(era.triggers),
+            "; ".join(f"{d.section or '?'} ({d.edition or '?'})" for d in era.documents),
+            categories or "none",
+            *(_reach_cell(reach.get(y)) for y in years),
+        )
+    console.print(table)
+    sources = Table(
+        "year", "slice of the request mix", "share", "published by", "source", "verified"
+    )
+    for f in figures:
+        sources.add_row(
+            str(f.year), f.slice, f"{f.share:.1f}%", f.publisher, f.source, f.verification or ""
+        )
+    console.print(sources)
+
+
+def _reach_cell(reach) -> str:
+    if reach is None:
+        return ""
+    return f"{reach.reached:.1f}% + {reach.in_part:.1f}%"
+
+
+def _coverage_json(matrix, eras, figures, note: str, found) -> dict:
+    from dataclasses import asdict
+
+    result = {
+        "categories": [
+            {
+                "name": c.name,
+                "covered": c.covered,
+                "criteria": [
+                    {
+                        "criterion": e.criterion,
+                        "regions": e.regions,
+                        "provision": e.citation,
+                        "verification": e.verification,
+                        "tier": "statute" if e.statutory else "MTUS" if e.mtus else "non-MTUS",
+                        "in_force": e.effective,
+                    }
+                    for e in c.criteria
+                ],
+                "uncovered_services": c.uncovered_services,
+            }
+            for c in matrix
+        ],
+        "eras": [
+            {
+                "code": e.code,
+                "label": e.label,
+                "start": e.start,
+                "end": e.end,
+                "status": e.status,
+                "dates_looked_at": e.triggers,
+                "documents": [asdict(d) for d in e.documents],
+                "categories": [
+                    {
+                        "name": c.name,
+                        "marks": c.marks,
+                        "guideline_criteria": c.guideline_criteria,
+                        "criteria": [asdict(x) for x in c.criteria],
+                    }
+                    for c in e.categories
+                ],
+                "request_mix": [asdict(m) for m in e.request_mix],
+            }
+            for e in eras
+        ],
+        "request_mix": [asdict(f) for f in figures],
+        "note": note,
+    }
+    if found is not None:
+        result["not_covered_in_store"] = [asdict(row) for row in found]
+    return result
+
+
+def _store_coverage_rows(path: Path) -> list:
+    from kg.reports.coverage import not_covered_by_category
+
+    if not (path / "CURRENT").is_file():
+        _fail(InputError(str(path), ["not a case store (run imr-kg load first)"]))
+    opened = _open_store(path, read_only=True)
+    try:
+        found = not_covered_by_category(opened)
+    except InputError as exc:
+        _fail(exc)
+    opened.close()
+    return found
+
+
+def _unwritable(path: Path, exc: OSError) -> InputError:
+    """An output path that cannot be written (a directory, no such folder, no permission)."""
+    return InputError(str(path), [f"cannot write the output: {exc.strerror or exc}"])
+
+
+def _warn(source: str, warnings: list[str]) -> None:
+    """One line on stderr per thing a letter's reader kept but could not map (exit code 0)."""
+    for warning in warnings:
+        err.print(
+            f"[yellow]warning:[/yellow] {escape(source)}: {escape(warning)}",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+def _warn_unresolved(source: str, citations: list[str]) -> None:
+    for citation in dict.fromkeys(citations):
+        err.print(
+            f"[yellow]warning:[/yellow] {escape(source)}: citation not in the catalogue, kept "
+            f"as text: {escape(citation)}",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+@app.command()
+def ingest(
+    path: Annotated[
+        Path, typer.Argument(help="a determination letter (text), or a folder of them")
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="case Turtle file (a folder when PATH is a folder)"),
+    ] = None,
+    allow_partial: Annotated[
+        bool,
+        typer.Option(
+            "--allow-partial", help="write what could be read, marked imr:partial in the graph"
+        ),
+    ] = False,
+) -> None:
+    """Read IMR Final Determination Letters into case graphs (Turtle) the evaluator reads."""
+    from kg.ingest.batch import ingest_folder, ingest_to_file
+
+    try:
+        if path.is_dir():
+            failed = ingest_folder(path, output, allow_partial, err)
+            if failed:
+                raise typer.Exit(code=2)
+            return
+        result = ingest_to_file(path, output, allow_partial)
+    except InputError as exc:
+        _fail(exc)
+    except OSError as exc:
+        _fail(_unwritable(output or path, exc))
+    _warn_unresolved(result.source, result.unresolved_citations)
+    _warn(result.source, result.warnings)
+    for problem in result.problems:
+        err.print(
+            f"[yellow]partial:[/yellow] {escape(result.source)}: {escape(problem)}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if output is None:
+        sys.stdout.write(result.graph.serialize(format="turtle"))
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()

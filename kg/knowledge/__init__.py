@@ -1,0 +1,1 @@
+"""The knowledge graph and the SPARQL that reads it: ontology, catalogue, shapes, queries/ files."""

@@ -1,0 +1,84 @@
+"""The shared knowledge graph: ontology, vocabularies, guideline catalogue and SHACL shapes.
+
+Loaded once per process and versioned by a content hash of every file it was built from, so
+that a report can name exactly the knowledge it was produced with.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from rdflib import Graph
+
+from kg.core.errors import InputError
+from kg.core.namespaces import bind_prefixes
+
+
+def project_root() -> Path:
+    """Where ontology/, shapes/ and queries/ live (IMR_KG_HOME overrides the checkout)."""
+    override = os.environ.get("IMR_KG_HOME")
+    return Path(override) if override else Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """Ontology + catalogue (one graph) and criterion shapes (another), with their hashes."""
+
+    ontology: Graph
+    shapes: Graph
+    file_hashes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def version(self) -> str:
+        """sha256 over the sorted (path, file hash) pairs: changes when any file changes."""
+        digest = hashlib.sha256()
+        for path, file_hash in sorted(self.file_hashes.items()):
+            digest.update(f"{path}\0{file_hash}\n".encode())
+        return digest.hexdigest()
+
+
+def _parse_turtle_files(paths: list[Path], root: Path, hashes: dict[str, str]) -> Graph:
+    graph = Graph()
+    bind_prefixes(graph)
+    for path in paths:
+        data = path.read_bytes()
+        hashes[str(path.relative_to(root))] = hashlib.sha256(data).hexdigest()
+        try:
+            graph.parse(data=data, format="turtle", publicID=path.as_uri())
+        except Exception as exc:  # rdflib raises several parser exception types
+            raise InputError(str(path), [f"not valid Turtle: {exc}"]) from exc
+    return graph
+
+
+def knowledge_files(root: Path) -> tuple[list[Path], list[Path], list[Path]]:
+    """(ontology and catalogue files, criterion shape files, every other file that shapes a
+    verdict: input and meta shapes, queries and derivations)."""
+    ontology = sorted((root / "ontology").rglob("*.ttl"))
+    shapes = sorted((root / "shapes").glob("*.ttl"))
+    others = sorted(
+        [p for p in (root / "shapes").rglob("*.ttl") if p not in shapes]
+        + list((root / "queries").rglob("*.rq"))
+    )
+    return ontology, shapes, others
+
+
+def load_knowledge(root: Path | None = None) -> Knowledge:
+    """The knowledge graph under `root` (default: project_root()), loaded once per root."""
+    return _load_knowledge((root or project_root()).resolve())
+
+
+@cache
+def _load_knowledge(root: Path) -> Knowledge:
+    ontology_files, shape_files, other_files = knowledge_files(root)
+    if not ontology_files or not shape_files:
+        raise InputError(str(root), ["no ontology/ or shapes/ Turtle files found; set IMR_KG_HOME"])
+    hashes: dict[str, str] = {}
+    ontology = _parse_turtle_files(ontology_files, root, hashes)
+    shapes = _parse_turtle_files(shape_files, root, hashes)
+    for path in other_files:
+        hashes[str(path.relative_to(root))] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return Knowledge(ontology=ontology, shapes=shapes, file_hashes=hashes)

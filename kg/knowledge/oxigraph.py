@@ -1,0 +1,187 @@
+"""Run the queries/ files over one case plus the knowledge graph with Oxigraph, not rdflib.
+
+The evaluator asks the same questions either way (queries/*.rq); this engine answers them from
+an in-memory pyoxigraph store that holds the knowledge graph once, so a worker that screens
+thousands of cases neither re-parses the SPARQL nor copies the catalogue for every case.
+Results come back as rdflib terms, exactly as `kg.knowledge.sparql_files.rows` returns them.
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from kg.knowledge.derive import derivation_texts
+from kg.knowledge.graph import Knowledge
+from kg.knowledge.sparql_files import query_text
+
+KNOWLEDGE_GRAPH = ox.NamedNode("urn:imr-kg:worker:knowledge")
+CASE_GRAPH = ox.NamedNode("urn:imr-kg:worker:case")
+
+
+def to_rdflib(term) -> Node:
+    """An rdflib term for a pyoxigraph term."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    raise TypeError(f"unsupported RDF term {term!r}")
+
+
+def graph_to_ntriples(graph: Graph) -> bytes:
+    return graph.serialize(format="nt", encoding="utf-8")
+
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def memory_store(*graphs: Graph | None) -> ox.Store:
+    """An in-memory Oxigraph store holding the given rdflib graphs in its default graph."""
+    store = ox.Store()
+    for graph in graphs:
+        if graph is not None:
+            store.load(graph_to_ntriples(graph), format=ox.RdfFormat.N_TRIPLES)
+    return store
+
+
+def graph_rows(graph: Graph, name: str) -> list[dict]:
+    """Rows of queries/<name>.rq over an rdflib graph, answered by Oxigraph: the same rows as
+    kg.knowledge.sparql_files.rows (plain strings stay plain literals) in a fraction of
+    rdflib's time, which matters for the catalogue every command and every worker builds
+    first. Blank nodes are not kept across the copy, so this serves queries whose answers
+    are IRIs and literals."""
+    solutions = memory_store(graph).query(query_text(name))
+    names = [v.value for v in solutions.variables]
+    result = []
+    for solution in solutions:
+        row = {}
+        for var in names:
+            value = solution[var]
+            if value is None:
+                continue
+            if isinstance(value, ox.BlankNode):
+                raise ValueError(
+                    f"queries/{name}.rq answered a blank node; use kg.knowledge.sparql_files.rows"
+                )
+            if isinstance(value, ox.Literal) and value.datatype.value == _XSD_STRING:
+                row[var] = Literal(value.value)
+            else:
+                row[var] = to_rdflib(value)
+        result.append(row)
+    return result
+
+
+class OxigraphEngine:
+    """Knowledge serialised once; `view(case)` answers queries over knowledge + that case.
+
+    Each view is a fresh in-memory store: Oxigraph's in-memory dictionary keeps every term
+    it has seen, so one long-lived store would grow with every case a worker screens."""
+
+    def __init__(self, knowledge: Knowledge) -> None:
+        self.knowledge = b"".join(
+            graph_to_ntriples(graph) for graph in (knowledge.ontology, knowledge.shapes)
+        )
+
+    def view(self, case: Graph | None, ntriples: bytes | None = None) -> OxigraphCaseView:
+        store = ox.Store()
+        store.load(self.knowledge, format=ox.RdfFormat.N_TRIPLES, to_graph=KNOWLEDGE_GRAPH)
+        store.load(
+            ntriples if ntriples is not None else graph_to_ntriples(case),
+            format=ox.RdfFormat.N_TRIPLES,
+            to_graph=CASE_GRAPH,
+        )
+        return OxigraphCaseView(store)
+
+
+class OxigraphCaseView:
+    def __init__(self, store: ox.Store) -> None:
+        self.store = store
+        self._derived: list[ox.Triple] = []
+        self._terms: dict = {}
+
+    def derive(self) -> Graph:
+        """The derivations of queries/derive/, in order, each seeing the earlier ones' triples
+        (kept in the case graph of the store)."""
+        self.derive_in_place()
+        return self.derived()
+
+    def derive_in_place(self) -> None:
+        """Run the derivations, keeping their triples in the case graph only."""
+        for text in derivation_texts():
+            triples = list(self.store.query(text, default_graph=[KNOWLEDGE_GRAPH, CASE_GRAPH]))
+            self.store.extend(
+                ox.Quad(t.subject, t.predicate, t.object, CASE_GRAPH) for t in triples
+            )
+            self._derived += triples
+
+    def derived(self) -> Graph:
+        """The triples derive_in_place added, as an rdflib graph."""
+        derived = Graph()
+        for triple in self._derived:
+            derived.add(
+                (to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object))
+            )
+        return derived
+
+    def ntriples(self) -> bytes:
+        """The case graph (the cases and their derivations) as N-Triples."""
+        quads = self.store.quads_for_pattern(None, None, None, CASE_GRAPH)
+        return ox.serialize((q.triple for q in quads), format=ox.RdfFormat.N_TRIPLES) or b""
+
+    def lookup(self) -> CaseLookup:
+        return CaseLookup(self.store, self._terms)
+
+    def rows(self, name: str) -> list[dict]:
+        solutions = self.store.query(query_text(name), default_graph=[KNOWLEDGE_GRAPH, CASE_GRAPH])
+        names = [v.value for v in solutions.variables]
+        terms = self._terms  # rows repeat the same criteria, shapes and concepts
+        result = []
+        for solution in solutions:
+            row = {}
+            for var in names:
+                value = solution[var]
+                if value is not None:
+                    term = terms.get(value)
+                    if term is None:
+                        term = terms[value] = to_rdflib(value)
+                    row[var] = term
+            result.append(row)
+        return result
+
+
+class CaseLookup:
+    """Graph.objects / Graph.value over the case graph of a view, in rdflib terms."""
+
+    def __init__(self, store: ox.Store, terms: dict) -> None:
+        self.store = store
+        self.terms = terms
+
+    def objects(self, subject: Node, predicate: Node) -> list[Node]:
+        return [self._rdflib(q.object) for q in self._quads(subject, predicate)]
+
+    def value(self, subject: Node | None, predicate: Node) -> Node | None:
+        for quad in self._quads(subject, predicate):
+            return self._rdflib(quad.object)
+        return None
+
+    def _quads(self, subject, predicate):
+        if not isinstance(subject, URIRef | BNode) or not isinstance(predicate, URIRef):
+            return ()
+        return self.store.quads_for_pattern(
+            to_oxigraph(subject), ox.NamedNode(predicate), None, CASE_GRAPH
+        )
+
+    def _rdflib(self, term) -> Node:
+        node = self.terms.get(term)
+        if node is None:
+            node = self.terms[term] = to_rdflib(term)
+        return node
+
+
+def to_oxigraph(term: URIRef | BNode):
+    return ox.NamedNode(term) if isinstance(term, URIRef) else ox.BlankNode(term)

@@ -1,0 +1,42 @@
+"""Load and run the SPARQL files of queries/ (the questions live there, not in Python)."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from rdflib import Graph
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.sparql import Query
+from rdflib.query import Result
+
+from kg.core.errors import InputError
+from kg.knowledge.graph import project_root
+
+
+def query_path(name: str) -> Path:
+    path = project_root() / "queries" / f"{name}.rq"
+    if not path.is_file():
+        raise InputError(name, [f"no query named {name!r} in queries/"])
+    return path
+
+
+def query_text(name: str) -> str:
+    return query_path(name).read_text(encoding="utf-8")
+
+
+@cache
+def prepared(path: Path) -> Query:
+    """The parsed query (parsing costs far more than running these queries on one case)."""
+    return prepareQuery(path.read_text(encoding="utf-8"))
+
+
+def run_query(graph: Graph, name: str) -> Result:
+    """Run queries/<name>.rq over `graph`."""
+    return graph.query(prepared(query_path(name)))
+
+
+def rows(graph: Graph, name: str) -> list[dict]:
+    """Rows of queries/<name>.rq as dicts of variable name to RDF term (unbound omitted)."""
+    result = run_query(graph, name)
+    return [{str(var): row[var] for var in result.vars if row[var] is not None} for row in result]

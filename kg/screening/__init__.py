@@ -1,0 +1,1 @@
+"""The screening engine: which criteria govern a request, validation, explanation, verdicts."""
