@@ -45,7 +45,7 @@ from kg.ingest.batch import ingest_folder  # noqa: E402
 from kg.ingest.compare import FIELDS, Facts, case_facts, facts_from_json, score  # noqa: E402
 from kg.knowledge.catalogue import load_catalogue  # noqa: E402
 from kg.knowledge.graph import load_knowledge  # noqa: E402
-from kg.screening.evaluator import CaseEvaluator  # noqa: E402
+from kg.screening.screen import screener_for  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 SEED_LETTER = SHARED / "seed" / "imr-final-determination-2014.txt"
@@ -88,10 +88,10 @@ def blind_report(console: Console, half_wanted: str = "all", details: bool = Fal
     """Blind letters (tests/blind/): development and test halves apart, never blended.
     `details` prints, for development letters only, what each letter lost."""
     knowledge = load_knowledge().ontology
-    evaluator = CaseEvaluator(load_catalogue())
+    screener = screener_for(load_catalogue())
 
     def evaluate(graph: Graph):
-        return evaluator.run(graph, "letter")
+        return screener.evaluate(graph, "letter")
 
     halves = {
         "dev (blind)": [p for p in blind_letters(BLIND / "dev") if p[0].parent.name != "real"],

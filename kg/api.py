@@ -15,8 +15,8 @@ from kg.ingest.sources import load_case
 from kg.knowledge.catalogue import load_catalogue
 from kg.knowledge.graph import load_knowledge
 from kg.reports.html import write_store_report
-from kg.screening.evaluator import CaseEvaluator
 from kg.screening.model import Evaluation
+from kg.screening.screen import screener_for
 from kg.store import loading
 from kg.store.case_store import CaseStore, LoadSummary, Progress
 from kg.store.query import select
@@ -30,7 +30,7 @@ def evaluate(case: CaseSource) -> Evaluation:
     N-Triples, or to a determination letter) against the criteria in force on its date, and
     explain each verdict."""
     graph, source = load_case(case)
-    return CaseEvaluator(load_catalogue()).run(graph, source)
+    return screener_for(load_catalogue()).evaluate(graph, source)
 
 
 class Store(CaseStore):

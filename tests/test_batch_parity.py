@@ -1,6 +1,6 @@
-"""The batch path (Oxigraph queries, many cases per SHACL run, the report split per case)
-gives exactly what the engine of record gives case by case (rdflib queries, one pySHACL run
-per case) on every case of the test suite, with pySHACL and with the faster pyrudof."""
+"""Screening many cases at once (many cases per SHACL run, the report split per case) gives
+exactly what each case gives screened alone with the engine of record (pySHACL), on every case
+of the test suite, with pySHACL and with the faster pyrudof."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from rdflib.namespace import SH
 from kg.core.namespaces import IMR
 from kg.ingest.sources import load_case
 from kg.knowledge.catalogue import load_catalogue
-from kg.knowledge.oxigraph import OxigraphEngine, graph_to_ntriples
-from kg.screening.evaluator import CaseEvaluator
-from kg.screening.rudof import RudofValidator
+from kg.knowledge.oxigraph import graph_to_ntriples
+from kg.screening.screen import Screener, screener_for
+from kg.screening.validation import validator_named
 from kg.store.screening import CHUNK
 
 
@@ -52,12 +52,12 @@ def _conforms(report: Graph) -> bool:
 def reference():
     """Every suite case evaluated one by one by the engine of record, and all of them in one
     graph for the batch path."""
-    evaluator = CaseEvaluator(load_catalogue())
+    screener = screener_for(load_catalogue())
     expected = {}
     cases = []
     for path in CASE_FILES + STORE_CASES:
         graph, source = load_case(path)
-        evaluation = evaluator.run(graph, source)
+        evaluation = screener.evaluate(graph, source)
         expected[evaluation.case] = evaluation
         cases.append((URIRef(evaluation.case), source, graph))
     assert len(expected) == len(CASE_FILES) + len(STORE_CASES)  # one case per file
@@ -68,9 +68,7 @@ def reference():
 def test_batch_evaluation_equals_the_engine_of_record_on_every_suite_case(shacl, reference):
     catalogue = load_catalogue()
     expected, cases = reference
-    engine = OxigraphEngine(catalogue.knowledge)
-    validator = RudofValidator(catalogue.shapes) if shacl == "rudof" else None
-    batch = CaseEvaluator(catalogue, engine, validator)
+    batch = Screener(catalogue, validator_named(shacl, catalogue))
     evaluations = []
     # In chunks of CHUNK cases, as the store's workers screen them.
     for start in range(0, len(cases), CHUNK):
@@ -78,8 +76,8 @@ def test_batch_evaluation_equals_the_engine_of_record_on_every_suite_case(shacl,
         combined = Graph()
         for _, _, graph in chunk:
             combined += graph
-        view = engine.view(combined, graph_to_ntriples(combined))
-        evaluations += batch.run_many([(c, s) for c, s, _ in chunk], combined, view)
+        view = batch.engine.view(None, graph_to_ntriples(combined))
+        evaluations += batch.run_many([(c, s) for c, s, _ in chunk], view, combined)
 
     assert [e.case for e in evaluations] == [str(c) for c, _, _ in cases]
     failing = sum(len(_results(e.report, True)) for e in evaluations)

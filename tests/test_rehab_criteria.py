@@ -14,7 +14,11 @@ import kg
 from kg.core.namespaces import IMR
 from kg.knowledge.catalogue import load_catalogue
 from kg.knowledge.graph import load_knowledge
-from kg.screening.evaluator import MTUS_TIER, NON_MTUS_TIER, STATUTE_TIER
+
+# The search tiers' labels (gl:search-tier-* in ontology/guidelines/mtus-regulations.ttl).
+MTUS_TIER = "MTUS"
+NON_MTUS_TIER = "non-MTUS (MTUS has no criterion in force for this request)"
+STATUTE_TIER = "statute (applies whichever guideline tier governs)"
 
 CR = "https://w3id.org/imr-kg/criterion/"
 VC = "https://w3id.org/imr-kg/vocab#"

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from kg.api import Store
 from kg.interfaces.cli import app
 from kg.knowledge.graph import load_knowledge
-from kg.screening.evaluator import CaseEvaluator
+from kg.screening.screen import Screener
 from kg.store.case_store import case_key, verdict_graph_name
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -168,9 +168,9 @@ def store_report(fixture_store, tmp_path_factory) -> Path:
     """The fixture store's report, written with the evaluator and pySHACL made to fail."""
     out = tmp_path_factory.mktemp("store-report") / "report"
     with pytest.MonkeyPatch.context() as patch:
-        for name in ("run", "run_many", "_run"):
-            patch.setattr(CaseEvaluator, name, _no_screening)
-        patch.setattr(importlib.import_module("kg.screening.evaluator"), "validate", _no_screening)
+        for name in ("evaluate", "run_many", "screen"):
+            patch.setattr(Screener, name, _no_screening)
+        patch.setattr(importlib.import_module("kg.screening.validation"), "validate", _no_screening)
         result = CliRunner().invoke(
             app, ["report", "--store", str(fixture_store.path), "-o", str(out)]
         )

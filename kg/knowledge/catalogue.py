@@ -8,7 +8,7 @@ and citations from queries/criterion-citations.rq. No criterion is written in Py
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache, cached_property
@@ -67,6 +67,7 @@ class Catalogue:
         self.knowledge = knowledge
         self._labels: dict[Node, str] = {}
         self._caveats: dict[Node, list[Caveat]] = {}
+        self._words: dict[tuple[str, Node], str] = {}
         self.graph = knowledge.ontology
         self.shapes = knowledge.shapes
         self.logic = {
@@ -85,6 +86,13 @@ class Catalogue:
         self._union: Graph | None = None
         self._base: frozenset = frozenset()
         self._union_lock = threading.Lock()
+
+    def words(self, key: tuple[str, Node], compose: Callable[[], str]) -> str:
+        """The words that state a shape's requirement, composed once per catalogue (they
+        depend only on the shapes)."""
+        if key not in self._words:
+            self._words[key] = compose()
+        return self._words[key]
 
     def label(self, node: Node | None) -> str:
         """The node's skos:prefLabel or rdfs:label (memoised: the knowledge does not change

@@ -21,7 +21,7 @@ from kg.knowledge.catalogue import load_catalogue
 from kg.knowledge.graph import load_knowledge
 from kg.knowledge.oxigraph import memory_store, to_rdflib
 from kg.knowledge.sparql_guard import check_query
-from kg.screening.evaluator import CaseEvaluator
+from kg.screening.screen import screener_for
 
 
 def case_store(case: Path | None) -> ox.Store:
@@ -31,7 +31,7 @@ def case_store(case: Path | None) -> ox.Store:
     graphs: list[Graph | None] = [knowledge.ontology, knowledge.shapes]
     if case is not None:
         case_graph, source = load_case(case)
-        evaluation = CaseEvaluator(load_catalogue()).run(case_graph, source)
+        evaluation = screener_for(load_catalogue()).evaluate(case_graph, source)
         graphs += [case_graph, evaluation.verdict_graph, evaluation.report]
     return memory_store(*graphs)
 

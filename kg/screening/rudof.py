@@ -49,11 +49,9 @@ class RudofValidator:
         self.rudof = pyrudof.Rudof(pyrudof.RudofConfig())
         self.rudof.read_shacl(shapes.serialize(format="nt"), format=pyrudof.ShaclFormat.NTriples)
 
-    def __call__(self, data: Graph) -> Graph:
-        return self.validate_ntriples(data.serialize(format="nt", encoding="utf-8")).graph()
-
-    def validate_ntriples(self, data: bytes) -> RudofReport:
-        """The validation results for a data graph given as N-Triples."""
+    def validate(self, data: bytes, graph: Graph | None = None) -> RudofReport:
+        """The validation results for a data graph given as N-Triples (`graph`, the same data
+        as rdflib terms, is not needed)."""
         self.rudof.read_data(
             data.decode("utf-8"), format=self.pyrudof.RDFFormat.NTriples, merge=False
         )

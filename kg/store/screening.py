@@ -80,21 +80,15 @@ class CaseResult:
 class _Worker:
     def __init__(self, shacl: str = "pyshacl") -> None:
         from kg.knowledge.catalogue import load_catalogue
-        from kg.knowledge.oxigraph import OxigraphEngine
-        from kg.screening.evaluator import CaseEvaluator
+        from kg.screening.screen import Screener
+        from kg.screening.validation import validator_named
 
         catalogue = load_catalogue()
-        self.engine = OxigraphEngine(catalogue.knowledge)
-        validator = None
-        if shacl == "rudof":
-            from kg.screening.rudof import RudofValidator
-
-            validator = RudofValidator(catalogue.shapes)
-        self.evaluator = CaseEvaluator(catalogue, self.engine, validator)
+        self.screener = Screener(catalogue, validator_named(shacl, catalogue))
 
     def run(self, jobs: list[tuple[str, str, bytes]]) -> list[CaseResult]:
-        """Screen a chunk of cases together (CaseEvaluator.screen_many)."""
-        view = self.engine.view(None, b"".join(data for _, _, data in jobs))
+        """Screen a chunk of cases together (Screener.screen)."""
+        view = self.screener.engine.view(None, b"".join(data for _, _, data in jobs))
         cases = [(URIRef(case), source) for case, source, _ in jobs]
         return [
             CaseResult(
@@ -102,7 +96,7 @@ class _Worker:
                 ntriples=s.verdicts + s.report + s.generated,
                 verdicts=[(r.service, r.verdict, r.agrees_with_imr) for r in s.evaluation.requests],
             )
-            for s in self.evaluator.screen_many(cases, view)
+            for s in self.screener.screen(cases, view)
         ]
 
 

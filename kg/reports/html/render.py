@@ -21,8 +21,8 @@ from kg.reports.html.content import (
     store_runner,
 )
 from kg.reports.html.templating import environment
-from kg.screening.evaluator import CaseEvaluator
 from kg.screening.model import DISCLAIMER, Evaluation
+from kg.screening.screen import screener_for
 
 if TYPE_CHECKING:
     from kg.store.case_store import CaseStore
@@ -55,7 +55,7 @@ def case_report(case: CaseSource) -> CaseReport:
     """Evaluate one case file (or graph) and gather what its audit report shows."""
     graph, source = load_case(case)
     catalogue = load_catalogue()
-    evaluation = CaseEvaluator(catalogue).run(graph, source)
+    evaluation = screener_for(catalogue).evaluate(graph, source)
     return CaseReport(
         evaluation=evaluation,
         title=case_title(graph, evaluation),

@@ -23,7 +23,6 @@ from kg.core.namespaces import IMR
 from kg.knowledge.catalogue import Catalogue
 from kg.knowledge.oxigraph import to_rdflib
 from kg.knowledge.sparql_files import query_text
-from kg.screening.evaluator import decision_record, outcome_name, quantity_text, term_text
 from kg.screening.model import (
     ConditionResult,
     CriterionResult,
@@ -34,6 +33,7 @@ from kg.screening.model import (
     Evidence,
     RequestResult,
 )
+from kg.screening.terms import decision_record, outcome_name, quantity_text, term_text
 from kg.screening.verdicts import STATUS_VALUES, VERDICT_VALUES
 
 if TYPE_CHECKING:
