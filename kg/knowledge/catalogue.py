@@ -7,13 +7,11 @@ and citations from queries/criterion-citations.rq. No criterion is written in Py
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 
-from rdflib import Graph, URIRef
+from rdflib import URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDFS, SH, SKOS
 from rdflib.term import Node
@@ -83,9 +81,6 @@ class Catalogue:
             for row in graph_rows(self.shapes, "condition-logic")
         }
         self.criteria = self._criteria()
-        self._union: Graph | None = None
-        self._base: frozenset = frozenset()
-        self._union_lock = threading.Lock()
 
     def words(self, key: tuple[str, Node], compose: Callable[[], str]) -> str:
         """The words that state a shape's requirement, composed once per catalogue (they
@@ -114,26 +109,6 @@ class Catalogue:
         if isinstance(node, URIRef):
             return self.graph.namespace_manager.normalizeUri(node)
         return str(node)
-
-    @contextmanager
-    def union_with(self, case: Graph) -> Iterator[Graph]:
-        """The knowledge graph (ontology, catalogue and shapes) with `case` added, for queries.
-        Copying the knowledge for every case cost more than evaluating it, so one union is kept
-        and every triple a caller adds (the case, then derivations) is removed again on exit;
-        a lock keeps concurrent evaluations in one process apart."""
-        with self._union_lock:
-            if self._union is None:
-                self._union = Graph()
-                self._union += self.graph
-                self._union += self.shapes
-                self._base = frozenset(self._union)
-            union = self._union
-            union += case
-            try:
-                yield union
-            finally:
-                for triple in [t for t in union if t not in self._base]:
-                    union.remove(triple)
 
     @cached_property
     def inferred_mark(self) -> tuple[str, str]:

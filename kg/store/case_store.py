@@ -105,18 +105,9 @@ class StoredCase:
 
 
 class CaseStore:
-    """An on-disk store of cases, their verdicts and the knowledge they were produced with.
-
-    Loading reads and checks files in `workers` processes and writes every case from this
-    one; screening runs in `workers` processes too (both spawned: a script calling them with
-    workers > 1 keeps its work under ``if __name__ == "__main__":``).
-
-    >>> store = Store("cases.oxigraph")
-    >>> store.load(["examples/seed-case.ttl", "tests/store-cases"], workers=2)
-    >>> store.evaluate(workers=2)
-    >>> store.query("PREFIX imr: <https://w3id.org/imr-kg/ontology#> "
-    ...             "SELECT (COUNT(*) AS ?n) WHERE { ?v a imr:Verdict }")
-    """
+    """The store's graphs and their bookkeeping: what kg.store.loading and kg.store.screening
+    write and the reports read. kg.Store (kg/api.py) adds loading, screening, queries and the
+    report on top."""
 
     def __init__(self, path: str | Path, read_only: bool = False) -> None:
         self.path = Path(path)
