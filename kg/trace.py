@@ -109,7 +109,7 @@ def trace(root: Path | None = None) -> Trace:
             shape = str(row["shape"])
             criteria[key].shapes.append(ShapeTrace(shape, sites.get(shape, [])))
     if traced:
-        named = tests_naming(root, tests_dir, {c.criterion for c in criteria.values()})
+        named = named_in_tests(root, tests_dir, {c.criterion for c in criteria.values()})
         for criterion in criteria.values():
             criterion.named_by = named.get(criterion.criterion, [])
     return Trace(list(provisions.values()), None if traced else NO_TESTS)
@@ -145,7 +145,10 @@ def _statement_subjects(text: str):
         declared = _PREFIX.match(line)
         if declared:
             prefixes[declared.group(1)] = declared.group(2)
-        elif at_start and not _DIRECTIVE.match(line):
+        if _DIRECTIVE.match(line):
+            at_start = True  # SPARQL-style PREFIX and BASE end without a '.'
+            continue
+        if at_start:
             iri = _expand(line.split()[0], prefixes)
             if iri is not None:
                 yield iri, number
@@ -197,7 +200,7 @@ def fixtures_by_criterion(root: Path, folder: Path) -> dict[str, list[FixtureTra
     return found
 
 
-def tests_naming(root: Path, folder: Path, criteria: set[str]) -> dict[str, list[str]]:
+def named_in_tests(root: Path, folder: Path, criteria: set[str]) -> dict[str, list[str]]:
     """Test functions of `folder`/test_*.py that name a criterion: its IRI or local name (a
     fixture folder is named after it) in the function, its decorators, or a module constant
     the function uses. As pytest ids, by file and line."""
