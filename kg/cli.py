@@ -582,7 +582,11 @@ def _print_trace(format: CoverageFormat) -> None:
     from kg.trace import as_json
     from kg.trace import trace as traced
 
-    found = traced()
+    try:
+        found = traced()
+    except InputError as exc:
+        _fail(exc)
+        return
     if format is CoverageFormat.json:
         sys.stdout.write(json.dumps(as_json(found), indent=2) + "\n")
         return

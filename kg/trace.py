@@ -8,13 +8,16 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Graph, Namespace
 
+from kg.errors import InputError
 from kg.knowledge import load_knowledge, project_root
 from kg.namespaces import CR
 from kg.queries import rows
 
 TST = Namespace("https://w3id.org/imr-kg/test#")
+KIND, CRITERION = str(TST.kind), str(TST.criterion)
 # tests/test_criterion_fixtures.py evaluates every fixture; its parametrised id is
 # "<folder>/<stem>" (tests/test_trace.py checks that the convention still holds).
 FIXTURE_TEST = "tests/test_criterion_fixtures.py::test_fixture_evaluates_as_stated"
@@ -189,14 +192,20 @@ def fixtures_by_criterion(root: Path, folder: Path) -> dict[str, list[FixtureTra
     """The fixtures under `folder` by the criterion each states (tst:criterion), with kinds."""
     found: dict[str, list[FixtureTrace]] = {}
     for path in sorted(folder.rglob("*.ttl")):
-        graph = Graph().parse(path, format="turtle")
-        for request, criterion in graph.subject_objects(TST.criterion):
-            kind = graph.value(request, TST.kind)
-            if kind is None:  # a tst:criterion inside an expectation, not the case's own
-                continue
+        stated: dict[tuple, str] = {}
+        try:
+            for triple in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
+                if triple.predicate.value in (KIND, CRITERION):
+                    stated[(triple.subject, triple.predicate.value)] = triple.object.value
+        except SyntaxError as exc:
+            raise InputError(str(path), [f"not valid Turtle: {exc}"]) from exc
+        for (case, predicate), criterion in stated.items():
+            kind = stated.get((case, KIND))
+            if predicate != CRITERION or kind is None:
+                continue  # a tst:criterion inside an expectation is not the case's own
             test = f"{FIXTURE_TEST}[{path.parent.name}/{path.stem}]"
             relative = path.relative_to(root).as_posix()
-            found.setdefault(str(criterion), []).append(FixtureTrace(relative, str(kind), test))
+            found.setdefault(criterion, []).append(FixtureTrace(relative, kind, test))
     return found
 
 
@@ -215,7 +224,10 @@ def named_in_tests(root: Path, folder: Path, criteria: set[str]) -> dict[str, li
     found: dict[str, list[str]] = {}
     for path in sorted(folder.glob("test_*.py")):
         source = path.read_text(encoding="utf-8")
-        module = ast.parse(source)
+        try:
+            module = ast.parse(source)
+        except SyntaxError as exc:
+            raise InputError(str(path), [f"not valid Python: {exc}"]) from exc
         lines = source.splitlines()
         constants = _constants_naming(module, lines, pattern)
         prefix = path.relative_to(root).as_posix()

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from kg.catalogue import load_catalogue
 from kg.cli import app
+from kg.errors import InputError
 from kg.namespaces import CR, GL, IMR, SHP
 from kg.naming import short_name
 from kg.trace import (
@@ -23,6 +24,8 @@ from kg.trace import (
     FixtureTrace,
     ShapeTrace,
     Site,
+    as_json,
+    fixtures_by_criterion,
     named_in_tests,
     subject_sites,
     trace,
@@ -32,6 +35,16 @@ from kg.trace import (
 @pytest.fixture(scope="module")
 def traced():
     return trace()
+
+
+@pytest.fixture(scope="module")
+def printed():
+    """What `imr-kg coverage --trace` prints as a table and as JSON."""
+    runner = CliRunner()
+    table = runner.invoke(app, ["coverage", "--trace"])
+    found = runner.invoke(app, ["coverage", "--trace", "--format", "json"])
+    assert table.exit_code == 0 and found.exit_code == 0
+    return table.output, found.output
 
 
 def test_every_fixture_sits_in_the_folder_of_its_criterion():
@@ -110,7 +123,7 @@ def test_the_manual_therapy_provision_of_pages_58_59_leads_to_each_criterion_sha
     ]
 
 
-def test_a_provision_without_a_criterion_is_listed_as_such(traced):
+def test_a_provision_without_a_criterion_is_listed_as_such(traced, printed):
     [definition] = [p for p in traced.provisions if p.provision == GL + "ccr-9792-20-b"]
     assert definition.citation == "8 CCR 9792.20(b), definition of chronic pain"
     assert definition.criteria == []
@@ -120,7 +133,7 @@ def test_a_provision_without_a_criterion_is_listed_as_such(traced):
         drawn = set(graph.subjects(IMR.fromProvision, URIRef(provision.provision)))
         drawn |= set(graph.subjects(IMR.supportingProvision, URIRef(provision.provision)))
         assert (provision in traced.without_criteria) == (not drawn), provision.provision
-    output = CliRunner().invoke(app, ["coverage", "--trace"]).output
+    output = printed[0]
     assert (
         "8 CCR 9792.20(b), definition of chronic pain  [gl:ccr-9792-20-b]\n  no criterion\n"
         in output
@@ -186,13 +199,11 @@ def _json_facts(found: dict) -> list:
     ]
 
 
-def test_the_json_and_the_table_of_the_trace_agree(traced):
-    runner = CliRunner()
-    listing = runner.invoke(app, ["coverage", "--trace"])
-    found = runner.invoke(app, ["coverage", "--trace", "--format", "json"])
-    assert listing.exit_code == 0 and found.exit_code == 0
-    data = json.loads(found.output)
-    assert _listing_facts(listing.output) == _json_facts(data)
+def test_the_json_and_the_table_of_the_trace_agree(traced, printed):
+    listing, found = printed
+    data = json.loads(found)
+    assert _listing_facts(listing) == _json_facts(data)
+    assert data == as_json(traced)
     assert len(data["provisions"]) == len(traced.provisions)
     assert data["provisions_without_criteria"] == [p.provision for p in traced.without_criteria]
     assert data["tests_note"] is None
@@ -231,15 +242,15 @@ def test_tests_name_a_criterion_by_iri_local_name_fixture_folder_or_module_const
         "import pytest\n"
         "from conftest import FIXTURES\n"
         "from kg.namespaces import CR\n"
-        'TRIAL = FIXTURES / "cpmtg-2009-manual-therapy-trial" / "six.ttl"\n'
+        'TRIAL = FIXTURES / "example-trial" / "six.ttl"\n'
         "\n"
         "def test_by_iri():\n"
-        '    assert CR + "cpmtg-2009-massage"\n'
+        '    assert CR + "example-massage"\n'
         "\n"
         "def test_a_condition_of_the_criterion_is_not_the_criterion():\n"
-        '    assert "cpmtg-2009-manual-therapy-trial-visits"\n'
+        '    assert "example-trial-visits"\n'
         "\n"
-        '@pytest.mark.parametrize("iri", ["https://w3id.org/imr-kg/criterion/cpmtg-2009-massage"])\n'
+        '@pytest.mark.parametrize("iri", ["https://w3id.org/imr-kg/criterion/example-massage"])\n'
         "def test_by_parameter(iri):\n"
         "    assert iri\n"
         "\n"
@@ -250,16 +261,14 @@ def test_tests_name_a_criterion_by_iri_local_name_fixture_folder_or_module_const
     named = named_in_tests(
         tmp_path,
         tmp_path / "tests",
-        {CR + "cpmtg-2009-massage", CR + "cpmtg-2009-manual-therapy-trial"},
+        {CR + "example-massage", CR + "example-trial"},
     )
     assert named == {
-        CR + "cpmtg-2009-massage": [
+        CR + "example-massage": [
             "tests/test_example.py::test_by_iri",
             "tests/test_example.py::test_by_parameter",
         ],
-        CR + "cpmtg-2009-manual-therapy-trial": [
-            "tests/test_example.py::TestGrouped::test_by_constant"
-        ],
+        CR + "example-trial": ["tests/test_example.py::TestGrouped::test_by_constant"],
     }
 
 
@@ -278,11 +287,20 @@ def test_without_a_tests_folder_the_trace_says_so(tmp_path, monkeypatch):
     monkeypatch.setenv("IMR_KG_HOME", str(tmp_path))
     output = CliRunner().invoke(app, ["coverage", "--trace"]).output
     assert output.endswith(f"note: {NO_TESTS}\n")
-    data = json.loads(CliRunner().invoke(app, ["coverage", "--trace", "-f", "json"]).output)
-    assert data["tests_note"] == NO_TESTS
+    assert as_json(found)["tests_note"] == NO_TESTS
 
 
 def test_the_trace_reads_no_store():
     result = CliRunner().invoke(app, ["coverage", "--trace", "--store", "somewhere"])
     assert result.exit_code == 2
     assert "--trace: the trace reads no store; give --store without it" in result.output
+
+
+def test_a_fixture_that_is_not_turtle_is_named_in_one_line(tmp_path):
+    (tmp_path / "fixtures" / "a-criterion").mkdir(parents=True)
+    broken = tmp_path / "fixtures" / "a-criterion" / "broken.ttl"
+    broken.write_text("@prefix tst: <https://w3id.org/imr-kg/test#> .\n:request tst:kind")
+    with pytest.raises(InputError) as raised:
+        fixtures_by_criterion(tmp_path, tmp_path / "fixtures")
+    assert str(raised.value).startswith(f"{broken}: not valid Turtle: ")
+    assert "\n" not in str(raised.value)
