@@ -63,8 +63,8 @@ def test_the_fixture_test_ids_the_trace_gives_are_those_of_the_fixture_test():
 
     marks = fixture_test.test_fixture_evaluates_as_stated.pytestmark
     [mark] = [m for m in marks if m.name == "parametrize"]
-    path = FIXTURES / "cpmtg-2009-massage" / "massage-before-cpmtg-2009.ttl"
-    assert mark.kwargs["ids"](path) == "cpmtg-2009-massage/massage-before-cpmtg-2009"
+    path = FIXTURES / "a-criterion" / "a-case.ttl"
+    assert mark.kwargs["ids"](path) == "a-criterion/a-case"
     assert FIXTURE_TEST == "tests/test_criterion_fixtures.py::test_fixture_evaluates_as_stated"
 
 
