@@ -14,7 +14,6 @@ from rdflib import Graph, Namespace
 from kg.errors import InputError
 from kg.knowledge import load_knowledge, project_root
 from kg.namespaces import CR
-from kg.queries import rows
 
 TST = Namespace("https://w3id.org/imr-kg/test#")
 KIND, CRITERION = str(TST.kind), str(TST.criterion)
@@ -93,7 +92,10 @@ def trace(root: Path | None = None) -> Trace:
     fixtures = fixtures_by_criterion(root, tests_dir / "fixtures") if traced else {}
     provisions: dict[str, ProvisionTrace] = {}
     criteria: dict[tuple[str, str], CriterionTrace] = {}
-    for row in rows(graph, "trace"):
+    query = (root / "queries" / "trace.rq").read_text(encoding="utf-8")
+    result = graph.query(query)
+    for found in result:
+        row = {str(v): found[v] for v in result.vars if found[v] is not None}
         iri = str(row["provision"])
         provision = provisions.setdefault(iri, ProvisionTrace(iri, str(row["citation"])))
         if "criterion" not in row:
