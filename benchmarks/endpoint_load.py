@@ -42,8 +42,11 @@ SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?
 CASES = [
     ROOT / "examples" / "seed-case.ttl",
     ROOT / "tests" / "store-cases",
-    ROOT / "tests" / "fixtures" / "manual-therapy",
-    ROOT / "tests" / "fixtures" / "spine-imaging",
+    ROOT / "tests" / "fixtures" / "cpmtg-2009-manual-therapy-maintenance",
+    ROOT / "tests" / "fixtures" / "cpmtg-2009-manual-therapy-total",
+    ROOT / "tests" / "fixtures" / "cpmtg-2009-manual-therapy-trial",
+    ROOT / "tests" / "fixtures" / "acoem-2004-low-back-imaging",
+    ROOT / "tests" / "fixtures" / "acoem-2004-neck-imaging",
 ]
 
 

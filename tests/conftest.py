@@ -50,9 +50,24 @@ CASE_FILES = sorted(FIXTURES.rglob("*.ttl")) + [SEED_CASE]
 STORE_CASES = sorted((ROOT / "tests" / "store-cases").glob("*.ttl"))
 # The fixture store holds a fixed corpus (the seed's criteria fixtures, the seed, the store
 # cases) so that the analyst queries' expected rows do not move as criteria are added.
+SEED_CRITERIA = {
+    "manual therapy": (
+        "cpmtg-2009-manual-therapy-maintenance",
+        "cpmtg-2009-manual-therapy-total",
+        "cpmtg-2009-manual-therapy-trial",
+    ),
+    "spine imaging": ("acoem-2004-low-back-imaging", "acoem-2004-neck-imaging"),
+}
+
+
+def _fixtures_of(criteria) -> list[Path]:
+    """The fixtures of these criteria (tests/fixtures/<criterion>/), by file name."""
+    return sorted((p for c in criteria for p in (FIXTURES / c).glob("*.ttl")), key=lambda p: p.name)
+
+
 STORE_CORPUS = [
-    *sorted((FIXTURES / "manual-therapy").glob("*.ttl")),
-    *sorted((FIXTURES / "spine-imaging").glob("*.ttl")),
+    *_fixtures_of(SEED_CRITERIA["manual therapy"]),
+    *_fixtures_of(SEED_CRITERIA["spine imaging"]),
     SEED_CASE,
     *STORE_CASES,
 ]

@@ -496,7 +496,9 @@ def test_coverage_lists_the_acoem_era_programme_equipment_and_home_health_criter
 
 def test_home_health_shows_cantillo_on_the_provision_and_stevens_on_the_custodial_condition():
     evaluation = kg.evaluate(
-        FIXTURES / "home-health-2017" / "ia-2017-home-health-medical-care-housekeeping-only.ttl"
+        FIXTURES
+        / "acoem-ia-2017-home-health-medical-care"
+        / "ia-2017-home-health-medical-care-housekeeping-only.ttl"
     )
     [request] = evaluation.requests
     by_iri = {c.iri: c for c in request.criteria}
@@ -509,7 +511,9 @@ def test_home_health_shows_cantillo_on_the_provision_and_stevens_on_the_custodia
 
 
 INF_FIXTURE = (
-    FIXTURES / "spine-imaging-2017" / "lbd-2016-lumbar-mri-radicular-pain-injection-considered.ttl"
+    FIXTURES
+    / "acoem-lbd-2016-lumbar-mri"
+    / "lbd-2016-lumbar-mri-radicular-pain-injection-considered.ttl"
 )
 LUMBAR_MRI_LABEL = (
     "Lumbar MRI for red flags, or for radicular pain not improving when surgery or an injection "
@@ -549,7 +553,7 @@ def test_a_failed_verdict_rests_only_on_its_failed_criteria():
     # The 9792.24.1 extension (C2) and the LBD 2016 acupuncture criterion (C1) fail: no INF note.
     evaluation = kg.evaluate(
         FIXTURES
-        / "acupuncture-2017"
+        / "acoem-lbd-2016-acupuncture"
         / "lbd-2016-acupuncture-count-and-improvement-not-documented.ttl"
     )
     [request] = evaluation.requests
@@ -603,7 +607,9 @@ def test_a_failed_verdict_rests_only_on_its_failed_criteria():
 def test_epidural_injection_fixtures_give_exact_failed_criteria_citation_and_fact_statuses(
     fixture, verdict, failed, statuses
 ):
-    [request] = kg.evaluate(FIXTURES / "spinal-injections-2017" / f"{fixture}.ttl").requests
+    [request] = kg.evaluate(
+        FIXTURES / "acoem-lbd-2019-epidural-injection" / f"{fixture}.ttl"
+    ).requests
     assert request.verdict == verdict
     assert [c.iri for c in request.criteria if c.status == "not_met"] == failed
     [esi] = request.criteria

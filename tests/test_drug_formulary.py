@@ -17,7 +17,6 @@ from kg.core.namespaces import IMR, VC
 from kg.interfaces.cli import app
 from kg.knowledge.catalogue import load_catalogue
 
-FORMULARY = FIXTURES / "drug-formulary"
 CR = "https://w3id.org/imr-kg/criterion/"
 GL = "https://w3id.org/imr-kg/guideline/"
 
@@ -215,18 +214,22 @@ def test_every_opioid_is_non_exempt_and_a_compound_is_compounded_as_data():
     graph = load_catalogue().graph
     assert graph.value(VC.OpioidAnalgesics, IMR.formularyStatus) == VC.FormularyNonExempt
     assert graph.value(VC.TopicalCompounds, IMR.formularyStatus) == VC.FormularyCompounded
-    norco = derived_case(FORMULARY / "norco-dispensed-before-review.ttl")
+    norco = derived_case(
+        FIXTURES / "formulary-2018-prior-review" / "norco-dispensed-before-review.ttl"
+    )
     request = next(iter(norco.subjects(IMR.formularyStatus, None)))
     assert set(norco.objects(request, IMR.formularyStatus)) == {VC.FormularyNonExempt}
     assert list(norco.objects(request, IMR.missingFormularyFact)) == []
-    compound = derived_case(FORMULARY / "compound-cream-reason-not-stated.ttl")
+    compound = derived_case(
+        FIXTURES / "formulary-2018-compounded" / "compound-cream-reason-not-stated.ttl"
+    )
     assert set(compound.objects(None, IMR.formularyStatus)) == {VC.FormularyCompounded}
 
 
 def test_an_opioid_by_any_brand_is_non_exempt(tmp_path):
     path = _variant(
         tmp_path,
-        FORMULARY / "norco-dispensed-before-review.ttl",
+        FIXTURES / "formulary-2018-prior-review" / "norco-dispensed-before-review.ttl",
         "duragesic-dispensed-before-review",
         [
             ('"Norco 10/325 #120"', '"Duragesic 25 mcg/h #10"'),
@@ -243,7 +246,9 @@ def test_an_opioid_by_any_brand_is_non_exempt(tmp_path):
 
 
 def test_a_drug_whose_status_is_not_known_names_the_missing_drug_list():
-    result = _screen(FORMULARY / "mobic-status-and-review-not-stated.ttl")
+    result = _screen(
+        FIXTURES / "formulary-2018-prior-review" / "mobic-status-and-review-not-stated.ttl"
+    )
     assert result.verdict == "criteria_not_met"
     assert _criteria(result) == {
         "formulary-2018-prior-review": "not_met",
@@ -265,7 +270,9 @@ def test_a_drug_whose_status_is_not_known_names_the_missing_drug_list():
 
 
 def test_the_guideline_recommendation_is_never_guessed():
-    result = _screen(FORMULARY / "mobic-recommendation-not-stated.ttl")
+    result = _screen(
+        FIXTURES / "formulary-2018-guideline-recommendation" / "mobic-recommendation-not-stated.ttl"
+    )
     recommended = _condition(result, "formulary-2018-guideline-recommendation-recommended")
     assert (recommended.status, recommended.fact_status) == ("not_documented", "not_documented")
     assert recommended.requirement == (
@@ -282,7 +289,7 @@ def test_the_guideline_recommendation_is_never_guessed():
 
 
 def test_dispensing_before_the_review_fails_on_the_dates_the_record_states():
-    result = _screen(FORMULARY / "norco-dispensed-before-review.ttl")
+    result = _screen(FIXTURES / "formulary-2018-prior-review" / "norco-dispensed-before-review.ttl")
     reviewed = _condition(result, "formulary-2018-prior-review-reviewed")
     assert (reviewed.status, reviewed.fact_status) == ("not_met", "documented")
     assert [e.text for e in reviewed.evidence] == [
@@ -305,7 +312,7 @@ def test_dispensing_before_the_review_fails_on_the_dates_the_record_states():
 def test_a_ur_decision_without_a_date_leaves_a_dispensed_drug_not_documented(tmp_path):
     path = _variant(
         tmp_path,
-        FORMULARY / "norco-dispensed-before-review.ttl",
+        FIXTURES / "formulary-2018-prior-review" / "norco-dispensed-before-review.ttl",
         "norco-dispensed-undated-review",
         [(' ; imr:decisionDate "2018-03-09"^^xsd:date', "")],
     )
@@ -323,7 +330,9 @@ def test_a_fill_exception_takes_the_place_of_the_prospective_review_rule():
     # still screens the opioid. The Special Fill at the first visit starts a trial for acute
     # pain, which the ACOEM indication does not cover; the Perioperative Fill continues the
     # therapy of a worker whose record documents functional improvement and monitoring.
-    special = _screen(FORMULARY / "percocet-special-fill-two-days-after-injury.ttl")
+    special = _screen(
+        FIXTURES / "formulary-2018-special-fill" / "percocet-special-fill-two-days-after-injury.ttl"
+    )
     assert special.verdict == "criteria_not_met"
     assert _criteria(special) == {
         "formulary-2018-special-fill": "met",
@@ -331,7 +340,11 @@ def test_a_fill_exception_takes_the_place_of_the_prospective_review_rule():
         "acoem-2017-opioids-indication": "not_met",
         "acoem-2017-opioids-monitoring": "met",
     }
-    perioperative = _screen(FORMULARY / "norco-perioperative-fill-two-days-before-surgery.ttl")
+    perioperative = _screen(
+        FIXTURES
+        / "formulary-2018-perioperative-fill"
+        / "norco-perioperative-fill-two-days-before-surgery.ttl"
+    )
     assert perioperative.verdict == "criteria_met"
     assert _criteria(perioperative) == {
         "formulary-2018-perioperative-fill": "met",
@@ -345,20 +358,26 @@ def test_a_fill_exception_takes_the_place_of_the_prospective_review_rule():
 
 
 def test_special_fill_counts_days_from_the_injury_and_the_supply():
-    met = _screen(FORMULARY / "percocet-special-fill-two-days-after-injury.ttl")
+    met = _screen(
+        FIXTURES / "formulary-2018-special-fill" / "percocet-special-fill-two-days-after-injury.ttl"
+    )
     assert [
         e.text for e in _condition(met, "formulary-2018-special-fill-within-7-days").evidence
     ] == ['days from the injury to the prescribing visit: 2 (requested as "Percocet 5/325 #12")']
     supply = _condition(met, "formulary-2018-special-fill-supply")
     assert supply.requirement == "days' supply at most 4"
-    failed = _screen(FORMULARY / "norco-special-fill-seven-day-supply.ttl")
+    failed = _screen(
+        FIXTURES / "formulary-2018-special-fill" / "norco-special-fill-seven-day-supply.ttl"
+    )
     assert failed.verdict == "criteria_not_met"
     supply = _condition(failed, "formulary-2018-special-fill-supply")
     assert (supply.status, [e.text for e in supply.evidence]) == (
         "not_met",
         ['days\' supply: 7 (requested as "Norco 10/325 #28")'],
     )
-    unknown = _screen(FORMULARY / "norco-special-fill-injury-date-not-stated.ttl")
+    unknown = _screen(
+        FIXTURES / "formulary-2018-special-fill" / "norco-special-fill-injury-date-not-stated.ttl"
+    )
     within = _condition(unknown, "formulary-2018-special-fill-within-7-days")
     assert [e.text for e in within.evidence] == [
         "days from the injury to the prescribing visit: not derived; the request states no "
@@ -367,20 +386,30 @@ def test_special_fill_counts_days_from_the_injury_and_the_supply():
 
 
 def test_perioperative_fill_counts_days_either_side_of_the_surgery():
-    before = _screen(FORMULARY / "norco-perioperative-fill-two-days-before-surgery.ttl")
+    before = _screen(
+        FIXTURES
+        / "formulary-2018-perioperative-fill"
+        / "norco-perioperative-fill-two-days-before-surgery.ttl"
+    )
     period = _condition(before, "formulary-2018-perioperative-fill-period")
     assert period.requirement == "days between the surgery and the prescription at most 4"
     assert [e.text for e in period.evidence] == [
         'days between the surgery and the prescription: 2 (requested as "Norco 10/325 #20")'
     ]
-    after = _screen(FORMULARY / "norco-perioperative-fill-ten-days-after-surgery.ttl")
+    after = _screen(
+        FIXTURES
+        / "formulary-2018-perioperative-fill"
+        / "norco-perioperative-fill-ten-days-after-surgery.ttl"
+    )
     period = _condition(after, "formulary-2018-perioperative-fill-period")
     assert (period.status, [e.text for e in period.evidence]) == (
         "not_met",
         ['days between the surgery and the prescription: 10 (requested as "Norco 10/325 #20")'],
     )
     unknown = _screen(
-        FORMULARY / "norco-perioperative-fill-surgery-date-and-day-limit-not-stated.ttl"
+        FIXTURES
+        / "formulary-2018-perioperative-fill"
+        / "norco-perioperative-fill-surgery-date-and-day-limit-not-stated.ttl"
     )
     period = _condition(unknown, "formulary-2018-perioperative-fill-period")
     assert [e.text for e in period.evidence] == [
@@ -396,7 +425,11 @@ def test_perioperative_fill_counts_days_either_side_of_the_surgery():
 
 
 def test_physician_dispensing_beyond_seven_days_needs_review():
-    result = _screen(FORMULARY / "mobic-physician-dispensed-thirty-day-supply.ttl")
+    result = _screen(
+        FIXTURES
+        / "formulary-2018-physician-dispensed"
+        / "mobic-physician-dispensed-thirty-day-supply.ttl"
+    )
     assert result.verdict == "criteria_not_met"
     assert _criteria(result) == {
         "formulary-2018-physician-dispensed": "not_met",
@@ -422,7 +455,11 @@ def test_physician_dispensing_beyond_seven_days_needs_review():
 
 
 def test_the_formulary_governs_drugs_dispensed_from_1_january_2018(tmp_path):
-    source = FORMULARY / "mobic-recommended-for-the-condition.ttl"
+    source = (
+        FIXTURES
+        / "formulary-2018-guideline-recommendation"
+        / "mobic-recommended-for-the-condition.ttl"
+    )
 
     def dispensed_on(day):
         return _variant(
@@ -462,11 +499,17 @@ def test_the_formulary_governs_drugs_dispensed_from_1_january_2018(tmp_path):
 
 
 def test_an_injury_before_2018_brings_the_transition_rule_and_one_in_2018_does_not():
-    before = _screen(FORMULARY / "norco-injured-2015-transition-plan-not-mentioned.ttl")
+    before = _screen(
+        FIXTURES
+        / "formulary-2018-transition"
+        / "norco-injured-2015-transition-plan-not-mentioned.ttl"
+    )
     assert _criteria(before)["formulary-2018-transition"] == "not_met"
     plan = _condition(before, "formulary-2018-transition-plan")
     assert (plan.status, plan.fact_status) == ("not_documented", "not_documented")
-    after = _screen(FORMULARY / "percocet-special-fill-two-days-after-injury.ttl")
+    after = _screen(
+        FIXTURES / "formulary-2018-special-fill" / "percocet-special-fill-two-days-after-injury.ttl"
+    )
     assert "formulary-2018-transition" not in _criteria(after)
 
 
@@ -474,7 +517,7 @@ def test_an_injury_before_2018_brings_the_transition_rule_and_one_in_2018_does_n
 
 
 def test_json_output_carries_statuses_citations_and_the_named_missing_fact():
-    path = FORMULARY / "mobic-status-and-review-not-stated.ttl"
+    path = FIXTURES / "formulary-2018-prior-review" / "mobic-status-and-review-not-stated.ttl"
     output = CliRunner().invoke(app, ["evaluate", str(path), "--format", "json"])
     assert output.exit_code == 0, output.output
     [request] = json.loads(output.output)["requests"]
@@ -547,7 +590,7 @@ def test_a_letter_of_2018_is_screened_by_the_formulary_from_its_own_words(tmp_pa
 def test_a_drug_the_record_states_unlisted_is_not_exempt(tmp_path):
     path = _variant(
         tmp_path,
-        FORMULARY / "mobic-status-and-review-not-stated.ttl",
+        FIXTURES / "formulary-2018-prior-review" / "mobic-status-and-review-not-stated.ttl",
         "mobic-stated-unlisted",
         [
             (

@@ -19,7 +19,6 @@ from kg.interfaces.cli import app
 from kg.knowledge.catalogue import load_catalogue
 from kg.knowledge.sparql_files import rows
 
-OPIOIDS = FIXTURES / "opioids"
 CEILING = "https://w3id.org/imr-kg/criterion/cpmtg-2009-opioids-dose-ceiling"
 WITHIN = "https://w3id.org/imr-kg/criterion/cpmtg-2009-opioids-dose-within-ceiling"
 
@@ -30,7 +29,7 @@ def _request(path, local="request"):
 
 
 def test_norco_resolves_by_its_brand_name_to_ingredients_and_the_opioid_class():
-    path = OPIOIDS / "norco-four-as-documented.ttl"
+    path = FIXTURES / "cpmtg-2009-opioids-four-as" / "norco-four-as-documented.ttl"
     derived = derived_case(path)
     request = next(iter(derived.subjects(IMR.medication, None)))
     assert derived.value(request, IMR.medication) == VC.HydrocodoneAcetaminophenTablet
@@ -46,7 +45,7 @@ def test_norco_resolves_by_its_brand_name_to_ingredients_and_the_opioid_class():
 
 
 def test_norco_10_325_120_is_evaluated_with_its_morphine_equivalent_dose_shown():
-    path = OPIOIDS / "norco-four-as-documented.ttl"
+    path = FIXTURES / "cpmtg-2009-opioids-four-as" / "norco-four-as-documented.ttl"
     result = kg.evaluate(path).request(_request(path))
     assert result.requested_as == "Norco 10/325 #120"
     ceiling = next(c for c in result.criteria if c.iri == CEILING)
@@ -64,7 +63,10 @@ def test_norco_10_325_120_is_evaluated_with_its_morphine_equivalent_dose_shown()
 
 
 def test_the_table_shows_the_morphine_equivalent_dose():
-    output = CliRunner().invoke(app, ["evaluate", str(OPIOIDS / "norco-four-as-documented.ttl")])
+    output = CliRunner().invoke(
+        app,
+        ["evaluate", str(FIXTURES / "cpmtg-2009-opioids-four-as" / "norco-four-as-documented.ttl")],
+    )
     text = " ".join(re.sub(r"[│├└─╭╮╰╯]", " ", output.stdout).split())
     assert 'requested together (mg): 40 (requested as "Norco 10/325 #120")' in text
 
@@ -72,14 +74,14 @@ def test_the_table_shows_the_morphine_equivalent_dose():
 @pytest.mark.parametrize(
     ("fixture", "own", "total"),
     [
-        ("norco-four-as-documented", "40", "40"),
-        ("oxycontin-and-norco-within-ceiling", "60", "100"),
-        ("duragesic-75-above-ceiling", "180", "180"),
-        ("percocet-improved-function-and-pain", "45", "45"),
+        ("cpmtg-2009-opioids-four-as/norco-four-as-documented", "40", "40"),
+        ("cpmtg-2009-opioids-dose-ceiling/oxycontin-and-norco-within-ceiling", "60", "100"),
+        ("cpmtg-2009-opioids-dose-ceiling/duragesic-75-above-ceiling", "180", "180"),
+        ("cpmtg-2009-opioids-continuation/percocet-improved-function-and-pain", "45", "45"),
     ],
 )
 def test_daily_and_total_morphine_equivalent_doses(fixture, own, total):
-    path = OPIOIDS / f"{fixture}.ttl"
+    path = FIXTURES / f"{fixture}.ttl"
     derived = derived_case(path)
     request = next(
         s
@@ -91,14 +93,16 @@ def test_daily_and_total_morphine_equivalent_doses(fixture, own, total):
 
 
 def test_no_dose_is_derived_for_an_opioid_without_a_conversion_factor(tmp_path):
-    text = (OPIOIDS / "norco-four-as-documented.ttl").read_text()
+    text = (FIXTURES / "cpmtg-2009-opioids-four-as" / "norco-four-as-documented.ttl").read_text()
     methadone = text.replace(
         'imr:medicationName "Norco"', 'imr:medicationName "methadone"'
     ).replace("vc:Hydrocodone", "vc:Methadone")
     path = tmp_path / "methadone.ttl"
     path.write_text(methadone)
     assert (None, IMR.dailyMorphineEquivalentDose, None) not in derived_case(path)
-    result = kg.evaluate(path).request(_request(OPIOIDS / "norco-four-as-documented.ttl"))
+    result = kg.evaluate(path).request(
+        _request(FIXTURES / "cpmtg-2009-opioids-four-as" / "norco-four-as-documented.ttl")
+    )
     ceiling = next(c for c in result.criteria if c.iri == CEILING)
     assert find_condition(ceiling.conditions, WITHIN).status == "not_documented"
 
@@ -118,7 +122,7 @@ def test_every_conversion_factor_has_a_source_and_a_verification_mark():
 
 
 def test_a_norco_request_of_2018_is_screened_under_the_acoem_guideline_and_the_formulary():
-    path = OPIOIDS / "norco-after-drug-formulary.ttl"
+    path = FIXTURES / "acoem-2017-opioids-monitoring" / "norco-after-drug-formulary.ttl"
     result = kg.evaluate(path).request(_request(path))
     assert result.verdict == "criteria_not_met"
     acoem = "MTUS ACOEM Opioids Guideline (20 April 2017), 8 CCR 9792.24.4"
@@ -136,11 +140,15 @@ def test_a_norco_request_of_2018_is_screened_under_the_acoem_guideline_and_the_f
 
 def test_opioid_requests_under_the_2016_opioid_guideline_are_screened_under_it(tmp_path):
     text = (
-        (OPIOIDS / "norco-after-drug-formulary.ttl").read_text().replace("2018-03-02", "2017-03-02")
+        (FIXTURES / "acoem-2017-opioids-monitoring" / "norco-after-drug-formulary.ttl")
+        .read_text()
+        .replace("2018-03-02", "2017-03-02")
     )
     path = tmp_path / "norco-2017.ttl"
     path.write_text(text)
-    result = kg.evaluate(path).request(_request(OPIOIDS / "norco-after-drug-formulary.ttl"))
+    result = kg.evaluate(path).request(
+        _request(FIXTURES / "acoem-2017-opioids-monitoring" / "norco-after-drug-formulary.ttl")
+    )
     assert result.verdict == "criteria_not_met"
     assert {c.iri.rsplit("/", 1)[1]: (c.status, c.provision.document) for c in result.criteria} == {
         "mtus-opioids-2016-cures-and-urine-testing": (
@@ -158,7 +166,7 @@ def test_uncovered_provisions_are_found_only_for_requests_they_address():
     catalogue = load_catalogue()
     graph = Graph()
     graph += catalogue.graph
-    graph.parse(FIXTURES / "tens" / "tens-one-month-rental-trial.ttl")
+    graph.parse(FIXTURES / "cpmtg-2009-tens-trial" / "tens-one-month-rental-trial.ttl")
     assert rows(graph, "uncovered-provisions") == []
 
 
@@ -186,12 +194,14 @@ def test_ontology_catalogue_and_new_fixtures_are_consistent():
         map(
             load_case,
             [
-                OPIOIDS / "oxycontin-and-norco-within-ceiling.ttl",
                 FIXTURES
-                / "topical-analgesics"
+                / "cpmtg-2009-opioids-dose-ceiling"
+                / "oxycontin-and-norco-within-ceiling.ttl",
+                FIXTURES
+                / "cpmtg-2009-topical-compound-ingredients"
                 / "compound-with-gabapentin-and-cyclobenzaprine.ttl",
-                FIXTURES / "home-health" / "stevens-home-health-aide.ttl",
-                FIXTURES / "tens" / "tens-unit-purchase.ttl",
+                FIXTURES / "cpmtg-2009-home-health" / "stevens-home-health-aide.ttl",
+                FIXTURES / "cpmtg-2009-tens-trial" / "tens-unit-purchase.ttl",
             ],
         )
     )
@@ -199,11 +209,11 @@ def test_ontology_catalogue_and_new_fixtures_are_consistent():
 
 def test_the_4_as_are_checked_at_each_visit_of_the_opioid_therapy_and_a_lacking_visit_is_named():
     # The March report predates the first document recording opioid therapy (April): no visit.
-    every = OPIOIDS / "norco-four-as-at-every-visit.ttl"
+    every = FIXTURES / "cpmtg-2009-opioids-four-as" / "norco-four-as-at-every-visit.ttl"
     visits = sorted(str(v) for v in derived_case(every).objects(None, IMR.visitDuringTherapy))
     assert visits == [_request(every, "report-april"), _request(every, "report-june")]
 
-    path = OPIOIDS / "norco-one-visit-without-adverse-effects.ttl"
+    path = FIXTURES / "cpmtg-2009-opioids-four-as" / "norco-one-visit-without-adverse-effects.ttl"
     result = kg.evaluate(path).request(_request(path))
     [four_as] = [c for c in result.criteria if c.iri.endswith("cpmtg-2009-opioids-four-as")]
     assert four_as.status == "not_met"
@@ -225,13 +235,17 @@ def test_the_4_as_are_checked_at_each_visit_of_the_opioid_therapy_and_a_lacking_
 
 
 def test_a_trial_start_gets_the_initiation_criterion_and_not_the_on_going_ones():
-    path = OPIOIDS / "norco-trial-after-nsaids-with-baseline-and-goals.ttl"
+    path = (
+        FIXTURES
+        / "cpmtg-2009-opioids-trial-initiation"
+        / "norco-trial-after-nsaids-with-baseline-and-goals.ttl"
+    )
     result = kg.evaluate(path).request(_request(path))
     assert {c.iri.rsplit("/", 1)[1]: (c.status, c.provision.pages) for c in result.criteria} == {
         "cpmtg-2009-opioids-dose-ceiling": ("met", "86"),
         "cpmtg-2009-opioids-trial-initiation": ("met", "76-77"),
     }
-    ongoing = OPIOIDS / "norco-four-as-documented.ttl"
+    ongoing = FIXTURES / "cpmtg-2009-opioids-four-as" / "norco-four-as-documented.ttl"
     applied = {
         c.iri.rsplit("/", 1)[1] for c in kg.evaluate(ongoing).request(_request(ongoing)).criteria
     }

@@ -20,10 +20,6 @@ from kg.core.namespaces import CR, IMR, VC
 from kg.interfaces.cli import app
 from kg.knowledge.catalogue import load_catalogue
 
-OPIOIDS_2016 = FIXTURES / "opioids-2016"
-OPIOIDS_2017 = FIXTURES / "opioids-2017"
-NSAIDS_2017 = FIXTURES / "nsaids-2017"
-
 OPIOIDS_2016_DOC = "MTUS Opioids Treatment Guidelines (2016), 8 CCR 9792.24.4"
 ACOEM_OPIOIDS_DOC = "MTUS ACOEM Opioids Guideline (20 April 2017), 8 CCR 9792.24.4"
 ACOEM_CHRONIC_PAIN_DOC = "MTUS ACOEM Chronic Pain Guideline (15 May 2017), 8 CCR 9792.24.2"
@@ -112,7 +108,11 @@ def test_no_new_provision_cites_a_page_or_a_number_the_sources_do_not_give():
 
 
 def test_the_2016_opioid_guideline_fails_on_a_documented_urine_screen_refusal():
-    path = OPIOIDS_2016 / "norco-2017-urine-screen-declined.ttl"
+    path = (
+        FIXTURES
+        / "mtus-opioids-2016-cures-and-urine-testing"
+        / "norco-2017-urine-screen-declined.ttl"
+    )
     result = _result(path)
     assert result.verdict == "criteria_not_met"
     assert result.reason == (
@@ -137,7 +137,9 @@ def test_the_2016_opioid_guideline_fails_on_a_documented_urine_screen_refusal():
 
 
 def test_pain_scores_alone_do_not_show_functional_improvement_under_the_2016_guideline():
-    result = _result(OPIOIDS_2016 / "norco-2016-pain-scores-only.ttl")
+    result = _result(
+        FIXTURES / "mtus-opioids-2016-functional-improvement" / "norco-2016-pain-scores-only.ttl"
+    )
     assert result.verdict == "criteria_not_met"
     [failed] = [c for c in result.criteria if c.status == "not_met"]
     assert failed.iri == str(CR["mtus-opioids-2016-functional-improvement"])
@@ -156,8 +158,10 @@ def test_pain_scores_alone_do_not_show_functional_improvement_under_the_2016_gui
 
 
 def test_28_july_2016_is_screened_under_the_2009_cpmtg_and_29_july_under_the_2016_guideline():
-    before = _result(OPIOIDS_2016 / "norco-requested-2016-07-28.ttl")
-    after = _result(OPIOIDS_2016 / "norco-requested-2016-07-29.ttl")
+    before = _result(FIXTURES / "cpmtg-2009-opioids-four-as" / "norco-requested-2016-07-28.ttl")
+    after = _result(
+        FIXTURES / "mtus-opioids-2016-cures-and-urine-testing" / "norco-requested-2016-07-29.ttl"
+    )
     cpmtg = "MTUS Chronic Pain Medical Treatment Guidelines (2009)"
     assert (before.verdict, _screened(before)) == (
         "criteria_met",
@@ -181,8 +185,10 @@ def test_28_july_2016_is_screened_under_the_2009_cpmtg_and_29_july_under_the_201
 
 
 def test_30_november_2017_is_screened_under_the_2016_guideline_and_1_december_under_acoem():
-    before = _result(OPIOIDS_2016 / "norco-requested-2017-11-30.ttl")
-    after = _result(OPIOIDS_2017 / "norco-requested-2017-12-01.ttl")
+    before = _result(
+        FIXTURES / "mtus-opioids-2016-cures-and-urine-testing" / "norco-requested-2017-11-30.ttl"
+    )
+    after = _result(FIXTURES / "acoem-2017-opioids-monitoring" / "norco-requested-2017-12-01.ttl")
     assert (before.verdict, _screened(before)) == (
         "criteria_met",
         {
@@ -214,9 +220,15 @@ def test_30_november_2017_is_screened_under_the_2016_guideline_and_1_december_un
 
 @pytest.mark.parametrize("date", ["2019-06-03", "2022-03-01"])
 def test_acoem_criteria_screen_opioid_requests_of_later_years(tmp_path, date):
-    path = _redated(OPIOIDS_2017 / "norco-monitoring-not-mentioned.ttl", tmp_path, date)
+    path = _redated(
+        FIXTURES / "acoem-2017-opioids-monitoring" / "norco-monitoring-not-mentioned.ttl",
+        tmp_path,
+        date,
+    )
     result = kg.evaluate(path).request(
-        _request_iri(OPIOIDS_2017 / "norco-monitoring-not-mentioned.ttl")
+        _request_iri(
+            FIXTURES / "acoem-2017-opioids-monitoring" / "norco-monitoring-not-mentioned.ttl"
+        )
     )
     assert result.request_date == date
     assert result.verdict == "criteria_not_met"
@@ -297,7 +309,7 @@ def test_acoem_criteria_screen_opioid_requests_of_later_years(tmp_path, date):
 def test_an_nsaid_request_is_screened_under_the_provisions_of_its_date(
     tmp_path, date, verdict, screened
 ):
-    source = NSAIDS_2017 / "naproxen-indication-not-stated.ttl"
+    source = FIXTURES / "acoem-2017-nsaids-indication" / "naproxen-indication-not-stated.ttl"
     result = kg.evaluate(_redated(source, tmp_path, date)).request(_request_iri(source))
     assert (result.verdict, _screened(result)) == (verdict, screened)
     if verdict == "not_covered":
@@ -309,7 +321,9 @@ def test_an_nsaid_request_is_screened_under_the_provisions_of_its_date(
 
 
 def test_a_trial_start_gets_the_acoem_indication_and_not_the_continuation_criterion():
-    result = _result(OPIOIDS_2017 / "tramadol-trial-for-acute-pain.ttl")
+    result = _result(
+        FIXTURES / "acoem-2017-opioids-indication" / "tramadol-trial-for-acute-pain.ttl"
+    )
     assert result.verdict == "criteria_not_met"
     assert _screened(result) == {
         "acoem-2017-opioids-indication": ("not_met", ACOEM_OPIOIDS_DOC),
@@ -332,7 +346,9 @@ def test_a_trial_start_gets_the_acoem_indication_and_not_the_continuation_criter
 
 
 def test_soma_fails_the_acoem_carisoprodol_criterion_on_the_request_itself():
-    result = _result(FIXTURES / "muscle-relaxants-2017" / "soma-for-acute-low-back-strain.ttl")
+    result = _result(
+        FIXTURES / "acoem-2017-carisoprodol-not-recommended" / "soma-for-acute-low-back-strain.ttl"
+    )
     assert result.verdict == "criteria_not_met"
     [failed] = [c for c in result.criteria if c.status == "not_met"]
     assert failed.iri == str(CR["acoem-2017-carisoprodol-not-recommended"])
@@ -342,7 +358,9 @@ def test_soma_fails_the_acoem_carisoprodol_criterion_on_the_request_itself():
 
 
 def test_a_hypnotic_with_no_earlier_use_stated_meets_the_exclusion():
-    result = _result(FIXTURES / "sleep-aids-2017" / "zolpidem-earlier-use-not-stated.ttl")
+    result = _result(
+        FIXTURES / "acoem-2017-sleep-aids-short-term" / "zolpidem-earlier-use-not-stated.ttl"
+    )
     assert result.verdict == "criteria_met"
     [criterion] = result.criteria
     [condition] = criterion.conditions
@@ -353,7 +371,7 @@ def test_a_hypnotic_with_no_earlier_use_stated_meets_the_exclusion():
 # --- a verdict resting on INF says so in every output -----------------------------------------
 
 
-INF_CASE = OPIOIDS_2017 / "norco-monitoring-not-mentioned.ttl"
+INF_CASE = FIXTURES / "acoem-2017-opioids-monitoring" / "norco-monitoring-not-mentioned.ttl"
 MONITORING = str(CR["acoem-2017-opioids-monitoring"])
 
 
@@ -401,7 +419,7 @@ def test_an_inf_verdict_says_so_in_the_verdict_graph():
 
 
 def test_a_verdict_on_c1_and_c2_criteria_has_no_inf_mark_in_the_verdict_graph():
-    path = OPIOIDS_2016 / "norco-requested-2017-11-30.ttl"
+    path = FIXTURES / "mtus-opioids-2016-cures-and-urine-testing" / "norco-requested-2017-11-30.ttl"
     output = CliRunner().invoke(app, ["evaluate", str(path), "--format", "turtle"])
     graph = Graph().parse(data=output.stdout, format="turtle")
     assert list(graph.triples((None, IMR.restsOnInferredCriterion, None))) == []
@@ -451,9 +469,11 @@ def test_the_new_vocabulary_and_fixtures_are_consistent():
         map(
             load_case,
             [
-                OPIOIDS_2017 / "tramadol-trial-for-acute-pain.ttl",
-                FIXTURES / "ppi-2017" / "omeprazole-no-gi-risk-factor.ttl",
-                FIXTURES / "topical-nsaids-2017" / "diclofenac-gel-for-the-knee.ttl",
+                FIXTURES / "acoem-2017-opioids-indication" / "tramadol-trial-for-acute-pain.ttl",
+                FIXTURES / "acoem-2017-ppi-nsaid-gi-risk" / "omeprazole-no-gi-risk-factor.ttl",
+                FIXTURES
+                / "acoem-2017-topical-nsaids-peripheral-joint"
+                / "diclofenac-gel-for-the-knee.ttl",
             ],
         )
     )

@@ -15,7 +15,7 @@ import kg
 from kg.interfaces.cli import app
 from kg.reports.coverage import coverage
 
-STEVENS = FIXTURES / "home-health" / "stevens-home-health-aide.ttl"
+STEVENS = FIXTURES / "cpmtg-2009-home-health" / "stevens-home-health-aide.ttl"
 CR = "https://w3id.org/imr-kg/criterion/"
 CAVEAT_LABEL = (
     "Stevens v. Outspoken Enterprises (WCAB panel decision, May 2017; reaffirmed June 2017)"

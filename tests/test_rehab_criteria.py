@@ -30,7 +30,7 @@ def _request(path):
 
 
 def test_the_labor_code_cap_applies_as_a_statute_alongside_the_mtus_criteria():
-    request = _request("visit-cap/chiropractic-twenty-four-visits-used-injury-2010.ttl")
+    request = _request("lc-4604-5-visit-cap/chiropractic-twenty-four-visits-used-injury-2010.ttl")
     tiers = {c.iri.removeprefix(CR): (c.search_tier, c.status) for c in request.criteria}
     assert tiers == {
         "lc-4604-5-visit-cap": (STATUTE_TIER, "not_met"),
@@ -55,7 +55,7 @@ def test_the_labor_code_cap_applies_as_a_statute_alongside_the_mtus_criteria():
 
 def test_neck_manipulation_falls_to_odg_because_mtus_is_silent():
     request = _request(
-        "manual-therapy-neck/chiropractic-neck-moderate-whiplash-eighteen-visits-with-improvement.ttl"
+        "odg-neck-manipulation-visits/chiropractic-neck-moderate-whiplash-eighteen-visits-with-improvement.ttl"
     )
     tiers = {c.iri.removeprefix(CR): c.search_tier for c in request.criteria}
     assert tiers == {
@@ -77,7 +77,8 @@ def test_the_seed_chiropractic_request_stays_with_mtus_and_gets_no_odg_or_cap(se
 
 def test_the_early_neck_imaging_rule_applies_only_in_the_first_four_weeks(tmp_path):
     source = (
-        FIXTURES / "neck-imaging-period/cervical-mri-one-week-after-injury-deficit-documented.ttl"
+        FIXTURES
+        / "acoem-2004-neck-imaging-early/cervical-mri-one-week-after-injury-deficit-documented.ttl"
     )
     text = source.read_text().replace('"2014-09-01"^^xsd:date', '"2014-06-01"^^xsd:date')
     later = tmp_path / "later.ttl"
@@ -105,7 +106,7 @@ def test_weeks_since_injury_and_date_of_injury_are_derived_from_full_dates_only(
 def test_flare_up_criterion_needs_a_documented_flare_up(tmp_path):
     source = (
         FIXTURES
-        / "manual-therapy-flare-ups-and-regions/chiropractic-flare-up-two-visits-after-return-to-work.ttl"
+        / "cpmtg-2009-manual-therapy-flare-up/chiropractic-flare-up-two-visits-after-return-to-work.ttl"
     )
     text = source.read_text().replace(
         "vc:FlareUp ;\n    imr:status imr:DocumentedPresent",
@@ -118,7 +119,7 @@ def test_flare_up_criterion_needs_a_documented_flare_up(tmp_path):
 
 
 def test_a_finding_value_constraint_is_explained_with_the_numbers_from_the_shape():
-    request = _request("epidural-steroid-injections/tfesi-repeat-relief-lasted-three-weeks.ttl")
+    request = _request("cpmtg-2009-esi-repeat/tfesi-repeat-relief-lasted-three-weeks.ttl")
     repeat = next(c for c in request.criteria if c.iri == CR + "cpmtg-2009-esi-repeat")
     relief = find_condition(repeat.conditions, CR + "cpmtg-2009-esi-repeat-relief")
     assert relief.requirement == (
@@ -172,7 +173,7 @@ def test_functional_improvement_has_one_shared_definition():
 
 
 def test_a_request_before_the_provision_is_not_covered_with_the_reason():
-    request = _request("dates-out-of-force/massage-before-cpmtg-2009.ttl")
+    request = _request("cpmtg-2009-massage/massage-before-cpmtg-2009.ttl")
     assert request.verdict == "not_covered"
     assert request.reason == (
         "No criterion for massage therapy (lumbar spine) is in force over the request's date, 2009-03-02 "
@@ -186,7 +187,9 @@ def test_evaluating_leaves_the_shared_knowledge_graph_unchanged():
     catalogue = load_catalogue()
     with catalogue.union_with(Graph()) as union:
         before = set(union)
-    kg.evaluate(FIXTURES / "visit-cap/chiropractic-twenty-four-visits-used-injury-2010.ttl")
+    kg.evaluate(
+        FIXTURES / "lc-4604-5-visit-cap/chiropractic-twenty-four-visits-used-injury-2010.ttl"
+    )
     with pytest.raises(kg.InputError):
         kg.evaluate(Path(__file__).parent / "bad-input" / "prior-visits-negative.ttl")
     with catalogue.union_with(Graph()) as union:
@@ -194,7 +197,9 @@ def test_evaluating_leaves_the_shared_knowledge_graph_unchanged():
 
 
 def test_the_aquatic_therapy_overturn_is_reproduced_with_the_physical_medicine_criteria():
-    request = _request("massage-and-aquatic/aquatic-therapy-eight-visits-knee-imr-overturned.ttl")
+    request = _request(
+        "cpmtg-2009-aquatic-therapy/aquatic-therapy-eight-visits-knee-imr-overturned.ttl"
+    )
     assert (request.verdict, request.imr_outcome, request.agrees_with_imr) == (
         "criteria_met",
         "overturned",

@@ -252,7 +252,11 @@ def test_store_report_shows_the_stored_verdict_and_flags_cases_not_screened(tmp_
                  FILTER (STRENDS(STR(?q), "request-mri-cervical")) }} }}"""
     )
     trial = tmp_path / "trial.ttl"
-    copy_case(FIXTURES / "manual-therapy" / "chiropractic-six-visit-trial.ttl", trial, "trial")
+    copy_case(
+        FIXTURES / "cpmtg-2009-manual-therapy-trial" / "chiropractic-six-visit-trial.ttl",
+        trial,
+        "trial",
+    )
     assert store.load([trial]).loaded == [str(trial)]
     store.close()
 
@@ -291,7 +295,11 @@ def test_store_index_says_its_charts_still_count_verdicts_of_an_older_knowledge_
 
     store = Store(tmp_path / "store")
     trial = tmp_path / "trial.ttl"
-    copy_case(FIXTURES / "manual-therapy" / "chiropractic-six-visit-trial.ttl", trial, "older")
+    copy_case(
+        FIXTURES / "cpmtg-2009-manual-therapy-trial" / "chiropractic-six-visit-trial.ttl",
+        trial,
+        "older",
+    )
     assert store.load([trial]).loaded == [str(trial)]
     store.evaluate()
     # Move the verdicts to another knowledge version, as if the knowledge changed since.

@@ -28,7 +28,7 @@ from kg.store.case_store import META, STORE, case_graph_name, verdict_graph_name
 
 TST = Namespace("https://w3id.org/imr-kg/test#")
 SEED = "https://w3id.org/imr-kg/case/seed-2014/case"
-TRIAL = FIXTURES / "manual-therapy" / "chiropractic-six-visit-trial.ttl"
+TRIAL = FIXTURES / "cpmtg-2009-manual-therapy-trial" / "chiropractic-six-visit-trial.ttl"
 
 
 def _case_iri(path: Path) -> str:
@@ -241,7 +241,11 @@ def test_killing_load_mid_run_and_rerunning_leaves_the_store_complete(tmp_path, 
 
 def test_cli_evaluates_a_store_in_worker_processes_and_prints_the_summary(tmp_path):
     store_dir = tmp_path / "store"
-    files = [SEED_CASE, TRIAL, FIXTURES / "spine-imaging" / "lumbar-mri-declines-surgery.ttl"]
+    files = [
+        SEED_CASE,
+        TRIAL,
+        FIXTURES / "acoem-2004-low-back-imaging" / "lumbar-mri-declines-surgery.ttl",
+    ]
     env = {**os.environ, "COLUMNS": "300"}
     run = [sys.executable, "-m", "kg"]
     loaded = subprocess.run(

@@ -511,15 +511,29 @@ def coverage(
         ),
     ] = None,
     format: Annotated[CoverageFormat, typer.Option("--format", "-f")] = CoverageFormat.table,
+    trace: Annotated[
+        bool,
+        typer.Option(
+            "--trace",
+            help="instead, from page to test: each provision with its criteria, their shapes "
+            "(file and line), fixtures and tests; provisions without a criterion listed as such",
+        ),
+    ] = False,
 ) -> None:
     """The feature matrix: criteria encoded per service category, with their provisions and
     verification status, and what is not covered; then the view by era of the MTUS (which
     categories have criteria in force in each era, with their marks, and the share of the
     published IMR request mix they reach). Generated from the knowledge graph. With --store,
-    the requests the screen left not_covered, per category, most first."""
+    the requests the screen left not_covered, per category, most first. With --trace, the
+    trace from each provision to its criteria, shapes, fixtures and tests instead."""
     from kg.reports.coverage import coverage as categories
     from kg.reports.coverage import coverage_by_era, mix_note
 
+    if trace:
+        if store is not None:
+            _fail(InputError("--trace", ["the trace reads no store; give --store without it"]))
+        _print_trace(format)
+        return
     matrix = categories()
     eras, figures = coverage_by_era()
     note = mix_note(eras, figures)
@@ -558,6 +572,48 @@ def coverage(
             )
         console.print(table)
     console.print("[bold]request mix:[/bold] " + escape(note), soft_wrap=True)
+
+
+def _print_trace(format: CoverageFormat) -> None:
+    """The trace (kg/reports/trace.py) as JSON, or for people as a listing of one fact a line: each
+    provision, then under it each criterion with its shapes, fixtures and tests."""
+    from rdflib import URIRef
+
+    from kg.core.naming import short_name
+    from kg.reports.trace import as_json
+    from kg.reports.trace import trace as traced
+
+    try:
+        found = traced()
+    except InputError as exc:
+        _fail(exc)
+        return
+    if format is CoverageFormat.json:
+        sys.stdout.write(json.dumps(as_json(found), indent=2) + "\n")
+        return
+    lines = []
+    for p in found.provisions:
+        lines.append(f"{p.citation}  [{short_name(URIRef(p.provision))}]")
+        if not p.criteria:
+            lines.append("  no criterion")
+        for c in p.criteria:
+            lines.append(f"  {short_name(URIRef(c.criterion))} ({c.role}): {c.label}")
+            for s in c.shapes:
+                where = "  ".join(f"{site.file}:{site.line}" for site in s.sites)
+                lines.append(f"    shape    {short_name(URIRef(s.shape))}  {where or 'not found'}")
+            if not c.shapes:
+                lines.append("    shape    none")
+            lines += [f"    fixture  {f.path} ({f.kind})" for f in c.fixtures]
+            lines += [f"    test     {test}" for test in c.tests]
+        lines.append("")
+    gaps = len(found.without_criteria)
+    lines.append(
+        f"{len(found.provisions)} provisions: {len(found.provisions) - gaps} with criteria, "
+        f"{gaps} without a criterion"
+    )
+    if found.tests_note:
+        lines.append(f"note: {found.tests_note}")
+    sys.stdout.write("\n".join(lines) + "\n")
 
 
 def _print_eras(console: Console, eras, figures) -> None:
