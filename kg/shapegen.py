@@ -112,7 +112,10 @@ def compile_all(root: Path | None = None) -> Compiled:
     for path, graph, text in parsed:
         rel = path.relative_to(root).as_posix()
         shapes, catalogue, order = compiler.compile(graph, text, rel)
-        for out, g in ((f"shapes/{path.name}", shapes), (f"ontology/criteria/{path.name}", catalogue)):
+        for out, g in (
+            (f"shapes/{path.name}", shapes),
+            (f"ontology/criteria/{path.name}", catalogue),
+        ):
             if len(g):
                 result.outputs[out] = g
                 result.order[out] = order
@@ -257,7 +260,9 @@ class _Compiler:
             raise ValueError(f"{_short(shape)}: no test (src:present, src:notPresent or sh:path)")
         for p, o in src.predicate_objects(shape):
             if str(p).startswith(str(SH)):
-                shapes.add((shape, p, _copy(_subgraph(src, o), shapes) if isinstance(o, BNode) else o))
+                shapes.add(
+                    (shape, p, _copy(_subgraph(src, o), shapes) if isinstance(o, BNode) else o)
+                )
         if (shape, SH.minCount, None) not in shapes:
             shapes.add((shape, SH.minCount, Literal(1)))
 
@@ -279,14 +284,20 @@ class _Compiler:
     def _finding_shape(self, named, shapes: Graph) -> None:
         src = self.all
         where = list(src.objects(named, SRC.where))
-        self._finding_body(shapes, named, src.value(named, SRC.concept), src.value(named, SRC.region), where)
+        self._finding_body(
+            shapes, named, src.value(named, SRC.concept), src.value(named, SRC.region), where
+        )
         for p, o in src.predicate_objects(named):
             if not str(p).startswith(str(SRC)):
                 shapes.add((named, p, o))
 
     def _finding_body(self, g: Graph, name, concept, region, where: list[Node]) -> None:
         g.add((name, RDF.type, SH.NodeShape))
-        for path, value in [(IMR.findingConcept, concept), (IMR.bodyRegion, region), (IMR.status, IMR.DocumentedPresent)]:
+        for path, value in [
+            (IMR.findingConcept, concept),
+            (IMR.bodyRegion, region),
+            (IMR.status, IMR.DocumentedPresent),
+        ]:
             if value is not None:
                 prop = BNode()
                 g.add((name, SH.property, prop))
@@ -425,7 +436,9 @@ def stale_outputs(root: Path | None = None) -> list[str]:
 
 def _orphans(root: Path, compiled: Compiled) -> list[Path]:
     """Generated files whose source is gone."""
-    candidates = list((root / "shapes").glob("*.ttl")) + list((root / "ontology" / "criteria").glob("*.ttl"))
+    candidates = list((root / "shapes").glob("*.ttl")) + list(
+        (root / "ontology" / "criteria").glob("*.ttl")
+    )
     return sorted(
         p
         for p in candidates
@@ -440,9 +453,8 @@ def _block(graph: Graph, subject: Node) -> str:
         return ""
     parts = []
     for predicate in predicates:
-        objects = sorted(graph.objects(subject, predicate), key=_object_key)
         verb = "a" if predicate == RDF.type else _n3(graph, predicate)
-        rendered = " ,\n        ".join(_term(graph, o, 2) for o in objects)
+        rendered = " ,\n        ".join(_terms(graph, graph.objects(subject, predicate)))
         parts.append(f"{verb} {rendered}")
     return f"{_n3(graph, subject)} " + " ;\n    ".join(parts) + " ."
 
@@ -450,11 +462,12 @@ def _block(graph: Graph, subject: Node) -> str:
 def _term(graph: Graph, node: Node, depth: int) -> str:
     if isinstance(node, BNode):
         if (node, RDF.first, None) in graph or node == RDF.nil:
-            return "( " + " ".join(_term(graph, m, depth + 1) for m in Collection(graph, node)) + " )"
+            return (
+                "( " + " ".join(_term(graph, m, depth + 1) for m in Collection(graph, node)) + " )"
+            )
         inner = sorted(set(graph.predicates(node, None)), key=_predicate_key)
         body = " ; ".join(
-            f"{_n3(graph, p)} "
-            + " , ".join(_term(graph, o, depth + 1) for o in sorted(graph.objects(node, p), key=_object_key))
+            f"{_n3(graph, p)} " + " , ".join(_terms(graph, graph.objects(node, p), depth + 1))
             for p in inner
         )
         return f"[ {body} ]"
@@ -463,9 +476,22 @@ def _term(graph: Graph, node: Node, depth: int) -> str:
     return _n3(graph, node)
 
 
+def _terms(graph: Graph, nodes: Iterable[Node], depth: int = 2) -> list[str]:
+    """Objects rendered, IRIs and literals first, each group in text order (so blank nodes
+    come out in the same order on every run)."""
+    return [
+        text
+        for _, text in sorted(
+            (isinstance(node, BNode), _term(graph, node, depth)) for node in nodes
+        )
+    ]
+
+
 def _n3(graph: Graph, node: Node) -> str:
     if isinstance(node, Literal):
-        if node.datatype is not None and node.datatype.endswith(("#integer", "#decimal", "#boolean")):
+        if node.datatype is not None and node.datatype.endswith(
+            ("#integer", "#decimal", "#boolean")
+        ):
             return str(node)
         return node.n3(graph.namespace_manager)
     return node.n3(graph.namespace_manager)
@@ -477,10 +503,6 @@ def _predicate_key(predicate: Node) -> tuple[int, str]:
     if predicate in LAST:
         return (len(ORDER) + 1 + LAST.index(predicate), "")
     return (len(ORDER), str(predicate))
-
-
-def _object_key(node: Node) -> tuple[int, str]:
-    return (isinstance(node, BNode), str(node) if not isinstance(node, BNode) else "")
 
 
 def _used_prefixes(graph: Graph) -> set[str]:
@@ -592,7 +614,9 @@ def _names(nodes: Iterable[Node]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m kg.shapegen", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m kg.shapegen", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--check", action="store_true", help="list stale outputs; exit 1 if any")
     args = parser.parse_args(argv)
     try:
