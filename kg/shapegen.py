@@ -32,7 +32,7 @@ from pathlib import Path
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.compare import isomorphic
-from rdflib.namespace import RDF, RDFS, SH, SKOS, Namespace
+from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS, Namespace
 from rdflib.term import Node
 
 from kg.errors import InputError
@@ -41,6 +41,7 @@ from kg.namespaces import CR, IMR, SHP, bind_prefixes
 
 SRC = Namespace("https://w3id.org/imr-kg/criterion-source#")
 SOURCE_DIR = Path("shapes/source")
+VOCABULARY = Path("ontology/vocabularies/criterion-source.ttl")
 FINDINGS = "findings.ttl"  # the shared finding shapes (shapes/findings.ttl)
 GENERATED = "# GENERATED from {source} by kg/shapegen.py — do not edit; run `python -m kg.shapegen`"
 THRESHOLDS = (SH.minInclusive, SH.minExclusive, SH.maxInclusive, SH.maxExclusive)
@@ -76,7 +77,8 @@ LAST = [IMR.hasCondition, SH["and"], SH["or"], SH.message, SRC.allOf, SRC.anyOf,
 
 @dataclass
 class Compiled:
-    """What one source compiles to: output path (relative to the root) -> graph."""
+    """What the sources compile to: per output path (relative to the root), its graph, its
+    subjects in the order of their source, and its header lines."""
 
     outputs: dict[str, Graph] = field(default_factory=dict)
     order: dict[str, list[Node]] = field(default_factory=dict)  # subjects in source order
@@ -107,7 +109,8 @@ def compile_all(root: Path | None = None) -> Compiled:
             raise SourceError(str(path), [f"not valid Turtle: {exc}"]) from exc
         merged += graph
         parsed.append((path, graph, text))
-    compiler = _Compiler(merged)
+    vocabulary = Graph().parse(root / VOCABULARY, format="turtle")
+    compiler = _Compiler(merged, set(vocabulary.subjects(RDF.type, OWL.AnnotationProperty)))
     result = Compiled()
     for path, graph, text in parsed:
         rel = path.relative_to(root).as_posix()
@@ -137,8 +140,9 @@ def compile_all(root: Path | None = None) -> Compiled:
 class _Compiler:
     """Compiles criterion sources against the merged graph of every source (shared names)."""
 
-    def __init__(self, merged: Graph) -> None:
+    def __init__(self, merged: Graph, terms: set[Node]) -> None:
         self.all = merged
+        self.terms = terms  # the properties ontology/vocabularies/criterion-source.ttl declares
         self.findings: dict[URIRef, Graph] = {}
         self.finding_path = self._declared_path(SRC.caseFindings)
         self.visit_path = self._declared_path(SRC.visitFindings)
@@ -151,12 +155,23 @@ class _Compiler:
 
     def compile(self, src: Graph, text: str, rel: str) -> tuple[Graph, Graph, list[Node]]:
         shapes, catalogue = _graph(), _graph()
-        problems: list[str] = []
+        problems = [
+            f"{_short(p)} is not a term of the criterion source vocabulary"
+            for p in sorted(set(src.predicates()))
+            if str(p).startswith(str(SRC)) and p not in self.terms
+        ]
+        used: list[URIRef] = []
         for shape, criterion in sorted(src.subject_objects(SRC.enforces)):
             try:
-                self._criterion(src, shape, criterion, shapes, catalogue)
+                conditions = list(self._leaves(src, shape, set()))
+                used += conditions
+                self._criterion(src, shape, criterion, conditions, shapes, catalogue)
             except ValueError as exc:
                 problems.append(f"{_short(shape)}: {exc}")
+        for condition in sorted(set(src.subjects(SRC.checks, None)) - set(used)):
+            problems.append(f"{_short(condition)}: a condition of no criterion (src:allOf/anyOf)")
+        for condition in sorted({c for c in used if used.count(c) > 1}):
+            problems.append(f"{_short(condition)}: a condition of more than one criterion")
         for named in src.subjects(SRC.concept, None):
             self._finding_shape(named, shapes)
         if problems:
@@ -164,11 +179,13 @@ class _Compiler:
         order = sorted(set(shapes.subjects()) | set(catalogue.subjects()), key=_position(text))
         return shapes, catalogue, order
 
-    def _criterion(self, src: Graph, shape, criterion, shapes: Graph, catalogue: Graph) -> None:
+    def _criterion(
+        self, src: Graph, shape, criterion, conditions: list, shapes: Graph, catalogue: Graph
+    ) -> None:
+        """Compile one criterion whose condition shapes are `conditions`."""
         target = src.value(shape, SRC.requestClass)
         if target is None:
             raise ValueError("no src:requestClass")
-        conditions = list(self._leaves(src, shape, set()))
         scope = {c: self._thresholds(c) for c in conditions}
         words = _Words(scope)
         shapes.add((target, RDF.type, RDFS.Class))
@@ -364,18 +381,6 @@ class _Words:
         return match.group(0)
 
 
-def template_numbers(root: Path | None = None) -> list[tuple[str, str, str]]:
-    """(file, template, number) for every placeholder of every source, with the number it
-    stands for: the tests check each against the constraint it names."""
-    found = []
-    for path in source_files(root or project_root()):
-        text = path.read_text(encoding="utf-8")
-        for literal in re.findall(r'"([^"\n]*\{[^"\n]*)"', text):
-            for match in PLACEHOLDER.finditer(literal):
-                found.append((path.name, literal, match.group(0)))
-    return found
-
-
 # --- writing ----------------------------------------------------------------------------
 
 
@@ -527,6 +532,13 @@ def _graph() -> Graph:
     return graph
 
 
+def _short(node: Node) -> str:
+    """A node as a source names it (shp:X, src:y, cr:z)."""
+    graph = _graph()
+    graph.bind("src", SRC)
+    return node.n3(graph.namespace_manager)
+
+
 def _members(src: Graph, node) -> list[Node] | None:
     for predicate in COMBINATIONS:
         head = src.value(node, predicate)
@@ -579,11 +591,6 @@ def _local(node: Node | None) -> str:
     return re.split(r"[#/]", text)[-1]
 
 
-def _short(node: Node) -> str:
-    graph = _graph()
-    return node.n3(graph.namespace_manager)
-
-
 def _shown(value: Literal) -> str:
     number = value.toPython()
     if isinstance(number, Decimal):
@@ -607,10 +614,6 @@ def _leading_comments(text: str) -> list[str]:
             break
         lines.append(line)
     return lines
-
-
-def _names(nodes: Iterable[Node]) -> str:
-    return ", ".join(_short(n) for n in nodes)
 
 
 def main(argv: list[str] | None = None) -> int:

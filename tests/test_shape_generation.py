@@ -276,3 +276,44 @@ def test_a_new_criterion_written_only_in_its_source_compiles_and_screens(
         CR["test-massage-frequency-per-week"],
     ) in shapes
     assert VC.HomeExerciseProgram in set(shapes.objects(None, SH.hasValue))
+
+
+@pytest.mark.parametrize(
+    ("edit", "problems"),
+    [
+        (
+            ("src:notPresent vc:CarpalTunnelSyndrome", "src:absent vc:CarpalTunnelSyndrome"),
+            [
+                "src:absent is not a term of the criterion source vocabulary",
+                "shp:ManualTherapyRegions: shp:ManualTherapyNotCarpalTunnel: no test "
+                "(src:present, src:notPresent or sh:path)",
+            ],
+        ),
+        (
+            (
+                "src:allOf ( shp:ManualTherapyRegionRecommended shp:ManualTherapyNotCarpalTunnel )",
+                "src:allOf ( shp:ManualTherapyRegionRecommended )",
+            ),
+            ["shp:ManualTherapyNotCarpalTunnel: a condition of no criterion (src:allOf/anyOf)"],
+        ),
+    ],
+    ids=["unknown-term", "condition-of-no-criterion"],
+)
+def test_a_source_with_a_mistake_is_refused_naming_it(knowledge_copy, edit, problems):
+    path = knowledge_copy / "shapes" / "source" / "physical-medicine.ttl"
+    text = path.read_text()
+    assert edit[0] in text
+    path.write_text(text.replace(edit[0], edit[1], 1))
+    with pytest.raises(SourceError) as caught:
+        compile_all(knowledge_copy)
+    assert caught.value.source == "shapes/source/physical-medicine.ttl"
+    assert caught.value.problems == problems
+
+
+def test_a_source_that_is_not_turtle_is_refused_naming_the_file(knowledge_copy):
+    path = knowledge_copy / "shapes" / "source" / "lumbar-surgery.ttl"
+    path.write_text(path.read_text() + "\nshp:Broken src:label .\n")
+    with pytest.raises(SourceError) as caught:
+        compile_all(knowledge_copy)
+    assert caught.value.source == str(path)
+    assert caught.value.problems[0].startswith("not valid Turtle:")
