@@ -122,7 +122,14 @@ def compile_all(root: Path | None = None) -> Compiled:
             if len(g):
                 result.outputs[out] = g
                 result.order[out] = order
-                result.headers[out] = [GENERATED.format(source=rel), *_leading_comments(text)]
+                result.headers[out] = [GENERATED.format(source=rel)]
+        if f"shapes/{path.name}" in result.headers:
+            result.headers[f"shapes/{path.name}"] += _leading_comments(text)
+        if f"ontology/criteria/{path.name}" in result.headers:
+            result.headers[f"ontology/criteria/{path.name}"] += [
+                f"# The criteria of {rel} and their conditions, as the catalogue states them;",
+                "# their provisions are in ontology/guidelines/.",
+            ]
     findings = compiler.finding_graph()
     out = f"shapes/{FINDINGS}"
     if out in result.outputs:
