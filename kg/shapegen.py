@@ -83,6 +83,7 @@ class Compiled:
     outputs: dict[str, Graph] = field(default_factory=dict)
     order: dict[str, list[Node]] = field(default_factory=dict)  # subjects in source order
     headers: dict[str, list[str]] = field(default_factory=dict)
+    rank: dict[Node, int] = field(default_factory=dict)  # order of a shape's ordered blank nodes
 
 
 class SourceError(InputError):
@@ -130,6 +131,7 @@ def compile_all(root: Path | None = None) -> Compiled:
                 f"# The criteria of {rel} and their conditions, as the catalogue states them;",
                 "# their provisions are in ontology/guidelines/.",
             ]
+    result.rank = compiler.rank
     findings = compiler.finding_graph()
     out = f"shapes/{FINDINGS}"
     if out in result.outputs:
@@ -151,6 +153,9 @@ class _Compiler:
         self.all = merged
         self.terms = terms  # the properties ontology/vocabularies/criterion-source.ttl declares
         self.findings: dict[URIRef, Graph] = {}
+        # The explanation states a finding's constraints in the order of its sh:property
+        # values: concept, region, status, then src:where in the source's (list) order.
+        self.rank: dict[Node, int] = {}
         self.finding_path = self._declared_path(SRC.caseFindings)
         self.visit_path = self._declared_path(SRC.visitFindings)
 
@@ -307,7 +312,11 @@ class _Compiler:
 
     def _finding_shape(self, named, shapes: Graph) -> None:
         src = self.all
-        where = list(src.objects(named, SRC.where))
+        where = [
+            member
+            for value in src.objects(named, SRC.where)
+            for member in (Collection(src, value) if (value, RDF.first, None) in src else [value])
+        ]
         self._finding_body(
             shapes, named, src.value(named, SRC.concept), src.value(named, SRC.region), where
         )
@@ -324,11 +333,13 @@ class _Compiler:
         ]:
             if value is not None:
                 prop = BNode()
+                self.rank[prop] = len(self.rank)
                 g.add((name, SH.property, prop))
                 g.add((prop, SH.path, path))
                 g.add((prop, SH.hasValue, value))
         for constraint in where:
             copied = _copy(_subgraph(self.all, constraint), g)
+            self.rank[copied] = len(self.rank)
             if (copied, SH.minCount, None) not in g:
                 g.add((copied, SH.minCount, Literal(1)))
             g.add((name, SH.property, copied))
@@ -341,7 +352,11 @@ class _Compiler:
             for value in self.all.objects(shape, predicate):
                 found[_local(path) if isinstance(path, URIRef) else ""] = value
         target = self.all.value(shape, SRC.present) or self.all.value(shape, SRC.notPresent)
-        for constraint in self.all.objects(target, SRC.where) if target is not None else ():
+        wheres = list(self.all.objects(target, SRC.where)) if target is not None else []
+        for value in list(wheres):
+            if (value, RDF.first, None) in self.all:
+                wheres += list(Collection(self.all, value))
+        for constraint in wheres:
             for predicate in THRESHOLDS:
                 for value in self.all.objects(constraint, predicate):
                     found[_local(self.all.value(constraint, SH.path))] = value
@@ -402,7 +417,7 @@ def render(compiled: Compiled, out: str) -> str:
     lines.append("")
     roots = [s for s in compiled.order[out] if not isinstance(s, BNode)]
     for subject in roots:
-        block = _block(graph, subject)
+        block = _block(graph, subject, compiled.rank)
         if block:
             lines.extend([block, ""])
     return "\n".join(lines).rstrip() + "\n"
@@ -459,14 +474,14 @@ def _orphans(root: Path, compiled: Compiled) -> list[Path]:
     )
 
 
-def _block(graph: Graph, subject: Node) -> str:
+def _block(graph: Graph, subject: Node, rank: dict[Node, int]) -> str:
     predicates = sorted(set(graph.predicates(subject, None)), key=_predicate_key)
     if not predicates:
         return ""
     parts = []
     for predicate in predicates:
         verb = "a" if predicate == RDF.type else _n3(graph, predicate)
-        rendered = " ,\n        ".join(_terms(graph, graph.objects(subject, predicate)))
+        rendered = " ,\n        ".join(_terms(graph, graph.objects(subject, predicate), rank))
         parts.append(f"{verb} {rendered}")
     return f"{_n3(graph, subject)} " + " ;\n    ".join(parts) + " ."
 
@@ -479,7 +494,7 @@ def _term(graph: Graph, node: Node, depth: int) -> str:
             )
         inner = sorted(set(graph.predicates(node, None)), key=_predicate_key)
         body = " ; ".join(
-            f"{_n3(graph, p)} " + " , ".join(_terms(graph, graph.objects(node, p), depth + 1))
+            f"{_n3(graph, p)} " + " , ".join(_terms(graph, graph.objects(node, p), {}, depth + 1))
             for p in inner
         )
         return f"[ {body} ]"
@@ -488,15 +503,14 @@ def _term(graph: Graph, node: Node, depth: int) -> str:
     return _n3(graph, node)
 
 
-def _terms(graph: Graph, nodes: Iterable[Node], depth: int = 2) -> list[str]:
-    """Objects rendered, IRIs and literals first, each group in text order (so blank nodes
-    come out in the same order on every run)."""
-    return [
-        text
-        for _, text in sorted(
-            (isinstance(node, BNode), _term(graph, node, depth)) for node in nodes
-        )
+def _terms(graph: Graph, nodes: Iterable[Node], rank: dict[Node, int], depth: int = 2) -> list[str]:
+    """Objects rendered: IRIs and literals in text order, then blank nodes by their rank,
+    else in text order (so they come out in the same order on every run)."""
+    keyed = [
+        (isinstance(node, BNode), rank.get(node, len(rank)), _term(graph, node, depth))
+        for node in nodes
     ]
+    return [text for *_, text in sorted(keyed)]
 
 
 def _n3(graph: Graph, node: Node) -> str:
