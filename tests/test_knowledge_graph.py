@@ -30,7 +30,7 @@ def knowledge_copy(tmp_path):
 
 
 def test_a_criterion_without_its_provision_fails_the_build(knowledge_copy):
-    path = knowledge_copy / "ontology" / "guidelines" / "mtus-acoem-2004.ttl"
+    path = knowledge_copy / "ontology" / "criteria" / "spine-imaging.ttl"
     text = path.read_text()
     broken = text.replace("    imr:fromProvision gl:mtus-acoem-2004-ch12-p303-304 ;\n", "", 1)
     assert broken != text

@@ -89,9 +89,16 @@ def test_the_manual_therapy_provision_of_pages_58_59_leads_to_each_criterion_sha
         "Low back flare-up care is 1-2 visits every 4-6 months after return to work"
     )
     assert flare_up.shapes == [
-        ShapeTrace(str(SHP.ManualTherapyFlareUp), [Site("shapes/physical-medicine.ttl", 28)])
+        ShapeTrace(
+            str(SHP.ManualTherapyFlareUp),
+            # the generated shape, and its source (where it is edited)
+            [
+                Site("shapes/physical-medicine.ttl", 33),
+                Site("shapes/source/physical-medicine.ttl", 27),
+            ],
+        )
     ]
-    line = (ROOT / "shapes" / "physical-medicine.ttl").read_text().splitlines()[28 - 1]
+    line = (ROOT / "shapes" / "physical-medicine.ttl").read_text().splitlines()[33 - 1]
     assert line == "shp:ManualTherapyFlareUp a sh:NodeShape ;"
     folder = "tests/fixtures/cpmtg-2009-manual-therapy-flare-up"
     case = FIXTURE_TEST + "[cpmtg-2009-manual-therapy-flare-up/{}]"
@@ -282,7 +289,14 @@ def test_without_a_tests_folder_the_trace_says_so(tmp_path, monkeypatch):
     ]
     assert [(c.fixtures, c.tests) for c in provision.criteria] == [([], [])] * 4
     assert provision.criteria[0].shapes == [
-        ShapeTrace(str(SHP.ManualTherapyFlareUp), [Site("shapes/physical-medicine.ttl", 28)])
+        ShapeTrace(
+            str(SHP.ManualTherapyFlareUp),
+            # the generated shape, and its source (where it is edited)
+            [
+                Site("shapes/physical-medicine.ttl", 33),
+                Site("shapes/source/physical-medicine.ttl", 27),
+            ],
+        )
     ]
     monkeypatch.setenv("IMR_KG_HOME", str(tmp_path))
     output = CliRunner().invoke(app, ["coverage", "--trace"]).output

@@ -366,8 +366,12 @@ def check(
     from kg.cases.consistency import check_consistency
     from kg.ingest.sources import load_case
     from kg.knowledge.integrity import check_integrity
+    from kg.knowledge.shapegen import stale_outputs
 
     try:
+        stale = stale_outputs()
+        if stale:
+            raise InputError("shapes/source", [*stale, "run imr-kg shapes to regenerate them"])
         problems = check_integrity()
         if problems:
             raise InputError("knowledge graph", problems)
@@ -380,6 +384,32 @@ def check(
             "[green]consistency:[/green] ontology, catalogue and cases are consistent (HermiT)"
         )
     except (InputError, ConsistencyError) as exc:
+        _fail(exc)
+
+
+@app.command()
+def shapes(
+    check_only: Annotated[
+        bool, typer.Option("--check", help="list the generated files that are stale; change none")
+    ] = False,
+) -> None:
+    """Compile the criterion sources (shapes/source/*.ttl) into the SHACL shapes and the
+    catalogue's criteria, each criterion written once (see shapes/README.md)."""
+    from kg.knowledge.graph import project_root
+    from kg.knowledge.shapegen import stale_outputs, write_all
+
+    try:
+        if check_only:
+            stale = stale_outputs()
+            for line in stale:
+                typer.echo(line)
+            if stale:
+                raise typer.Exit(1)
+            err.print("[green]shapes:[/green] every generated file is up to date")
+            return
+        for path in write_all():
+            typer.echo(f"wrote {path.relative_to(project_root())}")
+    except InputError as exc:
         _fail(exc)
 
 
