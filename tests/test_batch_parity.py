@@ -5,17 +5,21 @@ per case) on every case of the test suite, with pySHACL and with the faster pyru
 from __future__ import annotations
 
 import pytest
-from conftest import CASE_FILES, STORE_CASES
+from conftest import (
+    CASE_FILES,
+    STORE_CASES,
+    evaluated,
+    loaded_case,
+    screen_in_batches,
+)
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import SH
 
-from kg.batch import CHUNK
-from kg.caseio import load_case
 from kg.catalogue import load_catalogue
-from kg.evaluate import CaseEvaluator
 from kg.fastshacl import RudofValidator
 from kg.namespaces import IMR
-from kg.oxquery import OxigraphEngine, graph_to_ntriples
+
+CASES = CASE_FILES + STORE_CASES
 
 
 def _results(report: Graph, full: bool) -> set[tuple]:
@@ -50,36 +54,31 @@ def _conforms(report: Graph) -> bool:
 
 @pytest.fixture(scope="module")
 def reference():
-    """Every suite case evaluated one by one by the engine of record, and all of them in one
-    graph for the batch path."""
-    evaluator = CaseEvaluator(load_catalogue())
+    """Every suite case evaluated one by one by the engine of record (shared with the fixture
+    tests), and all of them in one graph for the batch path."""
     expected = {}
     cases = []
-    for path in CASE_FILES + STORE_CASES:
-        graph, source = load_case(path)
-        evaluation = evaluator.run(graph, source)
+    for path in CASES:
+        evaluation = evaluated(path)
+        graph, source = loaded_case(path)
         expected[evaluation.case] = evaluation
         cases.append((URIRef(evaluation.case), source, graph))
     assert len(expected) == len(CASE_FILES) + len(STORE_CASES)  # one case per file
     return expected, cases
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("shacl", ["pyshacl", "rudof"])
-def test_batch_evaluation_equals_the_engine_of_record_on_every_suite_case(shacl, reference):
-    catalogue = load_catalogue()
+def test_batch_evaluation_equals_the_engine_of_record_on_every_suite_case(
+    shacl, reference, batch_evaluations
+):
     expected, cases = reference
-    engine = OxigraphEngine(catalogue.knowledge)
-    validator = RudofValidator(catalogue.shapes) if shacl == "rudof" else None
-    batch = CaseEvaluator(catalogue, engine, validator)
-    evaluations = []
-    # In chunks of CHUNK cases, as the store's workers screen them.
-    for start in range(0, len(cases), CHUNK):
-        chunk = cases[start : start + CHUNK]
-        combined = Graph()
-        for _, _, graph in chunk:
-            combined += graph
-        view = engine.view(combined, graph_to_ntriples(combined))
-        evaluations += batch.run_many([(c, s) for c, s, _ in chunk], combined, view)
+    # In chunks of CHUNK cases, as the store's workers screen them (conftest.screen_in_batches;
+    # with pySHACL, the batch the fixture tests read).
+    if shacl == "rudof":
+        evaluations = screen_in_batches(CASES, RudofValidator(load_catalogue().shapes))
+    else:
+        evaluations = [batch_evaluations[str(path)] for path in CASES]
 
     assert [e.case for e in evaluations] == [str(c) for c, _, _ in cases]
     failing = sum(len(_results(e.report, True)) for e in evaluations)
