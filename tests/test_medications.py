@@ -178,6 +178,8 @@ def test_a_strength_or_days_supply_that_is_not_a_number_is_an_input_error():
     ]
 
 
+# Slow: the OWL reasoner (HermiT, in Java) over the whole ontology and catalogue, 10-20 s
+@pytest.mark.slow
 def test_ontology_catalogue_and_new_fixtures_are_consistent():
     from kg.consistency import check_consistency
 

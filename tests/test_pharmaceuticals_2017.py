@@ -443,6 +443,8 @@ def test_coverage_lists_the_new_criteria_with_their_marks_and_periods():
     }
 
 
+# Slow: the OWL reasoner (HermiT, in Java) over the whole ontology and catalogue, 10-20 s
+@pytest.mark.slow
 def test_the_new_vocabulary_and_fixtures_are_consistent():
     from kg.consistency import check_consistency
 
