@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, find_condition
+from conftest import FIXTURES, evaluated, find_condition
 from rdflib import Graph, URIRef
 from typer.testing import CliRunner
 
@@ -57,7 +57,7 @@ def _request_iri(path: Path) -> str:
 
 
 def _result(path: Path):
-    return kg.evaluate(path).request(_request_iri(path))
+    return evaluated(path).request(_request_iri(path))
 
 
 def _redated(path: Path, tmp_path: Path, date: str) -> Path:

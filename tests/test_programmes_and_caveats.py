@@ -8,7 +8,7 @@ import json
 import re
 import shutil
 
-from conftest import FIXTURES, ROOT, SEED_CASE, find_condition
+from conftest import FIXTURES, ROOT, SEED_CASE, evaluated, find_condition
 from typer.testing import CliRunner
 
 import kg
@@ -29,7 +29,7 @@ def _text(*args: str) -> str:
 
 
 def test_the_housekeeping_exclusion_shows_the_stevens_caveat():
-    request = kg.evaluate(STEVENS).request("stevens-home-health-aide/request")
+    request = evaluated(STEVENS).request("stevens-home-health-aide/request")
     assert request.verdict == "criteria_not_met"
     [criterion] = request.criteria
     exclusion = find_condition(

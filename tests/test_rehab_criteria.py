@@ -6,7 +6,7 @@ improvement."""
 from __future__ import annotations
 
 import pytest
-from conftest import FIXTURES, find_condition
+from conftest import FIXTURES, evaluated, find_condition
 from rdflib import Graph
 from rdflib.namespace import SH
 
@@ -22,7 +22,7 @@ GL = "https://w3id.org/imr-kg/guideline/"
 
 
 def _request(path):
-    return kg.evaluate(FIXTURES / path).requests[0]
+    return evaluated(FIXTURES / path).requests[0]
 
 
 def test_the_labor_code_cap_applies_as_a_statute_alongside_the_mtus_criteria():
