@@ -271,6 +271,8 @@ def test_malformed_requests_are_answered_400(endpoint):
 # --- failures -----------------------------------------------------------------------------
 
 
+# Slow: query worker processes, one killed and replaced.
+@pytest.mark.slow
 def test_a_worker_killed_mid_query_is_answered_500_and_replaced(fixture_store):
     pool = QueryPool(fixture_store.path, 1, Limits(time_limit=10.0, slow_after=5.0))
     try:
@@ -381,6 +383,8 @@ def test_a_store_that_cannot_be_reopened_is_named_stale_in_every_answer(tmp_path
         pool.close()
 
 
+# Slow: a query worker process and an endpoint in threads, held by idle connections.
+@pytest.mark.slow
 def test_connections_beyond_the_cap_are_answered_503_without_a_thread(fixture_store, monkeypatch):
     monkeypatch.setattr(server_module, "MAX_CONNECTIONS", 3)
     pool = QueryPool(fixture_store.path, 1, Limits(time_limit=10.0))
