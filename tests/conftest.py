@@ -156,19 +156,6 @@ def batch_evaluations() -> dict:
     return {str(path): _SHARED["batch", str(path)] for path in paths}
 
 
-# With pytest-xdist (pyproject's addopts: -n 2 --dist loadgroup) each file's tests run in one
-# worker, so its module fixtures are made once; the fixture tests and the parity test share
-# a worker, so the engine of record evaluates each case once.
-SHARED_EVALUATIONS_GROUP = {"test_criterion_fixtures", "test_batch_parity"}
-
-
-def pytest_collection_modifyitems(items):
-    for item in items:
-        name = item.module.__name__
-        group = "evaluations" if name in SHARED_EVALUATIONS_GROUP else name
-        item.add_marker(pytest.mark.xdist_group(group))
-
-
 @pytest.fixture(scope="session", autouse=True)
 def _unchanged_evaluations():
     """No test changed a shared evaluation (checked once, when the session ends)."""
