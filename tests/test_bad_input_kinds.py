@@ -46,6 +46,8 @@ def test_an_impossible_date_in_a_case_names_the_node_and_property():
     ]
 
 
+# Slow, end to end: `python -m kg` in a process of its own, whose stderr is where rdflib's logging would print
+@pytest.mark.slow
 def test_rdflib_prints_no_traceback_for_an_impossible_date():
     result = subprocess.run(
         [sys.executable, "-m", "kg", "evaluate", str(BAD / "impossible-date.ttl")],

@@ -13,7 +13,7 @@ import io
 import json
 
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, evaluated
 from rdflib import Graph, URIRef
 from rich.console import Console
 
@@ -495,7 +495,7 @@ def test_coverage_lists_the_acoem_era_programme_equipment_and_home_health_criter
 
 
 def test_home_health_shows_cantillo_on_the_provision_and_stevens_on_the_custodial_condition():
-    evaluation = kg.evaluate(
+    evaluation = evaluated(
         FIXTURES
         / "acoem-ia-2017-home-health-medical-care"
         / "ia-2017-home-health-medical-care-housekeeping-only.ttl"
@@ -522,7 +522,7 @@ LUMBAR_MRI_LABEL = (
 
 
 def test_a_verdict_resting_on_an_inf_criterion_says_so_in_json_table_report_and_verdict_graph():
-    evaluation = kg.evaluate(INF_FIXTURE)
+    evaluation = evaluated(INF_FIXTURE)
     [request] = evaluation.requests
     note = INF_NOTE + LUMBAR_MRI_LABEL + "."
     expected_reason = "The documented facts meet every applicable criterion. " + note
@@ -551,7 +551,7 @@ def test_a_verdict_resting_on_an_inf_criterion_says_so_in_json_table_report_and_
 
 def test_a_failed_verdict_rests_only_on_its_failed_criteria():
     # The 9792.24.1 extension (C2) and the LBD 2016 acupuncture criterion (C1) fail: no INF note.
-    evaluation = kg.evaluate(
+    evaluation = evaluated(
         FIXTURES
         / "acoem-lbd-2016-acupuncture"
         / "lbd-2016-acupuncture-count-and-improvement-not-documented.ttl"
@@ -607,7 +607,7 @@ def test_a_failed_verdict_rests_only_on_its_failed_criteria():
 def test_epidural_injection_fixtures_give_exact_failed_criteria_citation_and_fact_statuses(
     fixture, verdict, failed, statuses
 ):
-    [request] = kg.evaluate(
+    [request] = evaluated(
         FIXTURES / "acoem-lbd-2019-epidural-injection" / f"{fixture}.ttl"
     ).requests
     assert request.verdict == verdict

@@ -1,15 +1,19 @@
 """Every fixture under tests/fixtures/ is evaluated and compared exactly with the expectation it
-states (tst: namespace, see tests/fixtures/README.md); every criterion has its three fixtures."""
+states (tst: namespace, see tests/fixtures/README.md); every criterion has its three fixtures.
+
+Each fixture is checked twice: as the store's workers screen it (all fixtures in one batch, a
+few seconds: the default run) and by the engine of record case by case (kg.evaluate, about
+0.3 s a case: marked slow, run by CI with tests/test_batch_parity.py, which shows the two
+equal on every case)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 
 import pytest
-from conftest import FIXTURES, find_condition
+from conftest import FIXTURES, evaluated, find_condition
 from rdflib import Graph, Namespace
 
-import kg
 from kg.core.namespaces import IMR
 from kg.knowledge.catalogue import load_catalogue
 
@@ -23,10 +27,23 @@ def _expectations(path):
     return graph, request
 
 
-@pytest.mark.parametrize("path", FIXTURE_FILES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def _fixture_id(path):
+    return f"{path.parent.name}/{path.stem}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", FIXTURE_FILES, ids=_fixture_id)
 def test_fixture_evaluates_as_stated(path):
+    _assert_evaluates_as_stated(path, evaluated(path))
+
+
+@pytest.mark.parametrize("path", FIXTURE_FILES, ids=_fixture_id)
+def test_fixture_screened_in_a_batch_evaluates_as_stated(path, batch_evaluations):
+    _assert_evaluates_as_stated(path, batch_evaluations[str(path)])
+
+
+def _assert_evaluates_as_stated(path, evaluation):
     graph, request = _expectations(path)
-    evaluation = kg.evaluate(path)
     result = evaluation.request(str(request))
     assert result.verdict == str(graph.value(request, TST.expectVerdict))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 
-from conftest import FIXTURES, derived_case, find_condition
+from conftest import FIXTURES, derived_case, evaluated, find_condition
 from typer.testing import CliRunner
 
 import kg
@@ -26,7 +26,7 @@ def _request(path, local="request"):
 
 
 def _screen(path):
-    return kg.evaluate(path).request(_request(path))
+    return evaluated(path).request(_request(path))
 
 
 def _criteria(result) -> dict[str, str]:

@@ -116,6 +116,8 @@ def test_the_listen_backlog_holds_a_burst_of_connections():
     assert EndpointServer.request_queue_size >= 128
 
 
+# Slow, end to end: `imr-kg serve` in a process of its own; slow queries run to the time limit.
+@pytest.mark.slow
 def test_fast_queries_keep_answering_while_two_slow_ones_run(endpoint):
     slow = [in_background(timed, endpoint, RUNAWAY) for _ in range(2)]
     time.sleep(0.3)
@@ -133,6 +135,8 @@ def test_fast_queries_keep_answering_while_two_slow_ones_run(endpoint):
     assert max(elapsed for _, _, elapsed in fast) < 1.0
 
 
+# Slow: query worker processes; queries run to the time limit.
+@pytest.mark.slow
 def test_a_third_slow_query_is_stopped_so_that_the_other_worker_stays_free(fixture_store):
     pool = QueryPool(fixture_store.path, 3, Limits(time_limit=2.0, max_slow=2, slow_after=0.5))
     try:
@@ -154,6 +158,8 @@ def test_a_third_slow_query_is_stopped_so_that_the_other_worker_stays_free(fixtu
         pool.close()
 
 
+# Slow: query worker processes; queries run to the time limit.
+@pytest.mark.slow
 def test_one_client_waits_in_the_queue_beyond_its_share_while_others_are_answered(fixture_store):
     limits = Limits(time_limit=1.5, per_client=1, max_slow=2, slow_after=0.5)
     pool = QueryPool(fixture_store.path, 2, limits)
@@ -180,6 +186,8 @@ def test_one_client_waits_in_the_queue_beyond_its_share_while_others_are_answere
 # --- protocol -----------------------------------------------------------------------------
 
 
+# Slow, end to end: `imr-kg serve` in a process of its own.
+@pytest.mark.slow
 def test_a_foreign_host_header_is_refused_with_403(endpoint):
     status, _, body = get(endpoint, FAST, host="rebind.attacker.example:7878")
     assert status == 403
@@ -194,6 +202,8 @@ def test_a_foreign_host_header_is_refused_with_403(endpoint):
     assert (status, body) == (400, b"bad request: no Host header\n")
 
 
+# Slow, end to end: `imr-kg serve` in a process of its own.
+@pytest.mark.slow
 def test_head_and_options_are_answered(endpoint):
     host = f"localhost:{endpoint}"
     status, headers, body = get(endpoint, FAST, host=host, method="HEAD")
@@ -219,6 +229,8 @@ def post(port: int, headers: str, body: bytes = b"") -> tuple[int, bytes]:
     return status, answer
 
 
+# Slow, end to end: `imr-kg serve` in a process of its own.
+@pytest.mark.slow
 def test_malformed_requests_are_answered_400(endpoint):
     form = "Content-Type: application/x-www-form-urlencoded\r\n"
     assert post(endpoint, form + "Content-Length: abc\r\n", b"query=ASK{}") == (
@@ -259,6 +271,8 @@ def test_malformed_requests_are_answered_400(endpoint):
 # --- failures -----------------------------------------------------------------------------
 
 
+# Slow: query worker processes, one killed and replaced.
+@pytest.mark.slow
 def test_a_worker_killed_mid_query_is_answered_500_and_replaced(fixture_store):
     pool = QueryPool(fixture_store.path, 1, Limits(time_limit=10.0, slow_after=5.0))
     try:
@@ -324,6 +338,8 @@ def test_a_store_changed_under_the_endpoint_is_reopened(tmp_path):
 # --- Ctrl-C -------------------------------------------------------------------------------
 
 
+# Slow, end to end: `imr-kg serve` in a process of its own, stopped by SIGINT.
+@pytest.mark.slow
 def test_ctrl_c_stops_serve_quietly(fixture_store):
     server, port = start_serve(fixture_store.path, "--workers", "2", session=True)
     running = in_background(lambda: exchange(int(port), b"GET /sparql?query=" + RUNAWAY_URL))
@@ -367,6 +383,8 @@ def test_a_store_that_cannot_be_reopened_is_named_stale_in_every_answer(tmp_path
         pool.close()
 
 
+# Slow: a query worker process and an endpoint in threads, held by idle connections.
+@pytest.mark.slow
 def test_connections_beyond_the_cap_are_answered_503_without_a_thread(fixture_store, monkeypatch):
     monkeypatch.setattr(server_module, "MAX_CONNECTIONS", 3)
     pool = QueryPool(fixture_store.path, 1, Limits(time_limit=10.0))

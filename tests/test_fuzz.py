@@ -50,6 +50,9 @@ FUZZ = settings(
     ],
 )
 
+# Slow: hundreds of inputs through the commands (about a minute).
+pytestmark = pytest.mark.slow
+
 FIGURES: Counter = Counter()
 
 

@@ -3,8 +3,6 @@ traceback, nothing written; partial results only with --allow-partial, marked pa
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -45,13 +43,9 @@ def test_text_that_is_no_letter_is_named():
 
 def test_cli_evaluate_of_a_pdf_exits_2_without_traceback():
     name = "scanned-letter.pdf"
-    result = subprocess.run(
-        [sys.executable, "-m", "kg", "evaluate", str(BAD / name)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 2
+    result = CliRunner().invoke(app, ["evaluate", str(BAD / name)])
+    assert isinstance(result.exception, SystemExit), result.exception  # nothing uncaught
+    assert result.exit_code == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.strip() == f"error: {BAD / name}: {MESSAGES[name]}"
 

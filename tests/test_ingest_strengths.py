@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import find_condition
+from conftest import evaluated, find_condition
 from rdflib import Graph
 from typer.testing import CliRunner
 
@@ -34,7 +34,7 @@ TOTAL = "total daily oral morphine-equivalent dose of the opioids requested toge
 
 
 def _ceiling(letter: Path, requested_as: str):
-    evaluation = kg.evaluate(letter)
+    evaluation = evaluated(letter)
     [request] = [r for r in evaluation.requests if r.requested_as == requested_as]
     ceiling = next(c for c in request.criteria if c.iri == CEILING)
     return ceiling, find_condition(ceiling.conditions, WITHIN)

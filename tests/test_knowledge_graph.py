@@ -52,6 +52,8 @@ def test_a_condition_no_shape_checks_fails_the_build(knowledge_copy):
     ]
 
 
+# Slow: the OWL reasoner (HermiT, in Java) over the whole ontology and catalogue, 10-20 s
+@pytest.mark.slow
 def test_ontology_catalogue_and_seed_case_are_consistent():
     check_consistency([load_case(SEED_CASE)])
 

@@ -304,6 +304,8 @@ def ask(endpoint: str, query: str) -> tuple[int, str]:
         return error.code, error.read().decode()
 
 
+# Slow, end to end: `imr-kg serve` in a process of its own
+@pytest.mark.slow
 @pytest.mark.parametrize("silent", [False, True])
 def test_the_endpoint_refuses_service_with_400_and_sends_no_request(endpoint, listeners, silent):
     refused, _ = listeners
@@ -323,6 +325,8 @@ def test_the_endpoint_refuses_service_with_400_and_sends_no_request(endpoint, li
     assert refused.requests == []
 
 
+# Slow, end to end: `imr-kg serve` in a process of its own
+@pytest.mark.slow
 def test_the_endpoint_calls_an_allowlisted_service(endpoint, listeners):
     _, allowed = listeners
     status, body = ask(endpoint, service_query(allowed.url))

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, find_condition
+from conftest import FIXTURES, evaluated, find_condition
 from rdflib import Graph, URIRef
 from typer.testing import CliRunner
 
@@ -53,7 +53,7 @@ def _request_iri(path: Path) -> str:
 
 
 def _result(path: Path):
-    return kg.evaluate(path).request(_request_iri(path))
+    return evaluated(path).request(_request_iri(path))
 
 
 def _redated(path: Path, tmp_path: Path, date: str) -> Path:
@@ -461,6 +461,8 @@ def test_coverage_lists_the_new_criteria_with_their_marks_and_periods():
     }
 
 
+# Slow: the OWL reasoner (HermiT, in Java) over the whole ontology and catalogue, 10-20 s
+@pytest.mark.slow
 def test_the_new_vocabulary_and_fixtures_are_consistent():
     from kg.cases.consistency import check_consistency
     from kg.ingest.sources import load_case

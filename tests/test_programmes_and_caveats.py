@@ -8,7 +8,8 @@ import json
 import re
 import shutil
 
-from conftest import FIXTURES, ROOT, SEED_CASE, find_condition
+import pytest
+from conftest import FIXTURES, ROOT, SEED_CASE, evaluated, find_condition
 from typer.testing import CliRunner
 
 import kg
@@ -29,7 +30,7 @@ def _text(*args: str) -> str:
 
 
 def test_the_housekeeping_exclusion_shows_the_stevens_caveat():
-    request = kg.evaluate(STEVENS).request("stevens-home-health-aide/request")
+    request = evaluated(STEVENS).request("stevens-home-health-aide/request")
     assert request.verdict == "criteria_not_met"
     [criterion] = request.criteria
     exclusion = find_condition(
@@ -58,6 +59,8 @@ def test_the_table_and_json_show_the_caveat_once_per_criterion():
     assert exclusion["label"] == "the care is not homemaker services or personal care alone"
 
 
+# Slow: a second knowledge graph, copied and loaded anew, screens the seed twice.
+@pytest.mark.slow
 def test_a_caveat_on_any_provision_reaches_its_explanations(tmp_path, monkeypatch):
     for part in ("ontology", "shapes", "queries"):
         shutil.copytree(ROOT / part, tmp_path / part)

@@ -1,7 +1,9 @@
-"""The audit report, rendered by headless Chromium: what a reader sees on the page.
+"""The audit report: what a reader sees on the page. The pages are read as written (the text a
+browser shows, parsed with html.parser: the report has no script to change it); the rendering
+tests (marked slow) have headless Chromium build the pages, see the same text and print to PDF.
 
 Chromium comes from the distribution (`.ci/run` installs it when /usr/bin/chromium is missing).
-These tests skip only when it is absent outside CI; with CI=true they must run."""
+The rendering tests skip only when it is absent outside CI; with CI=true they must run."""
 
 from __future__ import annotations
 
@@ -24,8 +26,10 @@ from kg.screening.screen import Screener
 from kg.store.case_store import case_key, verdict_graph_name
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-if CHROMIUM is None and os.environ.get("CI") != "true":
-    pytest.skip("chromium is not installed (CI installs it)", allow_module_level=True)
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None and os.environ.get("CI") != "true",
+    reason="chromium is not installed (CI installs it)",
+)
 
 SEED = "https://w3id.org/imr-kg/case/seed-2014/case"
 
@@ -75,14 +79,25 @@ def chromium(page: Path, tmp_path: Path, *args: str) -> subprocess.CompletedProc
     )
 
 
+def _lines(html: str) -> list[str]:
+    """The visible text of `html`, one line per block, whitespace collapsed."""
+    parser = _VisibleText()
+    parser.feed(html)
+    parser.close()
+    text = "".join(parser.parts)
+    return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+
+
+def visible_lines(page: Path) -> list[str]:
+    """The page as written, as a reader sees it: one line per block."""
+    return _lines(page.read_text(encoding="utf-8"))
+
+
 def rendered_lines(page: Path, tmp_path: Path) -> list[str]:
     """The page as Chromium built it, one line per block, whitespace collapsed."""
     dom = chromium(page, tmp_path, "--dump-dom")
     assert dom.returncode == 0, dom.stderr
-    parser = _VisibleText()
-    parser.feed(dom.stdout)
-    text = "".join(parser.parts)
-    return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+    return _lines(dom.stdout)
 
 
 def assert_self_contained(page: Path) -> None:
@@ -100,10 +115,8 @@ def seed_report(tmp_path_factory) -> Path:
     return out
 
 
-def test_case_report_shows_each_request_criterion_provision_and_quoted_evidence(
-    seed_report, tmp_path
-):
-    lines = rendered_lines(seed_report, tmp_path)
+def test_case_report_shows_each_request_criterion_provision_and_quoted_evidence(seed_report):
+    lines = visible_lines(seed_report)
     assert lines[0] == "Audit report: Seed case: IMR Final Determination Letter (2014)"
     assert lines[2].startswith("IMR-KG screens the documented facts against guideline criteria.")
     assert (
@@ -135,8 +148,8 @@ def test_case_report_shows_each_request_criterion_provision_and_quoted_evidence(
     ]
 
 
-def test_case_report_lists_consistency_findings_and_knowledge_hashes(seed_report, tmp_path):
-    lines = rendered_lines(seed_report, tmp_path)
+def test_case_report_lists_consistency_findings_and_knowledge_hashes(seed_report):
+    lines = visible_lines(seed_report)
     assert (
         "seed-2014/ur-mri-lumbar | MRI Lumbar Spine | lumbar spine | Official Disability "
         "Guidelines (non-MTUS), Neck and Upper Back (Acute & Chronic) | cervical spine |"
@@ -152,6 +165,9 @@ def test_case_report_lists_consistency_findings_and_knowledge_hashes(seed_report
     assert_self_contained(seed_report)
 
 
+# Slow, end to end: a browser started.
+@pytest.mark.slow
+@needs_chromium
 def test_case_report_prints_to_pdf(seed_report, tmp_path):
     pdf = tmp_path / "seed.pdf"
     result = chromium(seed_report, tmp_path, f"--print-to-pdf={pdf}", "--no-pdf-header-footer")
@@ -180,13 +196,13 @@ def store_report(fixture_store, tmp_path_factory) -> Path:
 
 
 def test_store_case_page_reads_like_the_case_report_from_the_stored_verdicts(
-    store_report, fixture_store, seed_report, tmp_path
+    store_report, fixture_store, seed_report
 ):
     """Verdicts, statuses, citations and evidence quotes as the single-case report shows them,
     rebuilt from the verdict graph in the store (the evaluator was made to fail)."""
     page = store_report / "cases" / f"{case_key(SEED)}.html"
-    stored = rendered_lines(page, tmp_path)
-    single = rendered_lines(seed_report, tmp_path)
+    stored = visible_lines(page)
+    single = visible_lines(seed_report)
     assert stored[0] == "← all cases"
     assert stored[2] == f"Case {SEED} · source {SEED_CASE}"
     note = (
@@ -203,10 +219,10 @@ def test_store_case_page_reads_like_the_case_report_from_the_stored_verdicts(
     ) in stored
 
 
-def test_store_report_index_charts_and_case_pages(store_report, tmp_path):
+def test_store_report_index_charts_and_case_pages(store_report):
     out = store_report
     index = out / "index.html"
-    lines = rendered_lines(index, tmp_path)
+    lines = visible_lines(index)
     assert lines[2] == (
         "20 cases · 23 requests screened: criteria met on the documented facts 10; criteria not "
         "met on the documented facts 12; not covered: no criterion in the catalogue applies 1. "
@@ -226,7 +242,7 @@ def test_store_report_index_charts_and_case_pages(store_report, tmp_path):
     pages = sorted((out / "cases").glob("*.html"))
     assert len(pages) == 20
     upheld = next(p for p in pages if "upheld-chiropractic-trial-2015" in p.read_text())
-    page_lines = rendered_lines(upheld, tmp_path)
+    page_lines = visible_lines(upheld)
     assert "Where the IMR outcome differs from the screen" in page_lines
     assert (
         "chiropractic 2x3: IMR upheld; the screen found: criteria met on the documented facts. "
@@ -263,13 +279,12 @@ def test_store_report_shows_the_stored_verdict_and_flags_cases_not_screened(tmp_
     out = tmp_path / "report"
     result = CliRunner().invoke(app, ["report", "--store", str(tmp_path / "store"), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    seed = rendered_lines(out / "cases" / f"{case_key(SEED)}.html", tmp_path)
+    seed = visible_lines(out / "cases" / f"{case_key(SEED)}.html")
     assert (
         "Screening result: Criteria not met on the documented facts. The reason as stored."
     ) in seed
-    pending = rendered_lines(
-        out / "cases" / f"{case_key('https://w3id.org/imr-kg/case/generated/trial/case')}.html",
-        tmp_path,
+    pending = visible_lines(
+        out / "cases" / f"{case_key('https://w3id.org/imr-kg/case/generated/trial/case')}.html"
     )
     version = load_knowledge().version
     assert pending[pending.index("Requests") + 1 :][:3] == [
@@ -281,7 +296,7 @@ def test_store_report_shows_the_stored_verdict_and_flags_cases_not_screened(tmp_
         "chiropractic 2x3 | chiropractic manipulative therapy (lumbar spine) | not screened | "
         "none recorded | not in dispute |",
     ]
-    index = rendered_lines(out / "index.html", tmp_path)
+    index = visible_lines(out / "index.html")
     assert index[3] == (
         "1 of 2 cases not screened with the current knowledge version: the store holds no "
         "verdict for them, and this report screens nothing. Run imr-kg evaluate --store "
@@ -315,7 +330,7 @@ def test_store_index_says_its_charts_still_count_verdicts_of_an_older_knowledge_
     out = tmp_path / "report"
     result = CliRunner().invoke(app, ["report", "--store", str(tmp_path / "store"), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    index = rendered_lines(out / "index.html", tmp_path)
+    index = visible_lines(out / "index.html")
     assert index[3] == (
         "1 of 1 cases not screened with the current knowledge version: the store holds no "
         "verdict for them, and this report screens nothing. Run imr-kg evaluate --store "
@@ -323,3 +338,19 @@ def test_store_index_says_its_charts_still_count_verdicts_of_an_older_knowledge_
         "knowledge version: the agreement figures and the charts below, which are the store's "
         "analyst queries over every stored verdict, still count those."
     )
+
+
+# Slow, end to end: a browser started for each page.
+@pytest.mark.slow
+@needs_chromium
+@pytest.mark.parametrize("page", ["case report", "store index", "store case page"])
+def test_chromium_shows_the_text_the_page_states(page, seed_report, store_report, tmp_path):
+    """What the tests above read from the HTML as written is what Chromium builds and shows."""
+    path = {
+        "case report": seed_report,
+        "store index": store_report / "index.html",
+        "store case page": store_report / "cases" / f"{case_key(SEED)}.html",
+    }[page]
+    lines = rendered_lines(path, tmp_path)
+    assert lines == visible_lines(path)
+    assert len(lines) > 20

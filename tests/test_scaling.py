@@ -7,8 +7,6 @@ benchmarks/scaling.py, never asserted here."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from itertools import pairwise
 
 import pytest
@@ -242,13 +240,9 @@ def test_a_letter_over_1_mb_is_refused_with_one_line(letter_over_the_cap):
 
 def test_cli_refuses_a_letter_over_1_mb_exit_2(letter_over_the_cap):
     for command in ("evaluate", "ingest"):
-        result = subprocess.run(
-            [sys.executable, "-m", "kg", command, str(letter_over_the_cap)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert result.returncode == 2, command
+        result = CliRunner().invoke(app, [command, str(letter_over_the_cap)])
+        assert isinstance(result.exception, SystemExit), result.exception  # nothing uncaught
+        assert result.exit_code == 2, command
         assert result.stderr.strip() == f"error: {letter_over_the_cap}: {TOO_LARGE}"
         assert result.stdout == ""
 

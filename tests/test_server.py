@@ -14,6 +14,9 @@ import urllib.request
 
 import pytest
 
+# Slow, end to end: `imr-kg serve` in a process of its own.
+pytestmark = pytest.mark.slow
+
 COUNT_VERDICTS = (
     "PREFIX imr: <https://w3id.org/imr-kg/ontology#> "
     "SELECT ?value (COUNT(*) AS ?n) WHERE { ?v imr:verdictValue ?value } "

@@ -180,6 +180,8 @@ def test_a_file_without_exactly_one_case_is_refused(tmp_path):
     assert str(caught.value).endswith("a case file must hold exactly one imr:Case, found 0")
 
 
+# Slow, end to end: `imr-kg load` in a process of its own (and its workers), killed mid-run
+@pytest.mark.slow
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_killing_load_mid_run_and_rerunning_leaves_the_store_complete(tmp_path, workers):
     files = []
@@ -239,6 +241,8 @@ def test_killing_load_mid_run_and_rerunning_leaves_the_store_complete(tmp_path, 
     assert int(rows[0][0].value) == 120
 
 
+# Slow: worker processes started
+@pytest.mark.slow
 def test_cli_evaluates_a_store_in_worker_processes_and_prints_the_summary(tmp_path):
     store_dir = tmp_path / "store"
     files = [
@@ -429,6 +433,8 @@ def _store_contents(path: Path) -> tuple[set[str], dict[str, Graph]]:
     return set(meta.decode().splitlines()), cases
 
 
+# Slow: worker processes started
+@pytest.mark.slow
 def test_loading_with_two_workers_gives_the_same_store_summary_and_errors_as_one(tmp_path):
     from rdflib.compare import isomorphic
     from typer.testing import CliRunner

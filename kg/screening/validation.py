@@ -41,7 +41,10 @@ class PyShaclValidator:
     """pySHACL, the engine of record."""
 
     def __init__(self, catalogue: Catalogue) -> None:
-        self.shapes = catalogue.shapes
+        # pySHACL adds two RDFS axioms to the shapes graph it is given: its own copy, so the
+        # shared knowledge graph stays as read.
+        self.shapes = Graph()
+        self.shapes += catalogue.shapes
 
     def validate(self, data: bytes, graph: Graph | None = None) -> ReportShares:
         if graph is None:
