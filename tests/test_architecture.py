@@ -41,7 +41,7 @@ def test_the_layers_contract_catches_an_upward_import():
     """The check itself can fail: a graph with an engine module importing the CLI breaks it."""
     graph = grimp.build_graph("kg")
     graph.add_import(
-        importer="kg.screening.evaluator",
+        importer="kg.screening.screen",
         imported="kg.interfaces.cli",
         line_number=1,
         line_contents="from kg.interfaces.cli import app",

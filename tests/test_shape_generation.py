@@ -50,6 +50,8 @@ def test_every_generated_file_says_so_and_names_its_source():
         )
 
 
+# Slow: compiles every source of a copy of the knowledge (5-12 s); run by CI.
+@pytest.mark.slow
 def test_a_source_changed_without_regenerating_is_caught(knowledge_copy):
     path = knowledge_copy / "shapes" / "source" / "physical-medicine.ttl"
     text = path.read_text()
@@ -69,6 +71,8 @@ def test_a_source_changed_without_regenerating_is_caught(knowledge_copy):
     )
 
 
+# Slow: compiles every source of a copy of the knowledge (5-12 s); run by CI.
+@pytest.mark.slow
 def test_a_hand_edited_generated_file_is_caught(knowledge_copy):
     path = knowledge_copy / "shapes" / "spine-imaging.ttl"
     path.write_text(path.read_text().replace("sh:severity sh:Info", "sh:severity sh:Warning", 1))
@@ -223,6 +227,8 @@ HOME = """:home a imr:Finding ; imr:findingConcept vc:HomeExerciseProgram ;
     imr:status imr:DocumentedPresent ; imr:documentedIn :pr2 ."""
 
 
+# Slow: compiles and screens a copy of the knowledge with a new criterion (3-4 s each).
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("kind", "per_week", "home", "verdict", "statuses"),
     [
@@ -319,6 +325,8 @@ def test_a_source_that_is_not_turtle_is_refused_naming_the_file(knowledge_copy):
     assert caught.value.problems[0].startswith("not valid Turtle:")
 
 
+# Slow: compiles every source of a copy of the knowledge (5-12 s); run by CI.
+@pytest.mark.slow
 def test_imr_kg_shapes_check_says_every_generated_file_is_up_to_date():
     from typer.testing import CliRunner
 
