@@ -84,7 +84,7 @@ def test_coverage_lists_each_category_its_criteria_and_what_is_missing():
     # Work conditioning (issue 11, the request mix) has no criterion encoded yet.
     assert physical.uncovered_services == ["work conditioning and work hardening"]
     cap = next(c for c in physical.criteria if c.criterion.startswith("Visits stay within"))
-    assert (cap.statutory, cap.mtus, cap.verification) == (True, False, "C2")
+    assert (cap.tier, cap.verification) == ("statute", "C2")
     assert sorted(c.criterion for c in matrix["acupuncture"].criteria) == [
         "Acupuncture beyond the initial 3-6 treatments needs documented functional improvement",
         "Acupuncture for moderate to severe low back pain: up to 12 sessions, with objective "

@@ -577,14 +577,13 @@ def coverage(
     uncovered = []
     for category in matrix:
         for c in category.criteria:
-            tier = "statute" if c.statutory else "MTUS" if c.mtus else "non-MTUS"
             table.add_row(
                 category.name,
                 c.criterion,
                 c.regions,
                 c.citation,
                 c.verification or "",
-                tier,
+                c.tier,
                 c.effective,
             )
         if not category.covered:
@@ -709,7 +708,7 @@ def _coverage_json(matrix, eras, figures, note: str, found) -> dict:
                         "regions": e.regions,
                         "provision": e.citation,
                         "verification": e.verification,
-                        "tier": "statute" if e.statutory else "MTUS" if e.mtus else "non-MTUS",
+                        "tier": e.tier,
                         "in_force": e.effective,
                     }
                     for e in c.criteria

@@ -21,9 +21,8 @@ class CoveredCriterion:
     regions: str
     citation: str
     verification: str | None
-    mtus: bool
+    tier: str  # the short name of its search tier (skos:notation of gl:search-tier-*)
     effective: str
-    statutory: bool = False
 
 
 @dataclass
@@ -58,9 +57,8 @@ def coverage() -> list[Category]:
             regions=str(row.get("regions", "")) or "any region",
             citation=str(row["citation"]),
             verification=str(row["verification"]) if "verification" in row else None,
-            mtus=bool(row["mtus"].toPython()),
+            tier=str(row["tier"]),
             effective=f"{row.get('effectiveFrom', '?')} to {row.get('effectiveThrough', 'open')}",
-            statutory=bool(row["statutory"].toPython()) if "statutory" in row else False,
         )
         if entry not in category.criteria:
             category.criteria.append(entry)
@@ -127,6 +125,7 @@ class EraCriterion:
     iri: str
     mark: str | None
     tier: str
+    binding: bool = False  # a statute's, applying beside whichever tier governs
 
 
 @dataclass
@@ -147,7 +146,7 @@ class EraCategory:
     @property
     def guideline_criteria(self) -> bool:
         """Whether a guideline (not only a statute's cap) screens requests of the category."""
-        return any(c.tier != "statute" for c in self.criteria)
+        return any(not c.binding for c in self.criteria)
 
 
 @dataclass(frozen=True)
@@ -263,7 +262,8 @@ def coverage_by_era() -> tuple[list[EraCoverage], list[MixFigure]]:
             label=row["criterionLabel"],
             iri=str(row["criterion"]),
             mark=_text(row.get("mark")),
-            tier=row["tier"],
+            tier=str(row["tier"]),
+            binding=row["binding"] is True,
         )
         if entry not in category.criteria:
             category.criteria.append(entry)
