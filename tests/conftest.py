@@ -19,20 +19,20 @@ def seed_evaluation():
     return evaluated(SEED_CASE)
 
 
+def derived(case):
+    """The facts the derivation rules (queries/derive/) add to a case graph, as screening
+    derives them (over the case plus the knowledge graph, with Oxigraph)."""
+    from kg.knowledge.catalogue import load_catalogue
+    from kg.screening.screen import screener_for
+
+    return screener_for(load_catalogue()).engine.view(case).derive()
+
+
 def derived_case(path):
-    """A case file with the knowledge graph and shapes, after the derivation rules
-    (queries/derive/) have run: the facts the shapes check."""
+    """The facts the derivation rules add to a case file: the facts the shapes check."""
     from rdflib import Graph
 
-    from kg.knowledge.catalogue import load_catalogue
-    from kg.knowledge.derive import derive
-
-    catalogue = load_catalogue()
-    union = Graph()
-    union += catalogue.graph
-    union += catalogue.shapes
-    union.parse(path)
-    return derive(union)
+    return derived(Graph().parse(path))
 
 
 def find_condition(conditions, iri: str):

@@ -265,23 +265,12 @@ def test_each_edition_boundary_selects_its_own_criterion(service, region, servic
 
 
 def _lumbar_acupuncture(service_date: str):
-    return _screen(
-        _case(
-            "vc:Acupuncture",
-            "vc:LumbarSpine",
-            service_date,
-            service_date=service_date,
-            findings=(
-                ("vc:ModerateToSevereLowBackPain", "pain 7/10"),
-                ("vc:ObjectiveFunctionalImprovement", "back to full duty; off naproxen"),
-            ),
-            extra="; imr:quantityMax 6 ; imr:priorCompleted 6 ; imr:frequencyPerWeekMax 2",
-        )
-    )
+    return _screen(_lumbar_acupuncture_graph(service_date))
 
 
 def test_lumbar_acupuncture_on_10_august_2019_is_screened_under_both_guidelines_with_the_dispute():
-    request = _lumbar_acupuncture("2019-08-10")
+    evaluation = kg.evaluate(_lumbar_acupuncture_graph("2019-08-10"))
+    [request] = evaluation.requests
     assert request.verdict == "criteria_met"
     assert sorted((c.iri, c.status) for c in request.criteria) == [
         (CR + "acoem-lbd-2016-acupuncture", "met"),
@@ -302,12 +291,12 @@ def test_lumbar_acupuncture_on_10_august_2019_is_screened_under_both_guidelines_
     assert request.reason == "The documented facts meet every applicable criterion."
     # The explanation shows the dispute: table and JSON.
     out = io.StringIO()
-    print_table(kg.evaluate(_lumbar_acupuncture_graph("2019-08-10")), Console(file=out, width=400))
+    print_table(evaluation, Console(file=out, width=400))
     assert (
         "legal caveat: Which guideline governs acupuncture after 1 December 2017 is disputed [INF]"
         in out.getvalue()
     )
-    data = json.loads(to_json(kg.evaluate(_lumbar_acupuncture_graph("2019-08-10"))))
+    data = json.loads(to_json(evaluation))
     [acoem_json] = [
         c for c in data["requests"][0]["criteria"] if c["iri"] == CR + "acoem-lbd-2016-acupuncture"
     ]

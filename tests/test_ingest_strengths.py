@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import evaluated, find_condition
+from conftest import derived, evaluated, find_condition
 from rdflib import Graph
 from typer.testing import CliRunner
 
@@ -22,7 +22,6 @@ from kg.ingest.lexicon import load_lexicon
 from kg.ingest.strengths import find_medication, read_schedule, read_strengths
 from kg.interfaces.cli import app
 from kg.knowledge.catalogue import load_catalogue
-from kg.knowledge.derive import derive
 
 LETTERS = Path(__file__).parent / "letters"
 WITHIN_LETTER = LETTERS / "2013-15-norco-four-times-daily-within-ceiling.txt"
@@ -97,14 +96,10 @@ def test_norco_and_a_fentanyl_patch_together_are_160_mg_above_the_ceiling():
         assert [e.text for e in within.evidence] == [
             f'{TOTAL}: 160 (requested as "{requested_as}")'
         ]
-    catalogue = load_catalogue()
-    union = Graph()
-    union += catalogue.graph
-    union += kg.ingest_letter(ABOVE_LETTER)
-    derive(union)
+    case = kg.ingest_letter(ABOVE_LETTER)
     doses = {
-        str(union.value(r, IMR.medicationName)): format(d.toPython().normalize(), "f")
-        for r, d in union.subject_objects(IMR.dailyMorphineEquivalentDose)
+        str(case.value(r, IMR.medicationName)): format(d.toPython().normalize(), "f")
+        for r, d in derived(case).subject_objects(IMR.dailyMorphineEquivalentDose)
     }
     # Norco: 10 mg x 120 tablets / 30 days x 1.0; fentanyl: 50 mcg/h x 2.4 (a rate unit).
     assert doses == {"Norco": "40", "Fentanyl patch": "120"}

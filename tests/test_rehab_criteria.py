@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pytest
 from conftest import FIXTURES, evaluated, find_condition
-from rdflib import Graph
 from rdflib.namespace import SH
 
 import kg
@@ -89,16 +88,11 @@ def test_the_early_neck_imaging_rule_applies_only_in_the_first_four_weeks(tmp_pa
 
 
 def test_weeks_since_injury_and_date_of_injury_are_derived_from_full_dates_only():
-    from conftest import SEED_CASE
+    from conftest import SEED_CASE, derived_case
 
-    from kg.knowledge.derive import derive
-
-    union = Graph()
-    union += load_knowledge().ontology
-    union += Graph().parse(SEED_CASE)
-    derived = derive(union)
-    dates = {str(o) for o in derived.objects(None, IMR.dateOfInjury)}
-    weeks = {int(o) for o in derived.objects(None, IMR.weeksSinceInjury)}
+    facts = derived_case(SEED_CASE)
+    dates = {str(o) for o in facts.objects(None, IMR.dateOfInjury)}
+    weeks = {int(o) for o in facts.objects(None, IMR.weeksSinceInjury)}
     assert dates == {"2013-05-21"}  # "2012-05" (a month only) is not used
     assert weeks == {68}  # 2013-05-21 to 2014-09-12: 479 days
 

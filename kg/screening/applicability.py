@@ -11,7 +11,7 @@ request's date interval over which the same provisions are in force (kg.screenin
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from rdflib import URIRef
 from rdflib.term import Node
@@ -48,17 +48,14 @@ class Applicability:
     """What governs each request of a screening: the candidates, the criteria chosen (over
     the whole interval, and per era), the date bounds and the uncovered provisions."""
 
-    candidates: dict[Node, list[Candidate]] = field(default_factory=dict)
-    governing: dict[Node, Governing] = field(default_factory=dict)
-    eras: dict[Node, list[tuple[Era, Governing]]] = field(default_factory=dict)
-    bounds: dict[Node, list[dict]] = field(default_factory=dict)
-    uncovered: dict[Node, list[dict]] = field(default_factory=dict)
+    candidates: dict[Node, list[Candidate]]
+    governing: dict[Node, Governing]
+    eras: dict[Node, list[tuple[Era, Governing]]]
+    bounds: dict[Node, list[dict]]
+    uncovered: dict[Node, list[dict]]
 
     def interval(self, request: Node) -> tuple[str | None, str | None]:
-        bounds = self.bounds.get(request)
-        if not bounds:
-            return None, None
-        return term_text(bounds[0].get("earliest")), term_text(bounds[0].get("latest"))
+        return _interval(self.bounds, request)
 
 
 def applicability(
@@ -70,9 +67,10 @@ def applicability(
     candidates: dict[Node, list[Candidate]] = defaultdict(list)
     for row in candidate_rows:
         candidates[row["request"]].append(_candidate(row))
-    result = Applicability(candidates=dict(candidates), bounds=bounds, uncovered=uncovered)
+    governing: dict[Node, Governing] = {}
+    by_era: dict[Node, list[tuple[Era, Governing]]] = {}
     for request, addressing in candidates.items():
-        interval = result.interval(request)
+        interval = _interval(bounds, request)
         pieces = []
         for era in eras(*interval, addressing):
             in_force = [c for c in addressing if in_force_over(c, era, interval)]
@@ -83,11 +81,19 @@ def applicability(
                 if _in_force_over_row(row, era, interval)
             }
             pieces.append((era, search_sequence(in_force, silent_ranks)))
-        result.eras[request] = pieces
+        by_era[request] = pieces
         chosen = list({id(c): c for _, cs in pieces for c in cs}.values())
         if chosen:
-            result.governing[request] = chosen
-    return result
+            governing[request] = chosen
+    return Applicability(dict(candidates), governing, by_era, bounds, uncovered)
+
+
+def _interval(bounds: dict[Node, list[dict]], request: Node) -> tuple[str | None, str | None]:
+    """The request's date interval (queries/request-date-bounds.rq); open ends are None."""
+    rows = bounds.get(request)
+    if not rows:
+        return None, None
+    return term_text(rows[0].get("earliest")), term_text(rows[0].get("latest"))
 
 
 def search_sequence(in_force: list[Candidate], uncovered_ranks: set[int]) -> Governing:

@@ -73,9 +73,7 @@ class Screener:
         """Screen one case (a batch of one), with its verdict graph and validation report."""
         case_node = next(case.subjects(RDF.type, IMR.Case), None)
         data = graph_to_ntriples(case)
-        [evaluation] = self.run_many(
-            [(case_node, source)], self.engine.view(None, data), case if case_node else None
-        )
+        [evaluation] = self.run_many([(case_node, source)], self.engine.view(None, data), case)
         if case_node is None:  # no imr:Case: nothing was screened
             evaluation.case = ""
         return evaluation
@@ -106,12 +104,13 @@ class Screener:
             view.rows("request-date-bounds"),
             view.rows("uncovered-provisions"),
         )
-        report = self._validate(view, governs, graph)
+        derived = view.derived()
+        report = self._validate(view, governs, graph, derived)
         findings = _by_case(view.rows("case-findings"))
         gaps = _by_case(view.rows("documentation-gaps"))
         decisions = _by_case(view.rows("request-decisions"))
         lookup = view.lookup()
-        derived = _by_subject(view.derived())
+        by_subject = _by_subject(derived)
         explainer = Explainer(self.catalogue, governs)
         screened = []
         for case, source in cases:
@@ -139,7 +138,7 @@ class Screener:
                     evaluation=evaluation,
                     # The derived facts (date bounds, totals, doses) are stored with the
                     # verdicts they explain, so a query answers over a store as over the case.
-                    verdicts=verdict_ntriples(evaluation) + lines(_reachable(derived, requests)),
+                    verdicts=verdict_ntriples(evaluation) + lines(_reachable(by_subject, requests)),
                     report=report.ntriples(report_node, requests),
                     generated=generated_ntriples(evaluation, f"_:{report_node}"),
                 )
@@ -147,7 +146,7 @@ class Screener:
         return screened
 
     def _validate(
-        self, view: BatchView, governs: Applicability, graph: Graph | None
+        self, view: BatchView, governs: Applicability, graph: Graph | None, derived: Graph
     ) -> ReportShares:
         """The validation report of every case in `view`, each request typed with the target
         class of every criterion that governs it."""
@@ -160,7 +159,7 @@ class Screener:
         if graph is not None:  # the same data as rdflib terms, for pySHACL
             copy = Graph(bind_namespaces="none")
             copy += graph
-            copy += view.derived()
+            copy += derived
             for triple in typing:
                 copy.add(triple)
             return self.validator.validate(data, copy)

@@ -15,6 +15,7 @@ from rdflib import BNode, Graph, Literal
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
+from kg.core.errors import InputError
 from kg.core.ntriples import line
 from kg.knowledge.catalogue import Catalogue
 
@@ -66,7 +67,9 @@ def validator_named(name: str, catalogue: Catalogue) -> Validator:
         from kg.screening.rudof import RudofValidator  # optional dependency, loaded on demand
 
         return RudofValidator(catalogue.shapes)
-    return PyShaclValidator(catalogue)
+    if name == "pyshacl":
+        return PyShaclValidator(catalogue)
+    raise InputError("--engine", [f"no SHACL engine named {name!r}: pyshacl or rudof"])
 
 
 class GraphReportShares:
