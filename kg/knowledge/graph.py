@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 from rdflib import Graph
@@ -32,9 +32,10 @@ class Knowledge:
     shapes: Graph
     file_hashes: dict[str, str] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def version(self) -> str:
-        """sha256 over the sorted (path, file hash) pairs: changes when any file changes."""
+        """sha256 over the sorted (path, file hash) pairs: changes when any file changes
+        (computed once: every screened case carries it)."""
         digest = hashlib.sha256()
         for path, file_hash in sorted(self.file_hashes.items()):
             digest.update(f"{path}\0{file_hash}\n".encode())

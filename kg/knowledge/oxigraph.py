@@ -122,11 +122,25 @@ class OxigraphCaseView:
     def derived(self) -> Graph:
         """The triples derive_in_place added, as an rdflib graph."""
         derived = Graph()
-        for triple in self._derived:
-            derived.add(
-                (to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object))
-            )
+        for triple in self.derived_triples():
+            derived.add(triple)
         return derived
+
+    def derived_triples(self) -> list[tuple[Node, Node, Node]]:
+        """The triples derive_in_place added, once each, as rdflib terms (no Graph: adding
+        to one costs more than the derivations themselves on a chunk of cases)."""
+        rdflib = self._rdflib
+        return list(
+            dict.fromkeys(
+                (rdflib(t.subject), rdflib(t.predicate), rdflib(t.object)) for t in self._derived
+            )
+        )
+
+    def _rdflib(self, term) -> Node:
+        node = self._terms.get(term)
+        if node is None:
+            node = self._terms[term] = to_rdflib(term)
+        return node
 
     def ntriples(self) -> bytes:
         """The case graph (the cases and their derivations) as N-Triples."""

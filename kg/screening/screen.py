@@ -43,7 +43,7 @@ class BatchView(Protocol):
 
     def derive_in_place(self) -> None: ...
 
-    def derived(self) -> Graph: ...
+    def derived_triples(self) -> list[tuple[Node, Node, Node]]: ...
 
     def ntriples(self) -> bytes: ...
 
@@ -104,7 +104,7 @@ class Screener:
             view.rows("request-date-bounds"),
             view.rows("uncovered-provisions"),
         )
-        derived = view.derived()
+        derived = view.derived_triples()
         report = self._validate(view, governs, graph, derived)
         findings = _by_case(view.rows("case-findings"))
         gaps = _by_case(view.rows("documentation-gaps"))
@@ -146,7 +146,11 @@ class Screener:
         return screened
 
     def _validate(
-        self, view: BatchView, governs: Applicability, graph: Graph | None, derived: Graph
+        self,
+        view: BatchView,
+        governs: Applicability,
+        graph: Graph | None,
+        derived: list[tuple[Node, Node, Node]],
     ) -> ReportShares:
         """The validation report of every case in `view`, each request typed with the target
         class of every criterion that governs it."""
@@ -159,8 +163,7 @@ class Screener:
         if graph is not None:  # the same data as rdflib terms, for pySHACL
             copy = Graph(bind_namespaces="none")
             copy += graph
-            copy += derived
-            for triple in typing:
+            for triple in derived + typing:
                 copy.add(triple)
             return self.validator.validate(data, copy)
         return self.validator.validate(data)
@@ -185,9 +188,11 @@ def _by_case(rows: list[dict]) -> dict[Node, list[dict]]:
     return grouped
 
 
-def _by_subject(graph: Graph) -> dict[Node, list[tuple[Node, Node, Node]]]:
+def _by_subject(
+    triples: list[tuple[Node, Node, Node]],
+) -> dict[Node, list[tuple[Node, Node, Node]]]:
     index: dict[Node, list[tuple[Node, Node, Node]]] = defaultdict(list)
-    for triple in graph:
+    for triple in triples:
         index[triple[0]].append(triple)
     return index
 
