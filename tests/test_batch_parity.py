@@ -1,6 +1,9 @@
 """Screening many cases at once (many cases per SHACL run, the report split per case) gives
 exactly what each case gives screened alone with the engine of record (pySHACL), on every case
-of the test suite, with pySHACL and with the faster pyrudof."""
+of the test suite, with pySHACL and with the faster pyrudof; and the compiled engine
+(kg/screening/compiled.py) gives pySHACL's very results (every failure, with its values) and
+evaluations, on every case of the suite and on 1,000 synthetic cases
+(`python benchmarks/compiled_engine.py --cases 10000` checks 10,000)."""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import SH
 
 from kg.core.namespaces import IMR
+from kg.screening.validation import failures
 
 CASES = CASE_FILES + STORE_CASES
 
@@ -91,3 +95,51 @@ def test_batch_evaluation_equals_the_engine_of_record_on_every_suite_case(
         assert verdicts == sorted(
             map(str, reference_evaluation.verdict_graph.objects(None, IMR.verdictValue))
         )
+
+
+def _failures(report: Graph) -> dict:
+    """(focus, source shape) -> {(component, value)} of every result of a case's share of a
+    report, the sh:detail results of a failed sh:node included (the explanation reads them)."""
+    return {key: set(values) for key, values in failures(report).items()}
+
+
+def test_compiled_engine_gives_pyshacls_results_and_evaluations_on_every_suite_case(
+    batch_evaluations,
+):
+    # The suite's cases screened as the store screens them (one SHACL run per chunk of
+    # cases), by the compiled engine and by pySHACL (the batch the fixture tests read).
+    evaluations = screen_in_batches(CASES, "compiled")
+    reference = [batch_evaluations[str(path)] for path in CASES]
+    assert [e.case for e in evaluations] == [e.case for e in reference]
+    compared = 0
+    for evaluation, expected in zip(evaluations, reference, strict=True):
+        assert evaluation.to_dict() == expected.to_dict(), evaluation.case
+        assert _failures(evaluation.report) == _failures(expected.report), evaluation.case
+        assert _results(evaluation.report, True) == _results(expected.report, True)
+        assert _conforms(evaluation.report) == _conforms(expected.report)
+        verdicts = sorted(map(str, evaluation.verdict_graph.objects(None, IMR.verdictValue)))
+        assert verdicts == sorted(map(str, expected.verdict_graph.objects(None, IMR.verdictValue)))
+        compared += sum(len(v) for v in _failures(expected.report).values())
+    # Not a vacuous comparison: the suite's cases fail conditions, each visit included.
+    assert compared > 1000
+    each_visit = URIRef("https://w3id.org/imr-kg/shapes#OpioidAnalgesia")
+    assert any(shape == each_visit for e in reference for _, shape in _failures(e.report))
+
+
+@pytest.mark.slow
+def test_compiled_engine_gives_pyshacls_failures_and_evaluations_on_1000_synthetic_cases():
+    """1,000 synthetic cases (benchmarks/synthetic.py), in the store's chunks: the compiled
+    engine's whole report (every (focus, shape) -> [(component, value)]) equals pySHACL's on
+    the same data, and so does every case's Evaluation."""
+    import sys
+
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from compiled_engine import parity
+
+    checked = parity(1000)
+    assert checked.differences == []
+    assert checked.cases == 1000
+    assert checked.requests > 1000
+    assert checked.failures > 3000
