@@ -4,11 +4,13 @@ closures, then evaluated set-wise over each batch's data, with pySHACL's results
 The shapes graph (catalogue.shapes, the one source of the criteria) is read once at
 construction: every shape becomes a `_Shape` holding its compiled path and one check per
 constraint; nothing about a criterion (shape names, thresholds, IRIs) is in this module.
-validate() parses the batch's N-Triples with pyoxigraph (fast, in Rust), keeps only the
-triples whose predicate a path, a target or a check reads, indexes them by subject (by object
-for inverse paths), and visits only the focus nodes of the targets present (for the screen:
-the requests typed with a criterion's target class). Conformance of a nested shape (sh:node,
-sh:or, sh:and, sh:not, sh:qualifiedValueShape) on a node is computed once per batch.
+validate() splits the batch's N-Triples into lines (as Oxigraph writes them; anything else is
+parsed with pyoxigraph), keeps only the triples whose predicate a path, a target or a check
+reads, indexes them by subject (by object for inverse paths), terms kept as N-Triples text,
+and visits only the focus nodes of the targets present (for the screen: the requests typed
+with a criterion's target class). Literals become rdflib terms only where they are compared.
+Conformance of a nested shape (sh:node, sh:or, sh:and, sh:not, sh:qualifiedValueShape) on a
+node is computed once per batch.
 
 The report equals pySHACL's (inference "none", allow_warnings False, as PyShaclValidator
 runs it): the same (focus node, source shape) keys, with the same (source constraint
@@ -242,7 +244,7 @@ class _Context:
         return self.inv[predicate].get(node, [])
 
     def rdf(self, node) -> Node:
-        """The rdflib term of a pyoxigraph term (as rdflib parses it from N-Triples)."""
+        """The rdflib term of a term of the data (as rdflib parses it from N-Triples)."""
         found = self._rdf.get(node)
         if found is None:
             found = self._rdf[node] = _to_rdflib(node)
@@ -250,21 +252,21 @@ class _Context:
 
     def instances(self, cls: str) -> list:
         """Instances of `cls` and of its subclasses in the data (rdf:type/rdfs:subClassOf*)."""
-        found = list(self.subjects(_OX_TYPE, cls))
-        for sub in _closure(cls, lambda c: self.subjects(_OX_SUBCLASS, c)):
+        found = list(self.subjects(_NT_TYPE, cls))
+        for sub in _closure(cls, lambda c: self.subjects(_NT_SUBCLASS, c)):
             if sub != cls:
-                found += self.subjects(_OX_TYPE, sub)
+                found += self.subjects(_NT_TYPE, sub)
         return found
 
     def is_instance(self, node, cls: str) -> bool:
-        for kind in self.objects(node, _OX_TYPE):
-            if kind == cls or cls in _closure(kind, lambda c: self.objects(c, _OX_SUBCLASS)):
+        for kind in self.objects(node, _NT_TYPE):
+            if kind == cls or cls in _closure(kind, lambda c: self.objects(c, _NT_SUBCLASS)):
                 return True
         return False
 
 
-_OX_TYPE = f"<{RDF.type}>"
-_OX_SUBCLASS = f"<{RDFS.subClassOf}>"
+_NT_TYPE = f"<{RDF.type}>"
+_NT_SUBCLASS = f"<{RDFS.subClassOf}>"
 _LITERAL_SUBJECT = b"<urn:imr-kg:s> <urn:imr-kg:p> "
 
 
@@ -303,9 +305,11 @@ def _to_rdflib(node: str) -> Node:
         return URIRef(node[1:-1])
     if node[0] == "_":
         return BNode(node[2:])
-    [quad] = ox.parse(_LITERAL_SUBJECT + node.encode("utf-8") + b" .", format=ox.RdfFormat.N_TRIPLES)
+    [quad] = ox.parse(
+        _LITERAL_SUBJECT + node.encode("utf-8") + b" .", format=ox.RdfFormat.N_TRIPLES
+    )
     parsed = quad.object
-    if isinstance(parsed, str):
+    if isinstance(parsed, ox.NamedNode):
         return URIRef(parsed.value)
     if parsed.language:
         return Literal(parsed.value, lang=parsed.language)
@@ -313,7 +317,7 @@ def _to_rdflib(node: str) -> Node:
     return Literal(parsed.value, datatype=None if datatype == str(XSD.string) else datatype)
 
 
-def _to_ox(node: Node) -> str:
+def _text(node: Node) -> str:
     """A term of the shapes graph as the engine holds it (N-Triples text)."""
     return term(node)
 
@@ -349,10 +353,7 @@ class _Shape:
     def _run(self, context: _Context, focus, out: Out) -> bool:
         values = self.values(context, focus)
         if out is None:
-            for check in self.checks:
-                if not check(context, focus, values, None):
-                    return False
-            return True
+            return all(check(context, focus, values, None) for check in self.checks)
         conforms = True
         found: list = []
         for check in self.checks:
@@ -392,8 +393,8 @@ class _Compiler:
         self.g = shapes
         self.shapes: dict[Node, _Shape] = {}
         self.building: list[Node] = []
-        self.forward: set[str] = {_OX_TYPE, _OX_SUBCLASS}
-        self.inverse: set[str] = {_OX_TYPE, _OX_SUBCLASS}
+        self.forward: set[str] = {_NT_TYPE, _NT_SUBCLASS}
+        self.inverse: set[str] = {_NT_TYPE, _NT_SUBCLASS}
         class_types = {RDFS.Class, OWL.Class, *shapes.subjects(RDFS.subClassOf, RDFS.Class)}
         self.implicit = {
             node for node in self.shape_nodes() if class_types & set(shapes.objects(node, RDF.type))
@@ -403,7 +404,7 @@ class _Compiler:
 
     def shape_nodes(self) -> set[Node]:
         g = self.g
-        nodes = set(g.subjects(RDF.type, SH.NodeShape)) | set(g.subjects(RDF.type, SH.PropertyShape))
+        nodes = {*g.subjects(RDF.type, SH.NodeShape), *g.subjects(RDF.type, SH.PropertyShape)}
         for predicate in (*_TARGETS, SH.path):
             nodes |= set(g.subjects(predicate, None))
         for predicate in _SHAPE_REFERENCES:
@@ -425,21 +426,21 @@ class _Compiler:
         """(shape, its focus nodes in a context) for every shape with a target."""
         g, found = self.g, []
         for node, shape in sorted(self.shapes.items(), key=lambda item: str(item[0])):
-            classes = [_to_ox(c) for c in g.objects(node, SH.targetClass)]
+            classes = [_text(c) for c in g.objects(node, SH.targetClass)]
             if node in self.implicit:
-                classes.append(_to_ox(node))
-            nodes = [_to_ox(n) for n in g.objects(node, SH.targetNode)]
-            subjects_of = [self.read(_to_ox(p)) for p in g.objects(node, SH.targetSubjectsOf)]
-            objects_of = [self.read_inverse(_to_ox(p)) for p in g.objects(node, SH.targetObjectsOf)]
+                classes.append(_text(node))
+            nodes = [_text(n) for n in g.objects(node, SH.targetNode)]
+            subjects_of = [self.read(_text(p)) for p in g.objects(node, SH.targetSubjectsOf)]
+            objects_of = [self.read_inverse(_text(p)) for p in g.objects(node, SH.targetObjectsOf)]
             if classes or nodes or subjects_of or objects_of:
                 found.append((shape, _focus_nodes(classes, nodes, subjects_of, objects_of)))
         return found
 
-    def read(self, predicate: str) -> ox.NamedNode:
+    def read(self, predicate: str) -> str:
         self.forward.add(predicate)
         return predicate
 
-    def read_inverse(self, predicate: str) -> ox.NamedNode:
+    def read_inverse(self, predicate: str) -> str:
         self.inverse.add(predicate)
         return predicate
 
@@ -473,7 +474,7 @@ class _Compiler:
         g = self.g
         checks: list[Callable] = []
         for cls in g.objects(node, SH["class"]):
-            checks.append(_class_check(_to_ox(cls)))
+            checks.append(_class_check(_text(cls)))
         for datatype in g.objects(node, SH.datatype):
             checks.append(_datatype_check(datatype))
         for kind in g.objects(node, SH.nodeKind):
@@ -498,7 +499,7 @@ class _Compiler:
             for other in g.objects(node, predicate):
                 if not isinstance(other, URIRef):
                     self.refuse(node, f"{_name(predicate)} with a path that is not an IRI")
-                checks.append(_less_than_check(component, self.read(_to_ox(other)), accept))
+                checks.append(_less_than_check(component, self.read(_text(other)), accept))
         for other in g.objects(node, SH.node):
             checks.append(_node_check(self.shape(other)))
         for other in g.objects(node, SH["not"]):
@@ -560,7 +561,7 @@ class _Compiler:
         """The value nodes of a focus node along a SHACL path, distinct, in order."""
         g = self.g
         if isinstance(path, URIRef):
-            predicate = _to_ox(path)
+            predicate = _text(path)
             if inverse:
                 self.read_inverse(predicate)
                 return lambda c, n: c.subjects(predicate, n)
