@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF, SH, XSD
+from rdflib.namespace import RDF, SH
 
 from kg.core.errors import InputError
 from kg.core.ntriples import parse_graph
@@ -235,6 +235,8 @@ def test_class_datatype_and_targets_follow_the_data_graphs_subclasses():
 
 
 def test_the_report_share_states_each_result_as_a_shacl_validation_result():
+    from rdflib.namespace import XSD  # (at module level, pytest's collection warns on it)
+
     shapes_graph = Graph().parse(
         data=PREFIXES
         + """
@@ -322,3 +324,31 @@ def test_data_not_written_one_triple_a_line_is_parsed_as_n_triples():
     assert dict(failures) == {
         (URIRef(f"{EX}r"), URIRef(f"{EX}S")): [(SH.MinCountConstraintComponent, None)]
     }
+
+
+@pytest.mark.slow  # a store loaded and screened (about 5 s)
+def test_cli_screens_a_store_with_the_compiled_engine(tmp_path):
+    """`imr-kg evaluate --store DIR --engine compiled`: the store's verdicts as pySHACL gives
+    them (tests/test_store.py states these three cases' summary with pySHACL)."""
+    from conftest import FIXTURES, SEED_CASE
+    from typer.testing import CliRunner
+
+    from kg.interfaces.cli import app
+
+    files = [
+        SEED_CASE,
+        FIXTURES / "cpmtg-2009-manual-therapy-trial" / "chiropractic-six-visit-trial.ttl",
+        FIXTURES / "acoem-2004-low-back-imaging" / "lumbar-mri-declines-surgery.ttl",
+    ]
+    store = tmp_path / "store"
+    runner = CliRunner()
+    loaded = runner.invoke(app, ["load", *map(str, files), "--store", str(store)])
+    assert loaded.exit_code == 0, loaded.output
+    screened = runner.invoke(app, ["evaluate", "--store", str(store), "--engine", "compiled"])
+    assert screened.exit_code == 0, screened.output
+    [summary] = [line for line in screened.stdout.splitlines() if line.startswith("cases ")]
+    assert summary.startswith(
+        "cases 3 · requests 6 · verdicts: criteria_met 1, criteria_not_met 4, not_covered 1 · "
+        "agreement with IMR 3/3 (100%) · "
+    )
+    assert summary.endswith("; SHACL engine compiled)")
