@@ -130,11 +130,15 @@ def _iri_paths(results: set[tuple]) -> set[tuple]:
     return {r[:5] + (r[5] if isinstance(r[5], URIRef) else None,) for r in results}
 
 
-def test_compiled_engine_gives_pyshacls_results_and_evaluations_on_every_suite_case(
-    batch_evaluations,
-):
-    # Every case of the suite in one batch, against pySHACL's batch (the one the fixture
-    # tests read, which the slow test above shows equal to the engine of record's).
+def assert_compiled_engine_gives_pyshacls_results_and_evaluations_on_every_suite_case(
+    batch_evaluations: dict,
+) -> None:
+    """Every case of the suite in one batch, screened by the compiled engine, against
+    pySHACL's batch (`batch_evaluations`, which the fixture tests read and the slow test above
+    shows equal to the engine of record's): the same Evaluation (verdicts, criteria and
+    condition statuses, evidence) and the same failures, values included. Run by
+    tests/test_criterion_fixtures.py, beside the fixture tests, so that the default run's
+    workers make pySHACL's batch once."""
     screened = _screened_by_compiled_engine(CASES)
     reference = [batch_evaluations[str(path)] for path in CASES]
     assert [e.case for e, _ in screened] == [e.case for e in reference]

@@ -25,7 +25,8 @@ Failures = dict[tuple[Node, Node], list[tuple[Node, Node | None]]]
 
 class ReportShares(Protocol):
     """A validation report over many cases: failures by (focus node, source shape) and each
-    case's share as N-Triples (kg.screening.rudof.RudofReport, or a pySHACL report graph's)."""
+    case's share as N-Triples (kg.screening.rudof.RudofReport,
+    kg.screening.compiled.CompiledReport, or a pySHACL report graph's)."""
 
     failures: dict[tuple[Node, Node], list[tuple[Node, Node | None]]]
 
