@@ -1,6 +1,9 @@
 """Screening many cases at once (many cases per SHACL run, the report split per case) gives
 exactly what each case gives screened alone with the engine of record (pySHACL), on every case
-of the test suite, with pySHACL and with the faster pyrudof."""
+of the test suite, with pySHACL and with the faster pyrudof; and the compiled engine
+(kg/screening/compiled.py) gives pySHACL's very results (every failure, with its values) and
+evaluations, on every case of the suite and on 1,000 synthetic cases
+(`python benchmarks/compiled_engine.py --cases 10000` checks 10,000)."""
 
 from __future__ import annotations
 
@@ -13,9 +16,10 @@ from conftest import (
     screen_in_batches,
 )
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import SH
+from rdflib.namespace import RDF, SH
 
 from kg.core.namespaces import IMR
+from kg.screening.validation import failures
 
 CASES = CASE_FILES + STORE_CASES
 
@@ -91,3 +95,80 @@ def test_batch_evaluation_equals_the_engine_of_record_on_every_suite_case(
         assert verdicts == sorted(
             map(str, reference_evaluation.verdict_graph.objects(None, IMR.verdictValue))
         )
+
+
+def _failures(report: Graph) -> dict:
+    """(focus, source shape) -> {(component, value)} of every result of a case's share of a
+    report, the sh:detail results of a failed sh:node included (the explanation reads them)."""
+    return {key: set(values) for key, values in failures(report).items()}
+
+
+def _screened_by_compiled_engine(paths) -> list:
+    """The cases of `paths` screened in one batch (one view, one SHACL run) by the compiled
+    engine, as the store's workers screen a chunk: (Evaluation, its report share parsed)."""
+    from kg.core.ntriples import parse_graph
+    from kg.knowledge.catalogue import load_catalogue
+    from kg.knowledge.oxigraph import graph_to_ntriples
+    from kg.screening.screen import Screener
+    from kg.screening.validation import validator_named
+
+    catalogue = load_catalogue()
+    screener = Screener(catalogue, validator_named("compiled", catalogue))
+    cases, combined = [], Graph()
+    for path in paths:
+        graph, source = loaded_case(path)
+        [case] = graph.subjects(RDF.type, IMR.Case)
+        cases.append((URIRef(case), source))
+        combined += graph
+    view = screener.engine.view(None, graph_to_ntriples(combined))
+    return [(s.evaluation, parse_graph(s.report)) for s in screener.screen(cases, view)]
+
+
+def _iri_paths(results: set[tuple]) -> set[tuple]:
+    """Results with a blank-node sh:resultPath (a sequence path) as no path: the compiled
+    engine states a result's path only when it is an IRI."""
+    return {r[:5] + (r[5] if isinstance(r[5], URIRef) else None,) for r in results}
+
+
+def assert_compiled_engine_gives_pyshacls_results_and_evaluations_on_every_suite_case(
+    batch_evaluations: dict,
+) -> None:
+    """Every case of the suite in one batch, screened by the compiled engine, against
+    pySHACL's batch (`batch_evaluations`, which the fixture tests read and the slow test above
+    shows equal to the engine of record's): the same Evaluation (verdicts, criteria and
+    condition statuses, evidence) and the same failures, values included. Run by
+    tests/test_criterion_fixtures.py, beside the fixture tests, so that the default run's
+    workers make pySHACL's batch once."""
+    screened = _screened_by_compiled_engine(CASES)
+    reference = [batch_evaluations[str(path)] for path in CASES]
+    assert [e.case for e, _ in screened] == [e.case for e in reference]
+    compared = 0
+    for (evaluation, report), expected in zip(screened, reference, strict=True):
+        assert evaluation.to_dict() == expected.to_dict(), evaluation.case
+        assert _failures(report) == _failures(expected.report), evaluation.case
+        assert _iri_paths(_results(report, True)) == _iri_paths(_results(expected.report, True))
+        assert _conforms(report) == _conforms(expected.report)
+        compared += sum(len(v) for v in _failures(expected.report).values())
+    # Not a vacuous comparison: the suite's cases fail conditions, each visit included.
+    assert compared > 1000
+    each_visit = URIRef("https://w3id.org/imr-kg/shapes#OpioidAnalgesia")
+    assert any(shape == each_visit for e in reference for _, shape in _failures(e.report))
+
+
+@pytest.mark.slow
+def test_compiled_engine_gives_pyshacls_failures_and_evaluations_on_1000_synthetic_cases():
+    """1,000 synthetic cases (benchmarks/synthetic.py), in the store's chunks: the compiled
+    engine's whole report (every (focus, shape) -> [(component, value)]) equals pySHACL's on
+    the same data, and so does every case's Evaluation."""
+    import sys
+
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from compiled_engine import parity
+
+    checked = parity(1000)
+    assert checked.differences == []
+    assert checked.cases == 1000
+    assert checked.requests > 1000
+    assert checked.failures > 3000

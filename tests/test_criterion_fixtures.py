@@ -63,6 +63,16 @@ def _assert_evaluates_as_stated(path, evaluation):
             assert str(evidence) in [e.node for e in found[0].evidence], iri
 
 
+def test_the_compiled_engine_screens_every_suite_case_as_pyshacl_does(batch_evaluations):
+    # The comparison is tests/test_batch_parity.py's; it runs here, in the worker that holds
+    # pySHACL's batch for the fixture tests above.
+    from test_batch_parity import (
+        assert_compiled_engine_gives_pyshacls_results_and_evaluations_on_every_suite_case as same,
+    )
+
+    same(batch_evaluations)
+
+
 def test_every_criterion_has_a_meeting_a_documented_failing_and_an_undocumented_fixture():
     kinds = defaultdict(set)
     for path in FIXTURE_FILES:

@@ -63,6 +63,7 @@ class OutputFormat(StrEnum):
 class ShaclEngine(StrEnum):
     pyshacl = "pyshacl"
     rudof = "rudof"
+    compiled = "compiled"
 
 
 class CoverageFormat(StrEnum):

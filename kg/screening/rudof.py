@@ -30,7 +30,7 @@ from kg.core.ntriples import (
     text,
 )
 
-ENGINES = ("pyshacl", "rudof")
+ENGINES = ("pyshacl", "rudof", "compiled")
 _SH = NamespaceText(SH)
 _TYPE = iri(RDF.type)
 

@@ -1,4 +1,5 @@
-"""SHACL validation behind one interface: pySHACL (the engine of record) or pyrudof.
+"""SHACL validation behind one interface: pySHACL (the engine of record), pyrudof, or the
+shapes compiled once into Python (kg.screening.compiled).
 
 A validator takes the data of one screening (its cases, their derived facts and each request
 typed with the target class of every criterion that governs it) as N-Triples, and returns the
@@ -24,7 +25,8 @@ Failures = dict[tuple[Node, Node], list[tuple[Node, Node | None]]]
 
 class ReportShares(Protocol):
     """A validation report over many cases: failures by (focus node, source shape) and each
-    case's share as N-Triples (kg.screening.rudof.RudofReport, or a pySHACL report graph's)."""
+    case's share as N-Triples (kg.screening.rudof.RudofReport,
+    kg.screening.compiled.CompiledReport, or a pySHACL report graph's)."""
 
     failures: dict[tuple[Node, Node], list[tuple[Node, Node | None]]]
 
@@ -62,14 +64,19 @@ class PyShaclValidator:
 
 
 def validator_named(name: str, catalogue: Catalogue) -> Validator:
-    """The validator called `name`: "pyshacl" (the engine of record) or "rudof" (faster)."""
+    """The validator called `name`: "pyshacl" (the engine of record), "rudof" (faster) or
+    "compiled" (the shapes compiled once, fastest; pySHACL's results)."""
+    if name == "compiled":
+        from kg.screening.compiled import CompiledValidator
+
+        return CompiledValidator(catalogue.shapes)
     if name == "rudof":
         from kg.screening.rudof import RudofValidator  # optional dependency, loaded on demand
 
         return RudofValidator(catalogue.shapes)
     if name == "pyshacl":
         return PyShaclValidator(catalogue)
-    raise InputError("--engine", [f"no SHACL engine named {name!r}: pyshacl or rudof"])
+    raise InputError("--engine", [f"no SHACL engine named {name!r}: pyshacl, rudof or compiled"])
 
 
 class GraphReportShares:
