@@ -196,6 +196,82 @@ class CaseStore:
             )
         )
 
+    def held_files(self) -> dict[tuple[str, str], str]:
+        """(source, content hash) -> case IRI of every stored case: one lookup for a whole
+        load (holds_file asks for one file)."""
+        return {
+            (row["source"].value, row["h"].value): row["case"].value
+            for row in self.oxigraph.query(
+                f"SELECT ?source ?h ?case WHERE {{ GRAPH <{META}> {{ ?g a <{STORE.CaseGraph}> ; "
+                f"<{STORE.case}> ?case ; <{STORE.contentHash}> ?h ; <{STORE.source}> ?source }} }}"
+            )
+        }
+
+    def case_digests(self, cases: set[str]) -> dict[str, str]:
+        """The content hash each of `cases` is stored with (those stored)."""
+        found: dict[str, str] = {}
+        names = sorted(cases)
+        for start in range(0, len(names), DROP_BATCH):
+            values = " ".join(f"<{case}>" for case in names[start : start + DROP_BATCH])
+            for row in self.oxigraph.query(
+                f"SELECT ?case ?h WHERE {{ VALUES ?case {{ {values} }} GRAPH <{META}> {{ "
+                f"?g a <{STORE.CaseGraph}> ; <{STORE.case}> ?case ; <{STORE.contentHash}> ?h }} }}"
+            ):
+                found[row["case"].value] = row["h"].value
+        return found
+
+    def drop_cases(self, cases: list[str]) -> None:
+        """Drop what the store holds of `cases` (their case graphs, bookkeeping and verdict
+        graphs), before a partition holding their new versions is bulk-loaded; cases the
+        store does not hold cost one lookup each."""
+        stored = [
+            case
+            for case in cases
+            if self.oxigraph.contains_named_graph(ox.NamedNode(case_graph_name(case)))
+        ]
+        for start in range(0, len(stored), DROP_BATCH):
+            update = []
+            for case in stored[start : start + DROP_BATCH]:
+                name = case_graph_name(case)
+                update.append(f"DROP SILENT GRAPH <{name}>")
+                update.extend(f"DROP SILENT GRAPH <{g}>" for g, _ in self.verdict_graphs(case))
+                update.append(f"DELETE WHERE {{ GRAPH <{META}> {{ <{name}> ?p ?o }} }}")
+                update.append(
+                    f"DELETE WHERE {{ GRAPH <{META}> {{ ?v a <{STORE.VerdictGraph}> ; "
+                    f"<{STORE.case}> <{case}> ; ?p ?o }} }}"
+                )
+            self.oxigraph.update(" ;\n".join(update))
+
+    def drop_unrecorded_case_graphs(self, cases: list[str]) -> None:
+        """Drop the case graphs of `cases` that have no bookkeeping in meta (what a load
+        killed between its bulk load and its bookkeeping leaves)."""
+        recorded = self.case_digests(set(cases))
+        self.drop_cases([case for case in cases if case not in recorded])
+
+    def bulk_load_nquads(self, path: Path, skip_graphs: set[str] = frozenset()) -> None:
+        """Bulk-load an N-Quads file (Oxigraph's bulk loader: fast, not atomic; the callers
+        make a repeated load harmless), leaving out the quads of `skip_graphs` (case IRIs
+        whose case graph is not to be loaded)."""
+        if not skip_graphs:
+            self.oxigraph.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+            return
+        skipped = tuple(f"<{case_graph_name(case)}> .\n" for case in skip_graphs)
+        with path.open("rb") as lines:
+            kept = b"".join(line for line in lines if not line.decode("utf-8").endswith(skipped))
+        self.oxigraph.bulk_load(kept, format=ox.RdfFormat.N_QUADS)
+
+    def add_case_records(self, records: list[tuple[str, str, str]]) -> None:
+        """Record (case IRI, content hash, source) of cases bulk-loaded into their case
+        graphs, in one transaction: from here on the store lists them."""
+        quads = []
+        for case, digest, source in records:
+            name = case_graph_name(case)
+            quads.append(f"<{name}> <{RDF.type}> <{STORE.CaseGraph}> <{META}> .\n")
+            quads.append(f"<{name}> <{STORE.case}> <{case}> <{META}> .\n")
+            quads.append(f"<{name}> <{STORE.contentHash}> {_lit(digest)} <{META}> .\n")
+            quads.append(f"<{name}> <{STORE.source}> {_lit(source)} <{META}> .\n")
+        self.oxigraph.load("".join(quads).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+
     def _stored_hash(self, name: str) -> str | None:
         for row in self.oxigraph.query(
             f"SELECT ?h WHERE {{ GRAPH <{META}> {{ <{name}> <{STORE.contentHash}> ?h }} }}"
