@@ -102,6 +102,7 @@ class StoredCase:
     case: str
     graph: str
     source: str
+    digest: str = ""  # the content hash of the file it was read from
 
 
 class CaseStore:
@@ -288,10 +289,11 @@ class CaseStore:
         # ORDER BY) Oxigraph took 60-78 s on a 10,000-case store; these take 0.3 s.
         screened = self.screened_cases(pending_for) if pending_for is not None else set()
         found = [
-            StoredCase(row["case"].value, row["g"].value, row["source"].value)
+            StoredCase(row["case"].value, row["g"].value, row["source"].value, row["h"].value)
             for row in self.oxigraph.query(
-                f"SELECT ?case ?g ?source WHERE {{ GRAPH <{META}> {{ ?g a <{STORE.CaseGraph}> ; "
-                f"<{STORE.case}> ?case ; <{STORE.source}> ?source . }} }}"
+                f"SELECT ?case ?g ?source ?h WHERE {{ GRAPH <{META}> {{ ?g a <{STORE.CaseGraph}> "
+                f"; <{STORE.case}> ?case ; <{STORE.source}> ?source ; <{STORE.contentHash}> ?h "
+                "} }"
             )
         ]
         found.sort(key=lambda stored: stored.case)
@@ -332,6 +334,33 @@ class CaseStore:
             quads.append(f"<{graph}> <{STORE.case}> <{case}> <{META}> .\n")
             quads.append(f"<{graph}> <{IMR.knowledgeVersion}> {_lit(version)} <{META}> .\n")
         self.oxigraph.load("".join(quads).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+
+    def add_verdict_records(self, cases: list[str], version: str) -> None:
+        """Record the verdict graphs of `cases` for `version` (bulk-loaded before), in one
+        transaction: from here on the cases are screened with that version."""
+        quads = []
+        for case in cases:
+            graph = verdict_graph_name(case, version)
+            quads.append(f"<{graph}> <{RDF.type}> <{STORE.VerdictGraph}> <{META}> .\n")
+            quads.append(f"<{graph}> <{STORE.case}> <{case}> <{META}> .\n")
+            quads.append(f"<{graph}> <{IMR.knowledgeVersion}> {_lit(version)} <{META}> .\n")
+        self.oxigraph.load("".join(quads).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+
+    def drop_unrecorded_verdict_graphs(self, cases: list[str], version: str) -> None:
+        """Drop the verdict graphs for `version` of `cases` that exist without bookkeeping
+        (what a screening killed between its bulk load and its bookkeeping leaves); the
+        callers pass cases without a recorded verdict graph for `version`."""
+        graphs = [
+            name
+            for case in cases
+            if self.oxigraph.contains_named_graph(
+                ox.NamedNode(name := verdict_graph_name(case, version))
+            )
+        ]
+        for start in range(0, len(graphs), DROP_BATCH):
+            self.oxigraph.update(
+                " ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in graphs[start : start + DROP_BATCH])
+            )
 
     def verdict_graphs(self, case_iri: str) -> list[tuple[str, str]]:
         """(verdict graph, knowledge version) of every verdict graph of the case."""
