@@ -37,6 +37,7 @@ from kg.core.errors import InputError
 from kg.core.namespaces import IMR
 from kg.knowledge.graph import Knowledge, load_knowledge
 from kg.knowledge.oxigraph import to_rdflib
+from kg.store.partitions import kill_armed, kill_point
 
 GRAPH = Namespace("https://w3id.org/imr-kg/graph/")
 STORE = Namespace("https://w3id.org/imr-kg/store#")
@@ -249,10 +250,19 @@ class CaseStore:
         recorded = self.case_digests(set(cases))
         self.drop_cases([case for case in cases if case not in recorded])
 
-    def bulk_load_nquads(self, path: Path, skip_graphs: set[str] = frozenset()) -> None:
+    def bulk_load_nquads(
+        self, path: Path, skip_graphs: set[str] = frozenset(), kill_at: str = ""
+    ) -> None:
         """Bulk-load an N-Quads file (Oxigraph's bulk loader: fast, not atomic; the callers
         make a repeated load harmless), leaving out the quads of `skip_graphs` (case IRIs
-        whose case graph is not to be loaded)."""
+        whose case graph is not to be loaded). `kill_at`: the test hook's point killing the
+        process half-way (kg.store.partitions.kill_point)."""
+        if kill_at:
+            if kill_armed(kill_at):
+                lines = path.read_bytes().splitlines(keepends=True)
+                half = b"".join(lines[: len(lines) // 2])
+                self.oxigraph.bulk_load(half, format=ox.RdfFormat.N_QUADS)
+            kill_point(kill_at)
         if not skip_graphs:
             self.oxigraph.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
             return

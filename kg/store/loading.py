@@ -294,13 +294,13 @@ def _load_partition(store: CaseStore, job: LoadJob, manifest: dict, summary: Loa
     if job.partition.quads.is_file():
         if writing:
             store.drop_cases(sorted(writing))
-            kill_point("load-before-bulk")
             skipped = in_file - set(writing)
-            store.bulk_load_nquads(job.partition.quads, skip_graphs=skipped)
+            store.bulk_load_nquads(job.partition.quads, skipped, kill_at="load-mid-bulk")
             kill_point("load-before-meta")
             store.add_case_records(
                 [(case, e["digest"], e["path"]) for case, e in sorted(writing.items())]
             )
+            kill_point("load-before-remove")
         job.partition.remove()
     # A file stored as read from its path whose case this load replaced before its turn
     # (in an earlier partition) is read again here, in this process: rare.

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import signal
 from collections import Counter
@@ -47,18 +48,26 @@ KILL_ENV = "IMR_KG_KILL_AT"
 _reached: Counter = Counter()
 
 
+def kill_armed(point: str) -> bool:
+    """Whether the next kill_point(point) kills this process (test hook, see kill_point)."""
+    wanted = os.environ.get(KILL_ENV)
+    if not wanted or multiprocessing.parent_process() is not None:
+        return False  # only the process that holds the store (not its workers) kills itself
+    name, _, times = wanted.partition(":")
+    return name == point and _reached[point] + 1 == int(times or 1)
+
+
 def kill_point(point: str) -> None:
     """Test hook: SIGKILL this process the n-th time it reaches `point` when the environment
-    says IMR_KG_KILL_AT=<point>:<n> (n defaults to 1). Does nothing otherwise."""
-    wanted = os.environ.get(KILL_ENV)
-    if not wanted:
-        return
-    name, _, times = wanted.partition(":")
-    if name != point:
-        return
-    _reached[point] += 1
-    if _reached[point] == int(times or 1):
+    says IMR_KG_KILL_AT=<point>:<n> (n defaults to 1); only in the main process (a worker
+    pool would wait for a killed worker's task forever). Does nothing otherwise. Points:
+    partition-written (a partition's quads written, its manifest not), load-mid-bulk and
+    screen-mid-bulk (half of a partition's quads bulk-loaded), load-before-meta and
+    screen-before-meta (bulk-loaded, not recorded), load-before-remove and
+    screen-before-remove (recorded, files not removed)."""
+    if kill_armed(point):
         os.kill(os.getpid(), signal.SIGKILL)
+    _reached[point] += 1
 
 
 def partition_id(*parts: object) -> str:

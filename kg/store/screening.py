@@ -326,8 +326,7 @@ def _load_verdicts(store: CaseStore, job: ScreenJob, manifest: dict) -> None:
     """Steps 1-4 of kg.store.partitions for one partition of verdicts."""
     cases = [case for case, _ in manifest["cases"]]
     store.drop_unrecorded_verdict_graphs(cases, job.version)
-    kill_point("screen-before-bulk")
-    store.bulk_load_nquads(job.partition.quads)
+    store.bulk_load_nquads(job.partition.quads, kill_at="screen-mid-bulk")
     kill_point("screen-before-meta")
     store.add_verdict_records(cases, job.version)
     kill_point("screen-before-remove")
