@@ -236,3 +236,22 @@ def test_reports_are_stored_only_when_asked(tmp_path):
         assert case_graph_name(iri) in {str(g.value) for g in store.oxigraph.named_graphs()}
         store.close()
     assert counts[False] < counts[True]
+
+
+# Slow: a Dask LocalCluster of two worker processes started
+@pytest.mark.slow
+def test_screening_on_a_local_dask_cluster_gives_the_single_machine_store(clean_run, tmp_path):
+    from distributed import LocalCluster
+
+    files, clean = clean_run
+    store = tmp_path / "store"
+    opened = Store(store)
+    opened.load(files)
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        summary = opened.evaluate(shacl="rudof", scheduler=cluster.scheduler_address)
+    opened.close()
+    assert (summary.cases, summary.requests) == (len(files), len(files) + 3)
+    assert list((store / "partitions" / "verdicts").iterdir()) == []
+    _same_store(_snapshot(store), clean)
