@@ -32,6 +32,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import URIRef
 
+from kg.core.errors import InputError
 from kg.store.case_store import FLUSH_EVERY, CaseStore, Progress, verdict_graph_name
 from kg.store.partitions import (
     Partition,
@@ -158,6 +159,16 @@ def screen_partition(job: ScreenJob) -> dict:
     """Screen a partition (in a worker): read its cases from the snapshot, screen them, write
     their verdict graphs (one per case, verdict_graph_name) as N-Quads and the manifest, and
     return the manifest (each case's verdicts: service, verdict, agrees with IMR)."""
+    worker = _screener_for(job.shacl)
+    version = worker.screener.catalogue.knowledge.version
+    if version != job.version:  # a cluster worker with other knowledge files installed
+        raise InputError(
+            job.snapshot,
+            [
+                f"a worker screens with knowledge {version[:16]}, the store with "
+                f"{job.version[:16]}: install the same imr-kg and knowledge on every worker"
+            ],
+        )
     snapshot = _snapshot(job.snapshot)
     cases = []
     for case, graph, source in job.cases:
@@ -165,7 +176,7 @@ def screen_partition(job: ScreenJob) -> dict:
         data = ox.serialize((q.triple for q in quads), format=ox.RdfFormat.N_TRIPLES) or b""
         cases.append((case, source, data))
     lines, verdicts = [], []
-    for screened in _screener_for(job.shacl).run(cases):
+    for screened in worker.run(cases):
         case = screened.evaluation.case
         ntriples = screened.verdicts
         if job.store_reports:
@@ -301,8 +312,6 @@ def _on_dask(jobs: list[ScreenJob], workers: int, scheduler: str | None) -> Iter
     try:
         from distributed import Client, LocalCluster, as_completed
     except ImportError as exc:
-        from kg.core.errors import InputError
-
         raise InputError(
             "--dask/--scheduler", ["Dask is not installed: pip install 'imr-kg[dask]'"]
         ) from exc
