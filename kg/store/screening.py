@@ -20,12 +20,14 @@ partitions with no finished file and loads the finished ones (see kg.store.parti
 from __future__ import annotations
 
 import multiprocessing
+import queue
 import shutil
 import threading
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,7 +49,7 @@ from kg.store.partitions import (
 # pays a fixed cost (the knowledge loaded into Oxigraph, pyrudof's read_data, the queries'
 # plans), so partitions are large, but no larger than keeps every worker busy with a few.
 CHUNK = 400
-MIN_PARTITIONS = 4  # a small store still makes several partitions, for the workers to share
+ROUNDS = 2  # partitions per worker at least: progress moves before the last one
 
 
 @dataclass
@@ -92,10 +94,14 @@ class BatchSummary:
         return self.requests / self.seconds if self.seconds else 0.0
 
 
-def partition_size(cases: int) -> int:
-    """Cases a partition holds: a function of the store's size only, so that re-running after
-    a kill cuts the same partitions and finds the files the killed run finished."""
-    return max(1, min(CHUNK, -(-cases // MIN_PARTITIONS)))
+def partition_size(cases: int, workers: int) -> int:
+    """Cases a partition holds: at most CHUNK, and as many partitions as make every worker
+    screen the same number (at least two each), so that none waits for another at the end.
+    A function of the store's size and the workers only: re-running after a kill with the
+    same --workers cuts the same partitions and finds the files the killed run finished."""
+    workers = max(1, workers)
+    rounds = max(ROUNDS, -(-cases // (CHUNK * workers)))
+    return max(1, -(-cases // (rounds * workers)))
 
 
 @dataclass(frozen=True)
@@ -232,7 +238,7 @@ def evaluate_store(
     remove_temporaries(folder)
     snapshot = work_area(store.path, work_dir, f"snapshot-{uuid.uuid4().hex[:12]}")
     jobs = []
-    for window in _windows(every, partition_size(len(every))):
+    for window in _windows(every, partition_size(len(every), workers)):
         mine = [stored for stored in window if stored.case not in screened]
         if mine:
             ident = partition_id(
@@ -258,12 +264,12 @@ def evaluate_store(
             store.oxigraph.flush()
             snapshot.parent.mkdir(parents=True, exist_ok=True)
             store.oxigraph.backup(str(snapshot))
-        for manifest in _results(finished, to_screen, workers, shacl, scheduler, dask):
-            job = by_id[manifest["id"]]
-            _load_verdicts(store, job, manifest)
-            cases = [case for case, _ in manifest["cases"]]
+        for manifests in _results(finished, to_screen, workers, shacl, scheduler, dask):
+            _load_verdicts(store, [by_id[m["id"]] for m in manifests], manifests, version)
+            cases = [case for m in manifests for case, _ in m["cases"]]
             store.drop_verdict_graphs([g for case in cases for g in older.pop(case, [])])
-            _count(manifest, summary, progress)
+            for manifest in manifests:
+                _count(manifest, summary, progress)
             unflushed += len(cases)
             if unflushed >= FLUSH_EVERY:
                 store.oxigraph.flush()  # memtables to disk: the writer's memory stays flat
@@ -290,20 +296,35 @@ def _results(
     shacl: str,
     scheduler: str | None,
     dask: bool,
-) -> Iterator[dict]:
+) -> Iterator[list[dict]]:
     """The manifests of the partitions finished before this run, then of `jobs` as they
-    finish."""
-    yield from finished.values()
+    finish: each time, all those finished (loaded together, in one bulk load)."""
+    if finished:
+        yield list(finished.values())
     if not jobs:
         return
     if scheduler is not None or dask:
         yield from _on_dask(jobs, workers, scheduler)
     elif workers <= 1:
-        yield from map(screen_partition, jobs)
+        for job in jobs:
+            yield [screen_partition(job)]
     else:
         context = multiprocessing.get_context("spawn")
+        done: queue.SimpleQueue = queue.SimpleQueue()
         with context.Pool(min(workers, len(jobs)), _init_worker, (shacl,)) as pool:
-            yield from pool.imap_unordered(screen_partition, jobs)
+            for job in jobs:
+                pool.apply_async(screen_partition, (job,), {}, done.put, done.put)
+            remaining = len(jobs)
+            while remaining:
+                batch = [done.get()]
+                with suppress(queue.Empty):
+                    while True:
+                        batch.append(done.get_nowait())
+                remaining -= len(batch)
+                for result in batch:
+                    if isinstance(result, BaseException):
+                        raise result
+                yield batch
 
 
 def _on_dask(jobs: list[ScreenJob], workers: int, scheduler: str | None) -> Iterator[dict]:
@@ -323,23 +344,26 @@ def _on_dask(jobs: list[ScreenJob], workers: int, scheduler: str | None) -> Iter
     client = Client(cluster if cluster is not None else scheduler)
     try:
         futures = client.map(screen_partition, jobs, pure=False)
-        for future in as_completed(futures):
-            yield future.result()
+        for batch in as_completed(futures).batches():
+            yield [future.result() for future in batch]
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
 
 
-def _load_verdicts(store: CaseStore, job: ScreenJob, manifest: dict) -> None:
-    """Steps 1-4 of kg.store.partitions for one partition of verdicts."""
-    cases = [case for case, _ in manifest["cases"]]
-    store.drop_unrecorded_verdict_graphs(cases, job.version)
-    store.bulk_load_nquads(job.partition.quads, kill_at="screen-mid-bulk")
+def _load_verdicts(
+    store: CaseStore, jobs: list[ScreenJob], manifests: list[dict], version: str
+) -> None:
+    """Steps 1-4 of kg.store.partitions for finished partitions of verdicts, together."""
+    cases = [case for m in manifests for case, _ in m["cases"]]
+    store.drop_unrecorded_verdict_graphs(cases, version)
+    store.bulk_load_nquads([job.partition.quads for job in jobs], kill_at="screen-mid-bulk")
     kill_point("screen-before-meta")
-    store.add_verdict_records(cases, job.version)
+    store.add_verdict_records(cases, version)
     kill_point("screen-before-remove")
-    job.partition.remove()
+    for job in jobs:
+        job.partition.remove()
 
 
 def _count(manifest: dict, summary: BatchSummary, progress: Progress | None) -> None:
