@@ -248,11 +248,17 @@ def evaluate_store(
             jobs.append(
                 ScreenJob(str(folder), ident, str(snapshot), version, shacl, store_reports, cases)
             )
+    # Finished files a killed run left that this run does not take up (other cases, or
+    # another knowledge version): the verdict graphs they left without a record are dropped.
+    recorded = {version: screened}
     for partition in leftover_partitions(folder, (job.id for job in jobs)):
         manifest = partition.finished()
-        if manifest is not None and manifest.get("version") == version:
-            leftover = [case for case, _ in manifest["cases"] if case not in screened]
-            store.drop_unrecorded_verdict_graphs(leftover, version)
+        if manifest is not None:
+            made_with = manifest["version"]
+            if made_with not in recorded:
+                recorded[made_with] = store.screened_cases(made_with)
+            leftover = [case for case, _ in manifest["cases"] if case not in recorded[made_with]]
+            store.drop_unrecorded_verdict_graphs(leftover, made_with)
         partition.remove()
     _remove_snapshots(snapshot.parent)
     finished = {job.id: m for job in jobs if (m := job.partition.finished()) is not None}
@@ -341,7 +347,12 @@ def _on_dask(jobs: list[ScreenJob], workers: int, scheduler: str | None) -> Iter
         cluster = LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
         )
-    client = Client(cluster if cluster is not None else scheduler)
+    try:
+        client = Client(cluster if cluster is not None else scheduler, timeout=10)
+    except (OSError, TimeoutError, ValueError) as exc:
+        if cluster is not None:
+            cluster.close()
+        raise InputError(str(scheduler), [f"cannot reach the Dask scheduler: {exc}"]) from exc
     try:
         futures = client.map(screen_partition, jobs, pure=False)
         for batch in as_completed(futures).batches():
