@@ -6,9 +6,9 @@
 1. generates N synthetic cases from the test suite's cases (benchmarks/synthetic.py);
 2. loads their directory with `imr-kg load DIR --workers W` (files read and input-checked in
    W processes, written by one) into a fresh store;
-3. runs `imr-kg evaluate --store DIR --workers W` (verdicts, explanations and validation
-   reports written to the store) with each of --engines: pySHACL, the engine of record, on the
-   loaded store, and rudof on a copy of it;
+3. runs `imr-kg evaluate --store DIR --workers W` (verdicts and explanations written to the
+   store, and with --store-reports the validation reports) with each of --engines: pySHACL,
+   the engine of record, on the loaded store, and rudof on a copy of it;
 4. runs the naive baseline: pySHACL once over one rdflib graph holding every case (requests
    typed for their applicable criteria first; no explanations, nothing stored);
 5. times every analyst query of queries/ on the store;
@@ -219,6 +219,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--dir", type=Path, default=Path("/tmp/imr-kg-bench"))
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--store-reports", action="store_true")
     parser.add_argument(
         "--engines",
         nargs="+",
@@ -271,6 +272,7 @@ def main() -> None:
     for engine, directory in directories.items():
         command = [sys.executable, "-m", "kg", "evaluate", "--store", str(directory)]
         command += ["--workers", str(args.workers), "--engine", engine]
+        command += ["--store-reports"] if args.store_reports else []
         runs[engine] = run_measured(command, work / f"evaluate-{engine}.log")
         out = runs[engine].out.strip()
         print(f"evaluate --store --engine {engine}: {out}", flush=True)
@@ -306,7 +308,7 @@ def main() -> None:
     peaks = [f"{runs[e].peak / 2**20:,.0f} MiB" for e in args.engines]
     peaks.append(f"{base.peak / 2**20:,.0f} MiB" if base else "skipped")
     print(f"{'peak memory (RSS, process tree)':36}" + "".join(f"{m:>26}" for m in peaks))
-    stored = ["yes"] * len(args.engines) + ["no"]
+    stored = ["yes" if args.store_reports else "explanations"] * len(args.engines) + ["no"]
     print(f"{'explanations and reports stored':36}" + "".join(f"{m:>26}" for m in stored))
     print()
     print(f"SPARQL on the {args.cases:,}-case store:")
