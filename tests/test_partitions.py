@@ -266,3 +266,31 @@ def test_screening_on_a_local_dask_cluster_gives_the_single_machine_store(clean_
     assert (summary.cases, summary.requests) == (len(files), len(files) + 3)
     assert list((store / "partitions" / "verdicts").iterdir()) == []
     _same_store(_snapshot(store), clean)
+
+
+def test_store_options_without_a_store_are_a_clear_error():
+    from typer.testing import CliRunner
+
+    from kg.interfaces.cli import app
+
+    result = CliRunner().invoke(app, ["evaluate", str(SEED_CASE), "--dask"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: imr-kg evaluate: --store-reports, --work-dir, --scheduler and --dask go with "
+        "--store\n"
+    )
+
+
+def test_a_work_dir_elsewhere_takes_the_partition_files(tmp_path):
+    case = tmp_path / "case.ttl"
+    copy_case(TRIAL, case, "elsewhere")
+    store = Store(tmp_path / "store")
+    work = tmp_path / "work"
+    assert store.load([case], work_dir=work).loaded == [str(case)]
+    summary = store.evaluate(shacl="rudof", work_dir=work)
+    assert (summary.cases, dict(summary.verdicts)) == (1, {"criteria_met": 1})
+    assert sorted(p.relative_to(work).as_posix() for p in work.rglob("*")) == [
+        "cases",
+        "verdicts",
+    ]
+    assert not (tmp_path / "store" / "partitions").exists()
