@@ -13,11 +13,13 @@ Layout (graph names under https://w3id.org/imr-kg/graph/):
 - ``meta``: bookkeeping in the ``store:`` namespace (which graph holds which case, the hash of
   the file it came from, which knowledge version produced a verdict graph).
 
-Every change to one case is a single transaction (a SPARQL update, or one `extend` of quads
-for verdicts), which Oxigraph applies atomically: a failure or a kill mid-load leaves either
-the old case or the new one, never half of one. Worker processes only read and check files
-(kg.store.loading) or screen cases (kg.store.screening); every write is made by the process
-holding the store.
+A single change to one case (put_case_ntriples, put_verdicts, the drops) is one transaction,
+which Oxigraph applies atomically. Batch loads and screenings instead bulk-load whole
+partitions written by worker processes and then record them in ``meta`` in one small
+transaction (kg.store.partitions): a kill leaves graphs without a record, which the next run
+drops and loads again, so re-running finishes the job with nothing lost or doubled. Every
+write is made by the process holding the store; workers read files, or a read-only snapshot
+of the store, and write partition files.
 Analyst queries see the union of all graphs (``use_default_graph_as_union``).
 """
 
