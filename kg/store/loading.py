@@ -139,7 +139,7 @@ def file_digest(path: Path) -> str:
 
 # --- partitions ------------------------------------------------------------------------
 
-MAX_PARTITION = 100  # files read into one partition (progress moves a partition at a time)
+MAX_PARTITION = 200  # files read into one partition (progress moves a partition at a time)
 MIN_PARTITIONS = 8  # a small load still makes several, so that every worker has some
 
 
