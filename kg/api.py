@@ -53,6 +53,7 @@ class Store(CaseStore):
         progress: Progress | None = None,
         started: Callable[[int], None] | None = None,
         workers: int = 1,
+        work_dir: str | Path | None = None,
     ) -> LoadSummary:
         """Load case files and determination letters, each case into its own named graph; a
         directory stands for the case files (.ttl, .jsonld, .nt) and letters (.txt) in it and
@@ -62,9 +63,13 @@ class Store(CaseStore):
         many files there are to load, `progress` is called once per file, in order.
 
         Files are read and checked (parsed and checked against the input shapes, or ingested)
-        in `workers` processes (spawned, see kg.store.loading; 1: in this process); this
-        process writes every case, one transaction each, in file order."""
-        return loading.load(self, paths, progress, started, workers)
+        in `workers` processes (spawned, see kg.store.loading; 1: in this process), a
+        partition at a time, each written to a file in the work area (`work_dir`, by default
+        the store's ``partitions`` folder) that this process bulk-loads: a killed load is
+        finished by running it again."""
+        return loading.load(
+            self, paths, progress, started, workers, Path(work_dir) if work_dir else None
+        )
 
     def load_file(self, path: Path) -> bool:
         """Load one case file; False when the same content is already stored."""
@@ -76,12 +81,28 @@ class Store(CaseStore):
         progress: Progress | None = None,
         started: Callable[[int], None] | None = None,
         shacl: str = "pyshacl",
+        store_reports: bool = False,
+        work_dir: str | Path | None = None,
+        scheduler: str | None = None,
+        dask: bool = False,
     ) -> BatchSummary:
         """Screen every case without a verdict for the current knowledge version in `workers`
-        processes (kg.store.screening); `shacl` is "pyshacl" (the engine of record) or
-        "rudof" (faster, checked against pySHACL by the test suite)."""
+        processes (kg.store.screening), or on a Dask cluster (`scheduler`, an address such as
+        tcp://host:8786, or `dask` for a local cluster of `workers` processes; the store, or
+        `work_dir`, then on storage every worker sees); `shacl` is "pyshacl" (the engine of
+        record) or "rudof" (faster, checked against pySHACL by the test suite);
+        `store_reports` also stores each case's share of the SHACL validation report. A
+        killed run is finished by running it again (kg.store.partitions)."""
         return evaluate_store(
-            self, workers=workers, progress=progress, started=started, shacl=shacl
+            self,
+            workers=workers,
+            progress=progress,
+            started=started,
+            shacl=shacl,
+            store_reports=store_reports,
+            work_dir=Path(work_dir) if work_dir else None,
+            scheduler=scheduler,
+            dask=dask,
         )
 
     def query(self, sparql: str, source: str = "query") -> tuple[list[str], list[list]]:

@@ -108,14 +108,57 @@ def evaluate(
             "--timestamps", help="with --format turtle: state when the screening run ended"
         ),
     ] = False,
+    store_reports: Annotated[
+        bool,
+        typer.Option(
+            "--store-reports", help="with --store: also store each case's SHACL report share"
+        ),
+    ] = False,
+    work_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--work-dir",
+            help="with --store: where partition files go [default: STORE/partitions]; on a "
+            "cluster, storage every worker sees",
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="with --store: screen on this Dask distributed scheduler (tcp://HOST:8786)",
+        ),
+    ] = None,
+    dask: Annotated[
+        bool,
+        typer.Option("--dask", help="with --store: screen on a local Dask cluster of --workers"),
+    ] = False,
 ) -> None:
     """Screen every request of a case (or of every pending case in a store) against the
     criteria in force on its date."""
     if store is not None:
         if path is not None:
             _fail(InputError(str(path), ["give either a case file or --store, not both"]))
-        _evaluate_store(store, workers, engine.value, as_json=format is OutputFormat.json)
+        _evaluate_store(
+            store,
+            workers,
+            engine.value,
+            as_json=format is OutputFormat.json,
+            options={
+                "store_reports": store_reports,
+                "work_dir": work_dir,
+                "scheduler": scheduler,
+                "dask": dask,
+            },
+        )
         return
+    if store_reports or work_dir or scheduler or dask:
+        _fail(
+            InputError(
+                "imr-kg evaluate",
+                ["--store-reports, --work-dir, --scheduler and --dask go with --store"],
+            )
+        )
     if path is None:
         _fail(InputError("imr-kg evaluate", ["give a case file or --store DIR"]))
     from kg.api import evaluate as run_evaluation
@@ -142,14 +185,20 @@ def evaluate(
         print_table(evaluation, Console(width=max(Console().width, 110)))
 
 
-def _evaluate_store(path: Path, workers: int, engine: str, as_json: bool = False) -> None:
+def _evaluate_store(
+    path: Path, workers: int, engine: str, as_json: bool = False, options: dict | None = None
+) -> None:
     if not (path / "CURRENT").is_file():
         _fail(InputError(str(path), ["not a case store (run imr-kg load first)"]))
     store = _open_store(path)
     with _Bar("screening") as bar:
         try:
             summary = store.evaluate(
-                workers=workers, started=bar.set_total, progress=bar.advance, shacl=engine
+                workers=workers,
+                started=bar.set_total,
+                progress=bar.advance,
+                shacl=engine,
+                **(options or {}),
             )
         except InputError as exc:
             _fail(exc)
@@ -259,12 +308,18 @@ def load(
     workers: Annotated[
         int, typer.Option("--workers", min=1, help="worker processes reading the files")
     ] = 1,
+    work_dir: Annotated[
+        Path | None,
+        typer.Option("--work-dir", help="where partition files go [default: STORE/partitions]"),
+    ] = None,
 ) -> None:
     """Load cases into a store, one named graph each. Loading a case again replaces it;
-    an interrupted load leaves no half-written case, and re-running it finishes the job."""
+    an interrupted load is finished by re-running it (no case lost, none twice)."""
     opened = _open_store(store)
     with _Bar("loading") as bar:
-        summary = opened.load(paths, progress=bar.advance, started=bar.set_total, workers=workers)
+        summary = opened.load(
+            paths, progress=bar.advance, started=bar.set_total, workers=workers, work_dir=work_dir
+        )
     opened.close()
     skipped = (
         f" · skipped {len(summary.skipped)} (neither case files nor letters)"

@@ -13,17 +13,20 @@ Layout (graph names under https://w3id.org/imr-kg/graph/):
 - ``meta``: bookkeeping in the ``store:`` namespace (which graph holds which case, the hash of
   the file it came from, which knowledge version produced a verdict graph).
 
-Every change to one case is a single transaction (a SPARQL update, or one `extend` of quads
-for verdicts), which Oxigraph applies atomically: a failure or a kill mid-load leaves either
-the old case or the new one, never half of one. Worker processes only read and check files
-(kg.store.loading) or screen cases (kg.store.screening); every write is made by the process
-holding the store.
+A single change to one case (put_case_ntriples, put_verdicts, the drops) is one transaction,
+which Oxigraph applies atomically. Batch loads and screenings instead bulk-load whole
+partitions written by worker processes and then record them in ``meta`` in one small
+transaction (kg.store.partitions): a kill leaves graphs without a record, which the next run
+drops and loads again, so re-running finishes the job with nothing lost or doubled. Every
+write is made by the process holding the store; workers read files, or a read-only snapshot
+of the store, and write partition files.
 Analyst queries see the union of all graphs (``use_default_graph_as_union``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -37,6 +40,7 @@ from kg.core.errors import InputError
 from kg.core.namespaces import IMR
 from kg.knowledge.graph import Knowledge, load_knowledge
 from kg.knowledge.oxigraph import to_rdflib
+from kg.store.partitions import kill_armed, kill_point
 
 GRAPH = Namespace("https://w3id.org/imr-kg/graph/")
 STORE = Namespace("https://w3id.org/imr-kg/store#")
@@ -102,6 +106,34 @@ class StoredCase:
     case: str
     graph: str
     source: str
+    digest: str = ""  # the content hash of the file it was read from
+
+
+class _Chained(io.RawIOBase):
+    """Files read one after the other as one stream."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        self._paths = list(paths)
+        self._current = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while True:
+            if self._current is None:
+                if not self._paths:
+                    return 0
+                self._current = self._paths.pop(0).open("rb")
+            if read := self._current.readinto(buffer):
+                return read
+            self._current.close()
+            self._current = None
+
+    def close(self) -> None:
+        if self._current is not None:
+            self._current.close()
+        super().close()
 
 
 class CaseStore:
@@ -196,6 +228,100 @@ class CaseStore:
             )
         )
 
+    def held_files(self) -> dict[tuple[str, str], str]:
+        """(source, content hash) -> case IRI of every stored case: one lookup for a whole
+        load (holds_file asks for one file)."""
+        return {
+            (row["source"].value, row["h"].value): row["case"].value
+            for row in self.oxigraph.query(
+                f"SELECT ?source ?h ?case WHERE {{ GRAPH <{META}> {{ ?g a <{STORE.CaseGraph}> ; "
+                f"<{STORE.case}> ?case ; <{STORE.contentHash}> ?h ; <{STORE.source}> ?source }} }}"
+            )
+        }
+
+    def case_digests(self, cases: set[str]) -> dict[str, str]:
+        """The content hash each of `cases` is stored with (those stored)."""
+        found: dict[str, str] = {}
+        names = sorted(cases)
+        for start in range(0, len(names), DROP_BATCH):
+            values = " ".join(f"<{case}>" for case in names[start : start + DROP_BATCH])
+            for row in self.oxigraph.query(
+                f"SELECT ?case ?h WHERE {{ VALUES ?case {{ {values} }} GRAPH <{META}> {{ "
+                f"?g a <{STORE.CaseGraph}> ; <{STORE.case}> ?case ; <{STORE.contentHash}> ?h }} }}"
+            ):
+                found[row["case"].value] = row["h"].value
+        return found
+
+    def drop_cases(self, cases: list[str]) -> None:
+        """Drop what the store holds of `cases` (their case graphs, bookkeeping and verdict
+        graphs), before a partition holding their new versions is bulk-loaded; cases the
+        store does not hold cost one lookup each."""
+        stored = [
+            case
+            for case in cases
+            if self.oxigraph.contains_named_graph(ox.NamedNode(case_graph_name(case)))
+        ]
+        for start in range(0, len(stored), DROP_BATCH):
+            update = []
+            for case in stored[start : start + DROP_BATCH]:
+                name = case_graph_name(case)
+                update.append(f"DROP SILENT GRAPH <{name}>")
+                update.extend(f"DROP SILENT GRAPH <{g}>" for g, _ in self.verdict_graphs(case))
+                update.append(f"DELETE WHERE {{ GRAPH <{META}> {{ <{name}> ?p ?o }} }}")
+                update.append(
+                    f"DELETE WHERE {{ GRAPH <{META}> {{ ?v a <{STORE.VerdictGraph}> ; "
+                    f"<{STORE.case}> <{case}> ; ?p ?o }} }}"
+                )
+            self.oxigraph.update(" ;\n".join(update))
+
+    def drop_unrecorded_case_graphs(self, cases: list[str]) -> None:
+        """Drop the case graphs of `cases` that have no bookkeeping in meta (what a load
+        killed between its bulk load and its bookkeeping leaves)."""
+        recorded = self.case_digests(set(cases))
+        self.drop_cases([case for case in cases if case not in recorded])
+
+    def bulk_load_nquads(
+        self, paths: Path | list[Path], skip_graphs: set[str] = frozenset(), kill_at: str = ""
+    ) -> None:
+        """Bulk-load N-Quads files, in one call of Oxigraph's bulk loader (fast, not atomic;
+        the callers make a repeated load harmless; each call costs some 0.15 s, so finished
+        partitions are loaded together), leaving out the quads of `skip_graphs` (case IRIs
+        whose case graph is not to be loaded). `kill_at`: the test hook's point killing the
+        process half-way (kg.store.partitions.kill_point)."""
+        paths = [paths] if isinstance(paths, Path) else list(paths)
+        if kill_at:
+            if kill_armed(kill_at):
+                lines = paths[0].read_bytes().splitlines(keepends=True)
+                half = b"".join(lines[: len(lines) // 2])
+                self.oxigraph.bulk_load(half, format=ox.RdfFormat.N_QUADS)
+            kill_point(kill_at)
+        if skip_graphs:
+            skipped = tuple(f"<{case_graph_name(case)}> .\n" for case in skip_graphs)
+            kept = b"".join(
+                line
+                for path in paths
+                for line in path.read_bytes().splitlines(keepends=True)
+                if not line.decode("utf-8").endswith(skipped)
+            )
+            self.oxigraph.bulk_load(kept, format=ox.RdfFormat.N_QUADS)
+        elif len(paths) == 1:
+            self.oxigraph.bulk_load(path=str(paths[0]), format=ox.RdfFormat.N_QUADS)
+        else:
+            with io.BufferedReader(_Chained(paths), 1 << 20) as chained:
+                self.oxigraph.bulk_load(chained, format=ox.RdfFormat.N_QUADS)
+
+    def add_case_records(self, records: list[tuple[str, str, str]]) -> None:
+        """Record (case IRI, content hash, source) of cases bulk-loaded into their case
+        graphs, in one transaction: from here on the store lists them."""
+        quads = []
+        for case, digest, source in records:
+            name = case_graph_name(case)
+            quads.append(f"<{name}> <{RDF.type}> <{STORE.CaseGraph}> <{META}> .\n")
+            quads.append(f"<{name}> <{STORE.case}> <{case}> <{META}> .\n")
+            quads.append(f"<{name}> <{STORE.contentHash}> {_lit(digest)} <{META}> .\n")
+            quads.append(f"<{name}> <{STORE.source}> {_lit(source)} <{META}> .\n")
+        self.oxigraph.load("".join(quads).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+
     def _stored_hash(self, name: str) -> str | None:
         for row in self.oxigraph.query(
             f"SELECT ?h WHERE {{ GRAPH <{META}> {{ <{name}> <{STORE.contentHash}> ?h }} }}"
@@ -212,10 +338,11 @@ class CaseStore:
         # ORDER BY) Oxigraph took 60-78 s on a 10,000-case store; these take 0.3 s.
         screened = self.screened_cases(pending_for) if pending_for is not None else set()
         found = [
-            StoredCase(row["case"].value, row["g"].value, row["source"].value)
+            StoredCase(row["case"].value, row["g"].value, row["source"].value, row["h"].value)
             for row in self.oxigraph.query(
-                f"SELECT ?case ?g ?source WHERE {{ GRAPH <{META}> {{ ?g a <{STORE.CaseGraph}> ; "
-                f"<{STORE.case}> ?case ; <{STORE.source}> ?source . }} }}"
+                f"SELECT ?case ?g ?source ?h WHERE {{ GRAPH <{META}> {{ ?g a <{STORE.CaseGraph}> "
+                f"; <{STORE.case}> ?case ; <{STORE.source}> ?source ; <{STORE.contentHash}> ?h "
+                "} }"
             )
         ]
         found.sort(key=lambda stored: stored.case)
@@ -256,6 +383,33 @@ class CaseStore:
             quads.append(f"<{graph}> <{STORE.case}> <{case}> <{META}> .\n")
             quads.append(f"<{graph}> <{IMR.knowledgeVersion}> {_lit(version)} <{META}> .\n")
         self.oxigraph.load("".join(quads).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+
+    def add_verdict_records(self, cases: list[str], version: str) -> None:
+        """Record the verdict graphs of `cases` for `version` (bulk-loaded before), in one
+        transaction: from here on the cases are screened with that version."""
+        quads = []
+        for case in cases:
+            graph = verdict_graph_name(case, version)
+            quads.append(f"<{graph}> <{RDF.type}> <{STORE.VerdictGraph}> <{META}> .\n")
+            quads.append(f"<{graph}> <{STORE.case}> <{case}> <{META}> .\n")
+            quads.append(f"<{graph}> <{IMR.knowledgeVersion}> {_lit(version)} <{META}> .\n")
+        self.oxigraph.load("".join(quads).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+
+    def drop_unrecorded_verdict_graphs(self, cases: list[str], version: str) -> None:
+        """Drop the verdict graphs for `version` of `cases` that exist without bookkeeping
+        (what a screening killed between its bulk load and its bookkeeping leaves); the
+        callers pass cases without a recorded verdict graph for `version`."""
+        graphs = [
+            name
+            for case in cases
+            if self.oxigraph.contains_named_graph(
+                ox.NamedNode(name := verdict_graph_name(case, version))
+            )
+        ]
+        for start in range(0, len(graphs), DROP_BATCH):
+            self.oxigraph.update(
+                " ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in graphs[start : start + DROP_BATCH])
+            )
 
     def verdict_graphs(self, case_iri: str) -> list[tuple[str, str]]:
         """(verdict graph, knowledge version) of every verdict graph of the case."""

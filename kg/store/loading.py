@@ -1,25 +1,27 @@
-"""Load files into a store, reading them in worker processes.
+"""Load files into a store, reading them in worker processes, a partition at a time.
 
 Reading a file is the expensive part of a load: parsing and the input-shape check (pySHACL),
-or ingesting a letter. `read_case` does that for one file, in spawned worker processes when
-there are several (started with the load, so that they start up while the loading process
-stores the knowledge graph), and returns the checked case as N-Triples (or the InputError).
-The loading process does every write, one transaction per case (CaseStore.put_case_ntriples),
-in file order.
+or ingesting a letter. The files are cut into partitions (partition_size, in file order);
+a worker (spawned, started with the load so that it starts up while the loading process
+stores the knowledge graph) reads and checks a partition's files (`read_case` each) and
+writes its cases as one N-Quads file with a manifest (kg.store.partitions); the loading
+process bulk-loads each finished partition, in order, and records its cases in ``meta`` in
+one small transaction. Each file's fate (loaded, unchanged, error) is decided in file order
+against what the store holds, as if the files were loaded one by one.
 
-Memory stays flat: at most READ_AHEAD files per worker are read ahead of the writer, and a
-file whose bytes are already stored from the same path is not read at all.
+A kill at any point loses nothing and duplicates nothing: re-running the same load finds
+the partitions already recorded (their files stored unchanged), loads the finished files
+not yet recorded and reads the rest. A file whose bytes are already stored from the same
+path is not read at all. Memory stays flat: a partition holds at most MAX_PARTITION files.
 """
 
 from __future__ import annotations
 
 import hashlib
 import multiprocessing
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 from kg.core.errors import InputError
@@ -27,12 +29,22 @@ from kg.core.namespaces import IMR
 from kg.ingest.sources import files_in, read_case_file
 from kg.knowledge.graph import load_knowledge
 from kg.store.case_store import (
-    FLUSH_EVERY,
     CaseStore,
     LoadSummary,
     Progress,
+    case_graph_name,
+    case_key,
     ntriples_text,
     the_case,
+)
+from kg.store.partitions import (
+    Partition,
+    kill_point,
+    leftover_partitions,
+    partition_id,
+    relabel_blank_nodes,
+    remove_temporaries,
+    work_area,
 )
 
 
@@ -42,16 +54,18 @@ def load(
     progress: Progress | None = None,
     started: Callable[[int], None] | None = None,
     workers: int = 1,
+    work_dir: Path | None = None,
 ) -> LoadSummary:
     """Load case files and determination letters into `store`, each case into its own named
-    graph (see kg.Store.load)."""
+    graph (see kg.Store.load): files read in partitions by `workers` processes, each
+    partition's cases bulk-loaded (kg.store.partitions)."""
     summary = LoadSummary()
     files = expand_paths(paths, summary)
-    with file_reader(min(workers, len(files))) as reader:
+    with partition_reader(min(workers, len(files))) as reader:
         store.ensure_knowledge()  # while the workers start
         if started is not None:
             started(len(files))
-        load_files(store, files, reader, summary, progress)
+        load_partitions(store, files, reader, summary, progress, work_dir)
     return summary
 
 
@@ -87,9 +101,6 @@ def expand_paths(paths: Iterable[str | Path], summary: LoadSummary) -> list[Path
     return files
 
 
-READ_AHEAD = 8  # files in flight per worker: enough to keep it busy while the parent writes
-
-
 @dataclass(frozen=True)
 class CaseRead:
     """One file read and checked: its case (IRI, N-Triples, source label) or its InputError."""
@@ -101,9 +112,6 @@ class CaseRead:
     source: str = ""
     error: InputError | None = None
     warnings: tuple[str, ...] = ()
-
-
-Pending = Callable[[], CaseRead | None]  # waits for a file's read; None: unchanged, not read
 
 
 def read_case(path: str, digest: str) -> CaseRead:
@@ -129,28 +137,76 @@ def file_digest(path: Path) -> str:
         raise InputError(str(path), [f"cannot read the file: {exc.strerror or exc}"]) from exc
 
 
-@dataclass(frozen=True)
-class Reader:
-    """How files are read: `start(path, digest)` starts reading one and returns its pending
-    read; `ahead` is how many files may be in flight ahead of the writer."""
+# --- partitions ------------------------------------------------------------------------
 
-    start: Callable[[str, str], Pending]
-    ahead: int
+MAX_PARTITION = 200  # files read into one partition (progress moves a partition at a time)
+MIN_PARTITIONS = 8  # a small load still makes several, so that every worker has some
+
+
+def partition_size(files: int) -> int:
+    """Files a partition holds: a function of the load's size only, so that re-running the
+    same load after a kill cuts the same partitions and finds the files it finished."""
+    return max(1, min(MAX_PARTITION, -(-files // MIN_PARTITIONS)))
+
+
+@dataclass(frozen=True)
+class LoadJob:
+    """A partition of a load: its files in order, each as (path, sha256, error, held case):
+    a file whose digest could not be taken carries its error; one stored as read from that
+    very path with that hash carries its case's IRI and is not read (unless the load has
+    replaced that case before its turn)."""
+
+    folder: str
+    id: str
+    entries: tuple[tuple[str, str, tuple[str, list[str]] | None, str], ...]
+
+    @property
+    def partition(self) -> Partition:
+        return Partition(Path(self.folder), self.id)
+
+    def needs_reading(self) -> bool:
+        return any(error is None and not held for _, _, error, held in self.entries)
+
+
+def read_partition(job: LoadJob) -> dict:
+    """Read and check the partition's files that need it (in a worker process), write the
+    last version of each case read as N-Quads in its case graph (blank nodes labelled per
+    case) and the manifest; returns the manifest."""
+    entries, written = [], {}
+    for number, (path, digest, error, held) in enumerate(job.entries):
+        entry: dict = {"path": path, "digest": digest}
+        if error is not None:
+            entry["error"] = list(error)
+        elif held:
+            entry.update(case=held, held=True)
+        else:
+            read = read_case(path, digest)
+            if read.error is not None:
+                entry["error"] = [read.error.source, read.error.problems]
+            else:
+                entry.update(case=read.case, warnings=list(read.warnings))
+                written[read.case] = (number, read.ntriples)
+        entries.append(entry)
+    chunks = []
+    for case, (number, ntriples) in written.items():
+        entries[number]["written"] = True
+        key = case_key(case)
+        chunks.append(
+            relabel_blank_nodes(ntriples.encode("utf-8"), f"c{key}", case_graph_name(case))
+        )
+    return job.partition.write(b"".join(chunks), {"kind": "cases", "entries": entries})
 
 
 @contextmanager
-def file_reader(workers: int) -> Iterator[Reader]:
-    """A Reader: with one worker, each file is read in this process when it is waited for;
-    otherwise by a spawn pool of `workers` processes, started here (so they start up while
-    the loading process is starting too)."""
+def partition_reader(workers: int) -> Iterator[Callable[[list[LoadJob]], Iterator[dict]]]:
+    """Reads partitions (read_partition) in order: in this process with one worker, else in
+    a spawn pool of `workers` processes started here (they start up while the loading
+    process stores the knowledge graph)."""
     if workers <= 1:
-        yield Reader(lambda path, digest: partial(read_case, path, digest), ahead=1)
+        yield lambda jobs: map(read_partition, jobs)
         return
     with multiprocessing.get_context("spawn").Pool(workers, initializer=_warm_up) as pool:
-        yield Reader(
-            lambda path, digest: pool.apply_async(read_case, (path, digest)).get,
-            ahead=workers * READ_AHEAD,
-        )
+        yield lambda jobs: pool.imap(read_partition, jobs)
 
 
 def _warm_up() -> None:
@@ -159,64 +215,112 @@ def _warm_up() -> None:
         load_knowledge()
 
 
-def load_files(
+def load_partitions(
     store: CaseStore,
     files: list[Path],
-    reader: Reader,
+    read: Callable[[list[LoadJob]], Iterator[dict]],
     summary: LoadSummary,
     progress: Progress | None = None,
+    work_dir: Path | None = None,
 ) -> None:
-    """Load `files` in order into `store`, read by `reader`; results go into `summary`, and
-    `progress` is called once per file, in order."""
-    for number, (path, pending) in enumerate(_read_ahead(store, files, reader), start=1):
-        if number % FLUSH_EVERY == 0:
-            store.oxigraph.flush()  # memtables to disk: the loader's memory stays flat
-        _write(store, path, pending(), summary)
-        if progress is not None:
-            progress(str(path))
-
-
-def _read_ahead(
-    store: CaseStore, files: list[Path], reader: Reader
-) -> Iterator[tuple[Path, Pending]]:
-    """Each file with its pending read, in file order, `reader.ahead` files started ahead
-    (never the whole corpus: Pool.imap would queue every file up front)."""
-    started: deque[tuple[Path, Pending]] = deque()
-    for path in files:
-        started.append((path, _start(store, path, reader)))
-        if len(started) >= reader.ahead:
-            yield started.popleft()
-    while started:
-        yield started.popleft()
-
-
-def _start(store: CaseStore, path: Path, reader: Reader) -> Pending:
-    try:
-        digest = file_digest(path)
-    except InputError as exc:
-        failed = CaseRead(str(path), "", error=exc)
-        return lambda: failed
-    source = str(path)
-    if not store.holds_file(source, digest):
-        return reader.start(source, digest)
-    # Stored from this very file: not read. Checked again when its turn comes, since a file
-    # before it in this load (still being read now) may replace the case with other content.
-    return lambda: None if store.holds_file(source, digest) else read_case(source, digest)
-
-
-def _write(store: CaseStore, path: Path, read: CaseRead | None, summary: LoadSummary) -> None:
-    if read is None:
-        summary.unchanged.append(str(path))
-    elif read.error is not None:
-        summary.errors.append(read.error)
-    else:
-        try:
-            stored = store.put_case_ntriples(read.case, read.ntriples, read.source, read.digest)
-        except (SyntaxError, ValueError) as exc:  # Oxigraph refused a term the check let by
-            summary.errors.append(InputError(str(path), [f"the store refused the case: {exc}"]))
-            return
-        if stored:
-            summary.loaded.append(str(path))
-            summary.warnings.extend((str(path), warning) for warning in read.warnings)
+    """Load `files` in order into `store`, a partition at a time; results go into `summary`,
+    and `progress` is called once per file, in order."""
+    folder = work_area(store.path, work_dir, "cases")
+    remove_temporaries(folder)
+    held = store.held_files()
+    version = store.knowledge_version
+    jobs = []
+    size = partition_size(len(files))
+    for start in range(0, len(files), size):
+        entries = []
+        for path in files[start : start + size]:
+            try:
+                digest, error = file_digest(path), None
+            except InputError as exc:
+                digest, error = "", (exc.source, exc.problems)
+            entries.append((str(path), digest, error, held.get((str(path), digest), "")))
+        ident = partition_id("cases", version, [(p, d) for p, d, _, _ in entries])
+        jobs.append(LoadJob(str(folder), ident, tuple(entries)))
+    _drop_leftovers(store, leftover_partitions(folder, (job.id for job in jobs)))
+    finished = {job.id: m for job in jobs if (m := job.partition.finished()) is not None}
+    to_read = [job for job in jobs if job.needs_reading() and job.id not in finished]
+    manifests = read(to_read)
+    for job in jobs:
+        if job.id in finished:
+            manifest = finished[job.id]
+        elif not job.needs_reading():
+            manifest = read_partition_of_held(job)
         else:
-            summary.unchanged.append(str(path))
+            manifest = next(manifests)
+        _load_partition(store, job, manifest, summary)
+        if progress is not None:
+            for path, *_ in job.entries:
+                progress(path)
+
+
+def read_partition_of_held(job: LoadJob) -> dict:
+    """The manifest of a partition with nothing to read (every file stored or bad)."""
+    entries = []
+    for path, digest, error, held in job.entries:
+        entry: dict = {"path": path, "digest": digest}
+        if error is not None:
+            entry["error"] = list(error)
+        else:
+            entry.update(case=held, held=True)
+        entries.append(entry)
+    return {"kind": "cases", "entries": entries}
+
+
+def _load_partition(store: CaseStore, job: LoadJob, manifest: dict, summary: LoadSummary) -> None:
+    """Steps 1-4 of kg.store.partitions for one partition of cases. Each file's fate is
+    decided in file order against what the store holds: unchanged when its case is stored
+    with the same content hash, else loaded (replacing the case)."""
+    entries = manifest["entries"]
+    state = store.case_digests({e["case"] for e in entries if "case" in e})
+    last: dict[str, int] = {}  # case -> its last loaded entry
+    for number, entry in enumerate(entries):
+        if "error" in entry:
+            source, problems = entry["error"]
+            summary.errors.append(InputError(source, problems))
+        elif state.get(entry["case"]) == entry["digest"]:
+            summary.unchanged.append(entry["path"])
+        else:
+            summary.loaded.append(entry["path"])
+            summary.warnings.extend((entry["path"], w) for w in entry.get("warnings", ()))
+            state[entry["case"]] = entry["digest"]
+            last[entry["case"]] = number
+    in_file = {e["case"] for e in entries if e.get("written")}
+    writing = {case: entries[n] for case, n in last.items() if not entries[n].get("held")}
+    if job.partition.quads.is_file():
+        if writing:
+            store.drop_cases(sorted(writing))
+            skipped = in_file - set(writing)
+            store.bulk_load_nquads(job.partition.quads, skipped, kill_at="load-mid-bulk")
+            kill_point("load-before-meta")
+            store.add_case_records(
+                [(case, e["digest"], e["path"]) for case, e in sorted(writing.items())]
+            )
+            kill_point("load-before-remove")
+        job.partition.remove()
+    # A file stored as read from its path whose case this load replaced before its turn
+    # (in an earlier partition) is read again here, in this process: rare.
+    for number in last.values():
+        entry = entries[number]
+        if entry.get("held"):
+            read = read_case(entry["path"], entry["digest"])
+            if read.error is None:
+                store.put_case_ntriples(read.case, read.ntriples, read.source, read.digest)
+            else:
+                summary.loaded.remove(entry["path"])
+                summary.errors.append(read.error)
+
+
+def _drop_leftovers(store: CaseStore, partitions: list[Partition]) -> None:
+    """A killed load's finished partitions that this load does not take up: the graphs it
+    left without bookkeeping are dropped, the files removed."""
+    for partition in partitions:
+        manifest = partition.finished()
+        if manifest is not None:
+            written = [e["case"] for e in manifest.get("entries", []) if e.get("written")]
+            store.drop_unrecorded_case_graphs(written)
+        partition.remove()

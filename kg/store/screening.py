@@ -1,31 +1,55 @@
 """Screen every case of a store that has no verdict for the current knowledge version.
 
-Cases stream from the store one at a time (as N-Triples) to worker processes; each worker
-holds the catalogue and an Oxigraph query engine once and returns the case's verdict graph
-and pySHACL validation report as N-Triples; the parent writes each result back atomically.
-Memory stays flat: no process ever holds more than a few cases.
+The pending cases are cut into partitions (partition_size cases, in case IRI order, a
+partition's id the hash of its cases, their content hashes and the knowledge version). A
+worker screens a whole partition at once (one SHACL run, each query once: `_Worker.run`):
+it reads the partition's cases itself from a snapshot of the store (a RocksDB checkpoint,
+hard links, opened read-only; the store itself is never opened by two processes), writes
+the verdict graphs as one N-Quads file with a manifest (kg.store.partitions) and returns the
+manifest: each case's verdicts, for the summary. The process holding the store bulk-loads
+each finished partition and records its verdict graphs in ``meta`` in one small transaction,
+then drops the older versions' verdict graphs of its cases. The parent thus does almost
+nothing per case: no read of a case, no transaction per case.
+
+Workers are a spawn pool on this machine (`workers`), or a Dask ``distributed`` cluster
+(`scheduler`, or `dask=True` for a local one): the store directory (or `work_dir`) must then
+be on storage every worker sees. A kill at any point loses nothing: re-running screens the
+partitions with no finished file and loads the finished ones (see kg.store.partitions).
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import queue
+import shutil
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field
+from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import URIRef
 
-from kg.store.case_store import FLUSH_EVERY, CaseStore, Progress, StoredCase
+from kg.core.errors import InputError
+from kg.store.case_store import FLUSH_EVERY, CaseStore, Progress, verdict_graph_name
+from kg.store.partitions import (
+    Partition,
+    kill_point,
+    leftover_partitions,
+    partition_id,
+    remove_temporaries,
+    work_area,
+)
 
-# Cases screened together by one worker (one SHACL run, each query once): every chunk pays a
-# fixed cost (the knowledge loaded into Oxigraph, pyrudof's read_data, the queries' plans),
-# so chunks are large, but no larger than keeps every worker busy with a few chunks.
+# Cases screened together by one worker (one SHACL run, each query once): every partition
+# pays a fixed cost (the knowledge loaded into Oxigraph, pyrudof's read_data, the queries'
+# plans), so partitions are large, but no larger than keeps every worker busy with a few.
 CHUNK = 400
-CHUNKS_PER_WORKER = 4  # chunks in flight per worker
-
-_worker: _Worker | None = None
+ROUNDS = 2  # partitions per worker at least: progress moves before the last one
 
 
 @dataclass
@@ -70,11 +94,32 @@ class BatchSummary:
         return self.requests / self.seconds if self.seconds else 0.0
 
 
+def partition_size(cases: int, workers: int) -> int:
+    """Cases a partition holds: at most CHUNK, and as many partitions as make every worker
+    screen the same number (at least two each), so that none waits for another at the end.
+    A function of the store's size and the workers only: re-running after a kill with the
+    same --workers cuts the same partitions and finds the files the killed run finished."""
+    workers = max(1, workers)
+    rounds = max(ROUNDS, -(-cases // (CHUNK * workers)))
+    return max(1, -(-cases // (rounds * workers)))
+
+
 @dataclass(frozen=True)
-class CaseResult:
-    case: str
-    ntriples: str
-    verdicts: list[tuple[str, str, bool | None]]  # service label, verdict, agrees with IMR
+class ScreenJob:
+    """A partition to screen: its cases (IRI, case graph, source), where to read them (a
+    snapshot of the store) and where to write the verdicts."""
+
+    folder: str
+    id: str
+    snapshot: str
+    version: str
+    shacl: str
+    store_reports: bool
+    cases: tuple[tuple[str, str, str], ...]
+
+    @property
+    def partition(self) -> Partition:
+        return Partition(Path(self.folder), self.id)
 
 
 class _Worker:
@@ -86,72 +131,72 @@ class _Worker:
         catalogue = load_catalogue()
         self.screener = Screener(catalogue, validator_named(shacl, catalogue))
 
-    def run(self, jobs: list[tuple[str, str, bytes]]) -> list[CaseResult]:
-        """Screen a chunk of cases together (Screener.screen)."""
+    def run(self, jobs: list[tuple[str, str, bytes]]):
+        """Screen cases (IRI, source, N-Triples) together (Screener.screen)."""
         view = self.screener.engine.view(None, b"".join(data for _, _, data in jobs))
         cases = [(URIRef(case), source) for case, source, _ in jobs]
-        return [
-            CaseResult(
-                case=s.evaluation.case,
-                ntriples=s.verdicts + s.report + s.generated,
-                verdicts=[(r.service, r.verdict, r.agrees_with_imr) for r in s.evaluation.requests],
-            )
-            for s in self.screener.screen(cases, view)
-        ]
+        return self.screener.screen(cases, view)
+
+
+# Per worker process (or Dask worker thread): its screeners and the snapshots it has open.
+_local = threading.local()
+
+
+def _screener_for(shacl: str) -> _Worker:
+    workers = _local.__dict__.setdefault("workers", {})
+    if shacl not in workers:
+        workers[shacl] = _Worker(shacl)
+    return workers[shacl]
+
+
+def _snapshot(path: str) -> ox.Store:
+    opened = _local.__dict__.setdefault("snapshots", {})
+    if path not in opened:
+        opened.clear()  # an earlier run's snapshot, removed by now
+        opened[path] = ox.Store.read_only(path)
+    return opened[path]
 
 
 def _init_worker(shacl: str) -> None:
-    global _worker
-    _worker = _Worker(shacl)
+    _screener_for(shacl)
 
 
-def _run_in_worker(jobs: list[tuple[str, str, bytes]]) -> list[CaseResult]:
-    assert _worker is not None
-    return _worker.run(jobs)
-
-
-def chunk_size(pending: int, workers: int) -> int:
-    """CHUNK, or less so that each worker gets at least two chunks."""
-    return max(1, min(CHUNK, -(-pending // (2 * max(workers, 1)))))
-
-
-def _chunks(
-    store: CaseStore, pending: list[StoredCase], size: int
-) -> Iterator[list[tuple[str, str, bytes]]]:
-    """Chunks of `size` cases, read from the store as they are needed."""
-    for window in _windows(pending, size):
-        yield [(s.case, s.source, store.case_ntriples(s.graph)) for s in window]
-
-
-class _InFlight:
-    """Bounds the chunks handed to a Pool and not yet collected. Pool.imap reads its iterable
-    in a thread of its own as fast as it can (the whole corpus into its task queue); here
-    that thread waits for a free slot before reading the next chunk from the store, so memory
-    stays flat and the workers never wait for a batch to drain."""
-
-    def __init__(self, slots: int) -> None:
-        self._slots = threading.Semaphore(slots)
-        self._closed = False
-
-    def feed(self, chunks: Iterator[list]) -> Iterator[list]:
-        for chunk in chunks:
-            self._slots.acquire()
-            if self._closed:
-                return
-            yield chunk
-
-    def finished_one(self) -> None:
-        self._slots.release()
-
-    def close(self) -> None:
-        """Stop feeding (also on an error: Pool.terminate joins the feeding thread)."""
-        self._closed = True
-        self._slots.release()
-
-
-def _windows(items: list, size: int) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def screen_partition(job: ScreenJob) -> dict:
+    """Screen a partition (in a worker): read its cases from the snapshot, screen them, write
+    their verdict graphs (one per case, verdict_graph_name) as N-Quads and the manifest, and
+    return the manifest (each case's verdicts: service, verdict, agrees with IMR)."""
+    worker = _screener_for(job.shacl)
+    version = worker.screener.catalogue.knowledge.version
+    if version != job.version:  # a cluster worker with other knowledge files installed
+        raise InputError(
+            job.snapshot,
+            [
+                f"a worker screens with knowledge {version[:16]}, the store with "
+                f"{job.version[:16]}: install the same imr-kg and knowledge on every worker"
+            ],
+        )
+    snapshot = _snapshot(job.snapshot)
+    cases = []
+    for case, graph, source in job.cases:
+        quads = snapshot.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+        data = ox.serialize((q.triple for q in quads), format=ox.RdfFormat.N_TRIPLES) or b""
+        cases.append((case, source, data))
+    lines, verdicts = [], []
+    for screened in worker.run(cases):
+        case = screened.evaluation.case
+        ntriples = screened.verdicts
+        if job.store_reports:
+            ntriples += screened.report + screened.generated
+        tail = f" <{verdict_graph_name(case, job.version)}> .\n"
+        lines.extend(t.rstrip()[:-1].rstrip() + tail for t in ntriples.splitlines() if t.strip())
+        verdicts.append(
+            [
+                case,
+                [[r.service, r.verdict, r.agrees_with_imr] for r in screened.evaluation.requests],
+            ]
+        )
+    manifest = {"kind": "verdicts", "version": job.version, "cases": verdicts}
+    return job.partition.write("".join(lines).encode("utf-8"), manifest)
 
 
 def evaluate_store(
@@ -160,65 +205,182 @@ def evaluate_store(
     progress: Progress | None = None,
     started: Callable[[int], None] | None = None,
     shacl: str = "pyshacl",
+    store_reports: bool = False,
+    work_dir: Path | None = None,
+    scheduler: str | None = None,
+    dask: bool = False,
 ) -> BatchSummary:
-    """Screen every pending case with `workers` processes (1: in this process). `started`
-    is told how many cases are pending; `progress` is called once per case screened;
-    `shacl` names the SHACL engine ("pyshacl", the engine of record, or "rudof")."""
+    """Screen every pending case with `workers` processes (1: in this process), or on a Dask
+    cluster (`scheduler` address, or `dask` for a local cluster of `workers` processes).
+    `started` is told how many cases are pending; `progress` is called once per case as its
+    partition is loaded; `shacl` names the SHACL engine ("pyshacl", the engine of record, or
+    "rudof"); `store_reports` also stores each case's share of the SHACL validation report.
+
+    The summary counts the cases whose verdicts this run brought into the store: screened
+    now, or loaded from the files a killed run had finished."""
     start = time.perf_counter()
     store.ensure_knowledge()
     version = store.knowledge_version
     summary = BatchSummary(knowledge_version=version, engine=shacl)
-    pending = list(store.cases(pending_for=version))
+    every = list(store.cases())
+    screened = store.screened_cases(version)
+    pending = [stored for stored in every if stored.case not in screened]
     if started is not None:
         started(len(pending))
-    # Older versions' verdict graphs of the pending cases, dropped as each chunk's new ones are
-    # written (not all at the end: re-screening 100,000 cases left 100,000 graphs to drop).
+    # Older versions' verdict graphs of the pending cases, dropped as each partition's new
+    # ones are loaded (not all at the end: re-screening 100,000 cases left 100,000 to drop).
     older = {
         case: stale
         for case, graphs in store.verdict_graphs_by_case().items()
         if (stale := [graph for graph, v in graphs if v != version])
     }
-    size = chunk_size(len(pending), workers)
-    # RocksDB holds written data in memtables until flushed: flushing every FLUSH_EVERY cases
-    # written keeps the writer's memory flat however large the store and the chunks grow.
+    folder = work_area(store.path, work_dir, "verdicts")
+    remove_temporaries(folder)
+    snapshot = work_area(store.path, work_dir, f"snapshot-{uuid.uuid4().hex[:12]}")
+    jobs = []
+    for window in _windows(every, partition_size(len(every), workers)):
+        mine = [stored for stored in window if stored.case not in screened]
+        if mine:
+            ident = partition_id(
+                "verdicts", version, shacl, store_reports, [(s.case, s.digest) for s in mine]
+            )
+            cases = tuple((s.case, s.graph, s.source) for s in mine)
+            jobs.append(
+                ScreenJob(str(folder), ident, str(snapshot), version, shacl, store_reports, cases)
+            )
+    # Finished files a killed run left that this run does not take up (other cases, or
+    # another knowledge version): the verdict graphs they left without a record are dropped.
+    recorded = {version: screened}
+    for partition in leftover_partitions(folder, (job.id for job in jobs)):
+        manifest = partition.finished()
+        if manifest is not None:
+            made_with = manifest["version"]
+            if made_with not in recorded:
+                recorded[made_with] = store.screened_cases(made_with)
+            leftover = [case for case, _ in manifest["cases"] if case not in recorded[made_with]]
+            store.drop_unrecorded_verdict_graphs(leftover, made_with)
+        partition.remove()
+    _remove_snapshots(snapshot.parent)
+    finished = {job.id: m for job in jobs if (m := job.partition.finished()) is not None}
+    to_screen = [job for job in jobs if job.id not in finished]
+    by_id = {job.id: job for job in jobs}
     unflushed = 0
-
-    def collect(results: list[CaseResult]) -> None:
-        nonlocal unflushed
-        _collect(store, results, summary, version, progress)
-        store.drop_verdict_graphs([g for r in results for g in older.pop(r.case, [])])
-        unflushed += len(results)
-        if unflushed >= FLUSH_EVERY:
+    try:
+        if to_screen:
             store.oxigraph.flush()
-            unflushed = 0
-
-    if workers <= 1:
-        worker = _Worker(shacl)
-        for chunk in _chunks(store, pending, size):
-            collect(worker.run(chunk))
-    else:
-        context = multiprocessing.get_context("spawn")
-        in_flight = _InFlight(CHUNKS_PER_WORKER * workers)
-        with context.Pool(workers, initializer=_init_worker, initargs=(shacl,)) as pool:
-            try:
-                for results in pool.imap(
-                    _run_in_worker, in_flight.feed(_chunks(store, pending, size))
-                ):
-                    collect(results)
-                    in_flight.finished_one()
-            finally:
-                in_flight.close()
+            snapshot.parent.mkdir(parents=True, exist_ok=True)
+            store.oxigraph.backup(str(snapshot))
+        for manifests in _results(finished, to_screen, workers, shacl, scheduler, dask):
+            _load_verdicts(store, [by_id[m["id"]] for m in manifests], manifests, version)
+            cases = [case for m in manifests for case, _ in m["cases"]]
+            store.drop_verdict_graphs([g for case in cases for g in older.pop(case, [])])
+            for manifest in manifests:
+                _count(manifest, summary, progress)
+            unflushed += len(cases)
+            if unflushed >= FLUSH_EVERY:
+                store.oxigraph.flush()  # memtables to disk: the writer's memory stays flat
+                unflushed = 0
+    finally:
+        shutil.rmtree(snapshot, ignore_errors=True)
     store.oxigraph.flush()
     store.drop_stale_verdicts(version)
     summary.seconds = time.perf_counter() - start
     return summary
 
 
-def _collect(store, results: list[CaseResult], summary: BatchSummary, version, progress) -> None:
-    store.put_verdicts([(r.case, r.ntriples) for r in results], version)
-    for result in results:
+def _remove_snapshots(folder: Path) -> None:
+    """Snapshots killed runs left."""
+    if folder.is_dir():
+        for path in folder.glob("snapshot-*"):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _results(
+    finished: dict[str, dict],
+    jobs: list[ScreenJob],
+    workers: int,
+    shacl: str,
+    scheduler: str | None,
+    dask: bool,
+) -> Iterator[list[dict]]:
+    """The manifests of the partitions finished before this run, then of `jobs` as they
+    finish: each time, all those finished (loaded together, in one bulk load)."""
+    if finished:
+        yield list(finished.values())
+    if not jobs:
+        return
+    if scheduler is not None or dask:
+        yield from _on_dask(jobs, workers, scheduler)
+    elif workers <= 1:
+        for job in jobs:
+            yield [screen_partition(job)]
+    else:
+        context = multiprocessing.get_context("spawn")
+        done: queue.SimpleQueue = queue.SimpleQueue()
+        with context.Pool(min(workers, len(jobs)), _init_worker, (shacl,)) as pool:
+            for job in jobs:
+                pool.apply_async(screen_partition, (job,), {}, done.put, done.put)
+            remaining = len(jobs)
+            while remaining:
+                batch = [done.get()]
+                with suppress(queue.Empty):
+                    while True:
+                        batch.append(done.get_nowait())
+                remaining -= len(batch)
+                for result in batch:
+                    if isinstance(result, BaseException):
+                        raise result
+                yield batch
+
+
+def _on_dask(jobs: list[ScreenJob], workers: int, scheduler: str | None) -> Iterator[dict]:
+    """Screen the partitions on a Dask distributed cluster: the one at `scheduler`, or a
+    local one of `workers` processes (one thread each)."""
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError as exc:
+        raise InputError(
+            "--dask/--scheduler", ["Dask is not installed: pip install 'imr-kg[dask]'"]
+        ) from exc
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+    try:
+        client = Client(cluster if cluster is not None else scheduler, timeout=10)
+    except (OSError, TimeoutError, ValueError) as exc:
+        if cluster is not None:
+            cluster.close()
+        raise InputError(str(scheduler), [f"cannot reach the Dask scheduler: {exc}"]) from exc
+    try:
+        futures = client.map(screen_partition, jobs, pure=False)
+        for batch in as_completed(futures).batches():
+            yield [future.result() for future in batch]
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _load_verdicts(
+    store: CaseStore, jobs: list[ScreenJob], manifests: list[dict], version: str
+) -> None:
+    """Steps 1-4 of kg.store.partitions for finished partitions of verdicts, together."""
+    cases = [case for m in manifests for case, _ in m["cases"]]
+    store.drop_unrecorded_verdict_graphs(cases, version)
+    store.bulk_load_nquads([job.partition.quads for job in jobs], kill_at="screen-mid-bulk")
+    kill_point("screen-before-meta")
+    store.add_verdict_records(cases, version)
+    kill_point("screen-before-remove")
+    for job in jobs:
+        job.partition.remove()
+
+
+def _count(manifest: dict, summary: BatchSummary, progress: Progress | None) -> None:
+    for case, verdicts in manifest["cases"]:
         summary.cases += 1
-        for service, verdict, agrees in result.verdicts:
+        for service, verdict, agrees in verdicts:
             summary.requests += 1
             summary.verdicts[verdict] += 1
             counts = summary.by_service.setdefault(service, Counter())
@@ -229,4 +391,9 @@ def _collect(store, results: list[CaseResult], summary: BatchSummary, version, p
                 counts["screened"] += 1
                 counts["agreeing"] += int(agrees)
         if progress is not None:
-            progress(result.case)
+            progress(case)
+
+
+def _windows(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
