@@ -223,7 +223,7 @@ def main() -> None:
     parser.add_argument(
         "--engines",
         nargs="+",
-        choices=["pyshacl", "rudof"],
+        choices=["pyshacl", "rudof", "compiled"],
         default=["pyshacl", "rudof"],
         help="SHACL engines to screen the store with, each on its own copy of the loaded store",
     )

@@ -19,6 +19,7 @@ partitions with no finished file and loads the finished ones (see kg.store.parti
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import queue
 import shutil
@@ -130,10 +131,14 @@ class _Worker:
 
         catalogue = load_catalogue()
         self.screener = Screener(catalogue, validator_named(shacl, catalogue))
+        # The knowledge (millions of rdflib objects) lives as long as the worker: left out of
+        # the cyclic garbage collector's scans, which otherwise cost ~15% of a worker's time.
+        gc.freeze()
 
     def run(self, jobs: list[tuple[str, str, bytes]]):
-        """Screen cases (IRI, source, N-Triples) together (Screener.screen)."""
-        view = self.screener.engine.view(None, b"".join(data for _, _, data in jobs))
+        """Screen cases (IRI, source, N-Triples) together (Screener.screen), on the
+        worker's chunk view (one knowledge store for many partitions)."""
+        view = self.screener.engine.chunk_view(b"".join(data for _, _, data in jobs))
         cases = [(URIRef(case), source) for case, source, _ in jobs]
         return self.screener.screen(cases, view)
 
