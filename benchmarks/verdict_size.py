@@ -34,8 +34,8 @@ def main() -> None:
     from kg.knowledge.catalogue import load_catalogue
     from kg.knowledge.oxigraph import graph_to_ntriples
     from kg.screening import screen as screen_module
-    from kg.screening.screen import Screener
     from kg.screening import validation
+    from kg.screening.screen import Screener
 
     catalogue = load_catalogue()
     screener = Screener(catalogue)

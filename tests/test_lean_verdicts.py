@@ -14,7 +14,6 @@ import re
 import sys
 from pathlib import Path
 
-import pytest
 from conftest import ROOT, SEED_CASE, STORE_CORPUS
 
 GOLDEN = ROOT / "tests" / "golden"
