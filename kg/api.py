@@ -76,12 +76,20 @@ class Store(CaseStore):
         progress: Progress | None = None,
         started: Callable[[int], None] | None = None,
         shacl: str = "pyshacl",
+        store_reports: bool = False,
     ) -> BatchSummary:
         """Screen every case without a verdict for the current knowledge version in `workers`
         processes (kg.store.screening); `shacl` is "pyshacl" (the engine of record) or
-        "rudof" (faster, checked against pySHACL by the test suite)."""
+        "rudof" (faster, checked against pySHACL by the test suite); `store_reports` keeps
+        each case's SHACL validation report with its verdicts (otherwise it is reproduced on
+        demand: `imr-kg evaluate CASE --format turtle`, the audit report)."""
         return evaluate_store(
-            self, workers=workers, progress=progress, started=started, shacl=shacl
+            self,
+            workers=workers,
+            progress=progress,
+            started=started,
+            shacl=shacl,
+            store_reports=store_reports,
         )
 
     def query(self, sparql: str, source: str = "query") -> tuple[list[str], list[list]]:

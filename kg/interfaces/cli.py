@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 import time
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -107,13 +108,27 @@ def evaluate(
             "--timestamps", help="with --format turtle: state when the screening run ended"
         ),
     ] = False,
+    store_reports: Annotated[
+        bool,
+        typer.Option(
+            "--store-reports",
+            help="with --store: keep each case's SHACL validation report with its verdicts "
+            "(by default it is reproduced on demand: --format turtle, imr-kg report)",
+        ),
+    ] = False,
 ) -> None:
     """Screen every request of a case (or of every pending case in a store) against the
     criteria in force on its date."""
     if store is not None:
         if path is not None:
             _fail(InputError(str(path), ["give either a case file or --store, not both"]))
-        _evaluate_store(store, workers, engine.value, as_json=format is OutputFormat.json)
+        _evaluate_store(
+            store,
+            workers,
+            engine.value,
+            as_json=format is OutputFormat.json,
+            store_reports=store_reports,
+        )
         return
     if path is None:
         _fail(InputError("imr-kg evaluate", ["give a case file or --store DIR"]))
@@ -132,23 +147,30 @@ def evaluate(
             evaluation = run_evaluation(path)
     except InputError as exc:
         _fail(exc)
+    ended = datetime.now(UTC)
     _warn(str(path), evaluation.warnings)
     if format is OutputFormat.json:
         sys.stdout.write(to_json(evaluation) + "\n")
     elif format is OutputFormat.turtle:
-        sys.stdout.write(to_turtle(evaluation, timestamps=timestamps))
+        sys.stdout.write(to_turtle(evaluation, timestamps=timestamps, ended=ended))
     else:
         print_table(evaluation, Console(width=max(Console().width, 110)))
 
 
-def _evaluate_store(path: Path, workers: int, engine: str, as_json: bool = False) -> None:
+def _evaluate_store(
+    path: Path, workers: int, engine: str, as_json: bool = False, store_reports: bool = False
+) -> None:
     if not (path / "CURRENT").is_file():
         _fail(InputError(str(path), ["not a case store (run imr-kg load first)"]))
     store = _open_store(path)
     with _Bar("screening") as bar:
         try:
             summary = store.evaluate(
-                workers=workers, started=bar.set_total, progress=bar.advance, shacl=engine
+                workers=workers,
+                started=bar.set_total,
+                progress=bar.advance,
+                shacl=engine,
+                store_reports=store_reports,
             )
         except InputError as exc:
             _fail(exc)

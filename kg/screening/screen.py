@@ -24,7 +24,7 @@ from rdflib.namespace import RDF
 from rdflib.term import Node
 
 from kg.core.namespaces import IMR
-from kg.core.ntriples import fresh_bnode, lines, parse_graph
+from kg.core.ntriples import fresh_bnode, line, lines, parse_graph
 from kg.knowledge.catalogue import Catalogue
 from kg.knowledge.oxigraph import OxigraphEngine, graph_to_ntriples
 from kg.screening.applicability import Applicability, applicability
@@ -51,9 +51,12 @@ class BatchView(Protocol):
 
 
 class Screened(NamedTuple):
-    """One case screened: the Evaluation (without its graphs), its verdict triples and its
-    share of the validation report as N-Triples, and the triple linking the screening run to
-    that report."""
+    """One case screened: the Evaluation (without its graphs); its verdict triples with the
+    derived facts they rest on (what a store writes: deterministic IRIs, no blank node, the
+    same text for the same screen, kg.screening.verdicts); its share of the validation report
+    as N-Triples and the triple linking the screening run to that report (blank nodes: what
+    `--format turtle` and the audit report show; a store keeps the report only when asked,
+    as kg.screening.verdicts.stored_report_ntriples writes it)."""
 
     evaluation: Evaluation
     verdicts: str
@@ -137,8 +140,9 @@ class Screener:
                 Screened(
                     evaluation=evaluation,
                     # The derived facts (date bounds, totals, doses) are stored with the
-                    # verdicts they explain, so a query answers over a store as over the case.
-                    verdicts=verdict_ntriples(evaluation) + lines(_reachable(by_subject, requests)),
+                    # verdicts they explain, so a query answers over a store as over the case
+                    # (their IRIs minted by the derivations; sorted: the same text each time).
+                    verdicts=verdict_ntriples(evaluation) + derived_ntriples(by_subject, requests),
                     report=report.ntriples(report_node, requests),
                     generated=generated_ntriples(evaluation, f"_:{report_node}"),
                 )
@@ -190,6 +194,12 @@ def _by_subject(graph: Graph) -> dict[Node, list[tuple[Node, Node, Node]]]:
     for triple in graph:
         index[triple[0]].append(triple)
     return index
+
+
+def derived_ntriples(index: dict[Node, list[tuple[Node, Node, Node]]], roots: list) -> str:
+    """One case's share of a batch's derived facts as N-Triples, sorted (the same text for the
+    same facts, whatever order the batch's graph yields them in)."""
+    return "".join(sorted(map(line, _reachable(index, roots))))
 
 
 def _reachable(index: dict[Node, list[tuple[Node, Node, Node]]], roots: list) -> list:

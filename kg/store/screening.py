@@ -78,13 +78,14 @@ class CaseResult:
 
 
 class _Worker:
-    def __init__(self, shacl: str = "pyshacl") -> None:
+    def __init__(self, shacl: str = "pyshacl", store_reports: bool = False) -> None:
         from kg.knowledge.catalogue import load_catalogue
         from kg.screening.screen import Screener
         from kg.screening.validation import validator_named
 
         catalogue = load_catalogue()
         self.screener = Screener(catalogue, validator_named(shacl, catalogue))
+        self.store_reports = store_reports
 
     def run(self, jobs: list[tuple[str, str, bytes]]) -> list[CaseResult]:
         """Screen a chunk of cases together (Screener.screen)."""
@@ -93,16 +94,25 @@ class _Worker:
         return [
             CaseResult(
                 case=s.evaluation.case,
-                ntriples=s.verdicts + s.report + s.generated,
+                ntriples=s.verdicts + (self._report(s) if self.store_reports else ""),
                 verdicts=[(r.service, r.verdict, r.agrees_with_imr) for r in s.evaluation.requests],
             )
             for s in self.screener.screen(cases, view)
         ]
 
+    @staticmethod
+    def _report(screened) -> str:
+        """The case's validation report as a store keeps it (--store-reports): IRIs minted
+        from the run and the report's content, no blank node."""
+        from kg.core.ntriples import parse_graph
+        from kg.screening.verdicts import stored_report_ntriples
 
-def _init_worker(shacl: str) -> None:
+        return stored_report_ntriples(screened.evaluation, parse_graph(screened.report))
+
+
+def _init_worker(shacl: str, store_reports: bool = False) -> None:
     global _worker
-    _worker = _Worker(shacl)
+    _worker = _Worker(shacl, store_reports)
 
 
 def _run_in_worker(jobs: list[tuple[str, str, bytes]]) -> list[CaseResult]:
@@ -160,10 +170,12 @@ def evaluate_store(
     progress: Progress | None = None,
     started: Callable[[int], None] | None = None,
     shacl: str = "pyshacl",
+    store_reports: bool = False,
 ) -> BatchSummary:
     """Screen every pending case with `workers` processes (1: in this process). `started`
     is told how many cases are pending; `progress` is called once per case screened;
-    `shacl` names the SHACL engine ("pyshacl", the engine of record, or "rudof")."""
+    `shacl` names the SHACL engine ("pyshacl", the engine of record, or "rudof");
+    `store_reports` writes each case's validation report with its verdicts."""
     start = time.perf_counter()
     store.ensure_knowledge()
     version = store.knowledge_version
@@ -193,13 +205,15 @@ def evaluate_store(
             unflushed = 0
 
     if workers <= 1:
-        worker = _Worker(shacl)
+        worker = _Worker(shacl, store_reports)
         for chunk in _chunks(store, pending, size):
             collect(worker.run(chunk))
     else:
         context = multiprocessing.get_context("spawn")
         in_flight = _InFlight(CHUNKS_PER_WORKER * workers)
-        with context.Pool(workers, initializer=_init_worker, initargs=(shacl,)) as pool:
+        with context.Pool(
+            workers, initializer=_init_worker, initargs=(shacl, store_reports)
+        ) as pool:
             try:
                 for results in pool.imap(
                     _run_in_worker, in_flight.feed(_chunks(store, pending, size))
