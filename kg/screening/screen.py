@@ -16,8 +16,9 @@ knowledge (kg.knowledge.oxigraph); nothing about a run is kept on the Screener.
 from __future__ import annotations
 
 from collections import defaultdict
-from functools import cache
-from typing import NamedTuple, Protocol
+from collections.abc import Callable
+from functools import cache, partial
+from typing import Protocol
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
@@ -50,18 +51,32 @@ class BatchView(Protocol):
     def lookup(self) -> Lookup: ...
 
 
-class Screened(NamedTuple):
+class Screened:
     """One case screened: the Evaluation (without its graphs); its verdict triples with the
     derived facts they rest on (what a store writes: deterministic IRIs, no blank node, the
     same text for the same screen, kg.screening.verdicts); its share of the validation report
     as N-Triples and the triple linking the screening run to that report (blank nodes: what
     `--format turtle` and the audit report show; a store keeps the report only when asked,
-    as kg.screening.verdicts.stored_report_ntriples writes it)."""
+    as kg.screening.verdicts.stored_report_ntriples writes it). The report share is written
+    when first read: a batch that does not keep it does not pay for it."""
 
-    evaluation: Evaluation
-    verdicts: str
-    report: str
-    generated: str
+    __slots__ = ("_report", "_share", "evaluation", "generated", "verdicts")
+
+    def __init__(
+        self, evaluation: Evaluation, verdicts: str, report: Callable[[], str], generated: str
+    ) -> None:
+        self.evaluation = evaluation
+        self.verdicts = verdicts
+        self.generated = generated
+        self._share = report
+        self._report: str | None = None
+
+    @property
+    def report(self) -> str:
+        if self._report is None:
+            self._report = self._share()
+            self._share = None
+        return self._report
 
 
 class Screener:
@@ -143,7 +158,7 @@ class Screener:
                     # verdicts they explain, so a query answers over a store as over the case
                     # (their IRIs minted by the derivations; sorted: the same text each time).
                     verdicts=verdict_ntriples(evaluation) + derived_ntriples(by_subject, requests),
-                    report=report.ntriples(report_node, requests),
+                    report=partial(report.ntriples, report_node, requests),
                     generated=generated_ntriples(evaluation, f"_:{report_node}"),
                 )
             )
