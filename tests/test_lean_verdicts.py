@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, SEED_CASE, STORE_CORPUS
+from rdflib.namespace import PROV
+from typer.testing import CliRunner
 
 GOLDEN = ROOT / "tests" / "golden"
 # The analyst queries that read cases or verdicts (those over the knowledge alone, such as
@@ -247,6 +249,205 @@ def test_the_json_contract_of_the_seed_is_unchanged():
 
 def test_the_turtle_output_reproduces_the_full_validation_report():
     assert seed_report_lines() == _golden("seed-validation-report.json")
+
+
+def _screened(paths):
+    """The cases of `paths` screened together as a store's worker screens them."""
+    from rdflib import Graph, URIRef
+    from rdflib.namespace import RDF
+
+    from kg.core.namespaces import IMR
+    from kg.knowledge.catalogue import load_catalogue
+    from kg.knowledge.oxigraph import graph_to_ntriples
+    from kg.screening.screen import screener_for
+
+    screener = screener_for(load_catalogue())
+    combined, cases = Graph(), []
+    for path in paths:
+        graph = Graph().parse(path)
+        cases.append((URIRef(next(graph.subjects(RDF.type, IMR.Case))), str(path)))
+        combined += graph
+    return screener.screen(cases, screener.engine.view(None, graph_to_ntriples(combined)))
+
+
+def test_screening_twice_writes_the_same_text_with_no_blank_node_and_no_time():
+    first, second = _screened(STORE_CORPUS), _screened(STORE_CORPUS)
+    assert [s.verdicts for s in first] == [s.verdicts for s in second]
+    written = "".join(s.verdicts for s in first)
+    assert "_:" not in written
+    assert "endedAtTime" not in written
+
+
+def test_a_case_screened_alone_or_in_a_batch_writes_the_same_verdicts():
+    [alone] = _screened([SEED_CASE])
+    batch = {s.evaluation.case: s for s in _screened(STORE_CORPUS)}
+    assert alone.verdicts == batch[alone.evaluation.case].verdicts
+
+
+SEED_CHIROPRACTIC = "https://w3id.org/imr-kg/case/seed-2014/request-chiropractic"
+
+
+def test_the_seed_verdict_graph_keeps_statuses_and_links_and_copies_no_text():
+    """The seed's chiropractic request (criteria not met): its verdict, each criterion's
+    status, and every condition of the criterion not met with its status and the findings
+    behind it as links; nothing the knowledge or the case already states."""
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import RDF
+
+    from kg.core.namespaces import IMR
+    from kg.core.ntriples import parse_graph
+
+    [screened] = _screened([SEED_CASE])
+    graph = parse_graph(screened.verdicts)
+    [verdict] = graph.subjects(IMR.verdictFor, URIRef(SEED_CHIROPRACTIC))
+    assert {p for p, _ in graph.predicate_objects(verdict)} == {
+        RDF.type,
+        PROV_GENERATED_BY,
+        IMR.verdictFor,
+        IMR.verdictValue,
+        IMR.verdictReason,
+        IMR.agreesWithIMR,
+        IMR.hasCriterionAssessment,
+    }
+    assert graph.value(verdict, IMR.verdictValue) == IMR.CriteriaNotMet
+    assessments = {
+        str(graph.value(a, IMR.assessedCriterion)).rsplit("/", 1)[1]: a
+        for a in graph.objects(verdict, IMR.hasCriterionAssessment)
+    }
+    statuses = {c: str(graph.value(a, IMR.assessmentStatus)) for c, a in assessments.items()}
+    expected = {
+        c.iri.rsplit("/", 1)[1]: c for c in screened.evaluation.request("chiropractic").criteria
+    }
+    assert statuses == {c: str(IMR[_camel(r.status)]) for c, r in expected.items()}
+    for name, assessment in assessments.items():
+        criterion = expected[name]
+        stored = _conditions(graph, assessment)
+        if criterion.status == "not_met":  # every condition, with its evidence as links
+            assert stored == _every_condition(criterion.conditions)
+        else:  # only those not met (and the groups above them)
+            assert all(status != str(IMR.Met) or links == () for _, status, links in stored)
+    texts = [  # the literals of this verdict and its assessments
+        o for s, _, o in graph if str(s).startswith(str(verdict)) and isinstance(o, Literal)
+    ]
+    assert {type(t.value) for t in texts} <= {str, bool}
+    assert [str(t) for t in texts if isinstance(t.value, str) and len(str(t)) > 60] == [
+        screened.evaluation.request("chiropractic").reason
+    ]
+
+
+PROV_GENERATED_BY = PROV.wasGeneratedBy
+
+
+def _camel(status: str) -> str:
+    return "".join(part.capitalize() for part in status.split("_"))
+
+
+def _conditions(graph, parent) -> list:
+    from kg.core.namespaces import IMR
+
+    found = []
+    for node in sorted(graph.objects(parent, IMR.hasConditionAssessment), key=str):
+        found.append(
+            (
+                str(graph.value(node, IMR.assessedCondition)),
+                str(graph.value(node, IMR.assessmentStatus)),
+                tuple(sorted(map(str, graph.objects(node, IMR.evidence)))),
+            )
+        )
+        found += _conditions(graph, node)
+    return sorted(found)
+
+
+def _every_condition(conditions) -> list:
+    from kg.core.namespaces import IMR
+
+    found = []
+    for condition in conditions:
+        links = tuple(sorted(e.node for e in condition.evidence if e.node))
+        found.append((condition.iri, str(IMR[_camel(condition.status)]), links))
+        found += _every_condition(condition.conditions)
+    return sorted(found)
+
+
+def test_writing_the_same_verdicts_twice_changes_nothing(tmp_path):
+    from kg.api import Store
+
+    store = Store(tmp_path / "cases")
+    assert store.load([SEED_CASE]).errors == []
+    store.evaluate()
+    version = store.knowledge_version
+    before = sorted(map(str, store.oxigraph))
+    [screened] = _screened([SEED_CASE])
+    store.put_verdicts([(screened.evaluation.case, screened.verdicts)], version)
+    assert sorted(map(str, store.oxigraph)) == before
+    store.close()
+
+
+def test_a_store_keeps_the_validation_report_only_when_asked(tmp_path):
+    """--store-reports: the case's report under IRIs minted from the run and the report's
+    content (no blank node), linked from the run, the same quads when screened again."""
+    from kg.api import Store
+    from kg.interfaces.cli import app
+    from kg.store.case_store import verdict_graph_name
+
+    result = CliRunner().invoke(app, ["load", str(SEED_CASE), "--store", str(tmp_path / "a")])
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(
+        app, ["evaluate", "--store", str(tmp_path / "a"), "--store-reports"]
+    )
+    assert result.exit_code == 0, result.output
+    store = Store(tmp_path / "a", read_only=True)
+    _, rows = store.query(
+        """PREFIX prov: <http://www.w3.org/ns/prov#>
+        PREFIX sh: <http://www.w3.org/ns/shacl#>
+        SELECT ?run ?report ?conforms (COUNT(?result) AS ?results) WHERE {
+          ?run prov:generated ?report . ?report sh:conforms ?conforms ; sh:result ?result .
+        } GROUP BY ?run ?report ?conforms"""
+    )
+    [[run, report, conforms, results]] = rows
+    assert (report.value, conforms.value) == (f"{run.value}/report", "false")
+    expected = _report_lines(_seed_turtle())
+    assert int(results.value) == sum(" <http://www.w3.org/ns/shacl#result> " in x for x in expected)
+    graph = _node(verdict_graph_name(str(SEED_CASE_IRI), store.knowledge_version))
+    written = [str(q) for q in store.oxigraph.quads_for_pattern(None, None, None, graph)]
+    assert len(written) > int(results.value) * 5
+    assert not any("_:" in quad for quad in written)
+    store.close()
+    again = Store(tmp_path / "b")
+    assert again.load([SEED_CASE]).errors == []
+    again.evaluate(store_reports=True)
+    assert sorted(str(q) for q in again.oxigraph.quads_for_pattern(None, None, None, graph)) == (
+        sorted(written)
+    )
+    again.close()
+
+
+SEED_CASE_IRI = "https://w3id.org/imr-kg/case/seed-2014/case"
+
+
+def _node(name: str):
+    import pyoxigraph
+
+    return pyoxigraph.NamedNode(name)
+
+
+def _seed_turtle() -> str:
+    import kg
+    from kg.reports.formats import to_turtle
+
+    return to_turtle(kg.evaluate(SEED_CASE))
+
+
+def test_the_verdict_graphs_of_the_test_cases_hold_at_most_40_quads_a_request(
+    batch_evaluations,
+):
+    """Verdicts and the derived facts they rest on, over every case file of the suite (the
+    copied graph held 126 a request, and the stored report 41 more)."""
+    evaluations = list(batch_evaluations.values())
+    requests = sum(len(e.requests) for e in evaluations)
+    quads = sum(len(e.verdict_graph) for e in evaluations)
+    assert requests == 359
+    assert quads / requests <= 40
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -70,7 +70,7 @@ def criterion_assessment_iri(verdict: str, criterion: str) -> str:
 
 def condition_assessment_iri(criterion_assessment: str, path: tuple[int, ...]) -> str:
     """A condition's assessment, by its path in the criterion's tree (positions from 0)."""
-    return f"{criterion_assessment}/{'.'.join(map(str, path))}"
+    return f"{criterion_assessment}/{'/'.join(map(str, path))}"
 
 
 def report_iri(evaluation: Evaluation) -> str:
