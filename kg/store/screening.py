@@ -2,7 +2,8 @@
 
 Cases stream from the store one at a time (as N-Triples) to worker processes; each worker
 holds the catalogue and an Oxigraph query engine once and returns the case's verdict graph
-and pySHACL validation report as N-Triples; the parent writes each result back atomically.
+(and, with --store-reports, its SHACL validation report) as N-Triples; the parent writes each
+result back atomically.
 Memory stays flat: no process ever holds more than a few cases.
 """
 
