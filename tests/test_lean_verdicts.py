@@ -450,6 +450,36 @@ def test_the_verdict_graphs_of_the_test_cases_hold_at_most_40_quads_a_request(
     assert quads / requests <= 40
 
 
+@pytest.mark.slow
+def test_the_store_explains_every_stored_verdict_of_the_suite_as_the_screen_did(
+    tmp_path, batch_evaluations
+):
+    """Every case file of the suite (every kind of condition: findings, values, findings at
+    each visit, groups) stored, screened, and read back by the store report: the same
+    evaluation as the screen's own, but for what the store report never showed (the eras of
+    a request and the quote of each date bound)."""
+    from kg.api import Store
+
+    store = Store(tmp_path / "cases")
+    paths = [Path(p) for p in batch_evaluations]
+    assert store.load(paths).errors == []
+    store.evaluate(workers=1)
+    found = stored_evaluations(store)
+    by_case = {e.case: e for e in batch_evaluations.values()}
+    assert sorted(found) == sorted(by_case)
+    for case, stored in found.items():
+        expected = by_case[case].to_dict()
+        expected.pop("knowledge_version")
+        expected["source"] = expected["source"].replace(str(ROOT), "ROOT")
+        for request in expected["requests"]:
+            request["eras"] = []
+            for bound in (request["date_interval"] or {}).get("bounds", []):
+                bound["text"] = None
+        assert stored["notes"] == []
+        assert stored["evaluation"] == expected, case
+    store.close()
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.path.insert(0, str(ROOT))
     _capture()

@@ -165,11 +165,18 @@ def _rows(store, name: str, graphs: list) -> list[dict]:
 
 def _search_tiers(store, knowledge: list, catalogue: Catalogue) -> dict[str, str]:
     """Each criterion's search tier label (queries/criterion-search-tiers.rq), read from the
-    store's knowledge graph of the version the verdicts were produced with."""
-    return {
-        str(row["criterion"]): str(row["tierLabel"])
-        for row in _rows(store, "criterion-search-tiers", knowledge)
-    }
+    store's knowledge graph of the version the verdicts were produced with (once a store and
+    version: a store report asks for every case)."""
+    key = (str(store.path), tuple(str(g) for g in knowledge))
+    if key not in _TIERS:
+        _TIERS[key] = {
+            str(row["criterion"]): str(row["tierLabel"])
+            for row in _rows(store, "criterion-search-tiers", knowledge)
+        }
+    return _TIERS[key]
+
+
+_TIERS: dict[tuple, dict[str, str]] = {}
 
 
 @dataclass
