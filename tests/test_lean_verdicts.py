@@ -480,6 +480,25 @@ def test_the_store_explains_every_stored_verdict_of_the_suite_as_the_screen_did(
     store.close()
 
 
+@pytest.mark.slow
+def test_another_process_writes_the_same_text():
+    """Nothing of a process (hash seeds, blank node prefixes, the clock) reaches the text."""
+    import os
+    import subprocess
+
+    script = (
+        "import sys; sys.path.insert(0, 'tests'); from test_lean_verdicts import _screened, "
+        "SEED_CASE; [s] = _screened([SEED_CASE]); sys.stdout.write(s.verdicts)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": "12345"}
+    other = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert other.returncode == 0, other.stderr
+    [here] = _screened([SEED_CASE])
+    assert other.stdout == here.verdicts
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.path.insert(0, str(ROOT))
     _capture()
