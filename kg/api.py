@@ -91,8 +91,9 @@ class Store(CaseStore):
         tcp://host:8786, or `dask` for a local cluster of `workers` processes; the store, or
         `work_dir`, then on storage every worker sees); `shacl` is "pyshacl" (the engine of
         record) or "rudof" (faster, checked against pySHACL by the test suite);
-        `store_reports` also stores each case's share of the SHACL validation report. A
-        killed run is finished by running it again (kg.store.partitions)."""
+        `store_reports` keeps each case's SHACL validation report with its verdicts
+        (otherwise it is reproduced on demand: `imr-kg evaluate CASE --format turtle`, the
+        audit report). A killed run is finished by running it again (kg.store.partitions)."""
         return evaluate_store(
             self,
             workers=workers,

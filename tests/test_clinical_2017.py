@@ -18,7 +18,7 @@ from rdflib import Graph, URIRef
 from rich.console import Console
 
 import kg
-from kg.core.namespaces import IMR
+from kg.core.namespaces import IMR, VC
 from kg.knowledge.catalogue import load_catalogue
 from kg.reports.formats import print_table, to_json
 from kg.reports.html.render import case_report, render_case
@@ -529,13 +529,22 @@ def test_a_verdict_resting_on_an_inf_criterion_says_so_in_json_table_report_and_
     # report
     page = html.unescape(render_case(case_report(INF_FIXTURE)))
     assert note in page
-    # verdict graph
+    # verdict graph: the reason, and the criterion assessed, whose provision the knowledge
+    # marks inferred (joined, not copied)
     graph = evaluation.verdict_graph
     [verdict] = list(graph.subjects(IMR.verdictFor, URIRef(request.iri)))
-    assert list(graph.objects(verdict, IMR.restsOnInferredCriterion)) == [
-        URIRef(CR + "acoem-lbd-2016-lumbar-mri")
-    ]
     assert str(graph.value(verdict, IMR.verdictReason)) == expected_reason
+    catalogue = load_catalogue()
+    assessed = [
+        criterion
+        for assessment in graph.objects(verdict, IMR.hasCriterionAssessment)
+        for criterion in graph.objects(assessment, IMR.assessedCriterion)
+        if catalogue.graph.value(
+            catalogue.graph.value(criterion, IMR.fromProvision), IMR.verificationStatus
+        )
+        == VC.Inferred
+    ]
+    assert assessed == [URIRef(CR + "acoem-lbd-2016-lumbar-mri")]
 
 
 def test_a_failed_verdict_rests_only_on_its_failed_criteria():

@@ -74,11 +74,13 @@ def test_an_undated_letter_of_2015_is_screened_under_the_2009_cpmtg(letter_of_20
 
 
 def test_the_interval_and_its_bounds_are_in_the_verdict_graph(letter_of_2015):
+    """The derived facts the verdict was screened on are stored with it (not copied onto it)."""
     answer = letter_of_2015.verdict_graph.query(
         """PREFIX imr: <https://w3id.org/imr-kg/ontology#>
         SELECT ?from ?through ?rule WHERE {
-          ?verdict imr:verdictFor ?request ; imr:screenedFrom ?from ; imr:screenedThrough ?through ;
-                   imr:screenedWithBound ?bound .
+          ?verdict imr:verdictFor ?request .
+          ?request imr:requestDateEarliest ?from ; imr:requestDateLatest ?through ;
+                   imr:requestDateBound ?bound .
           ?bound imr:boundRule ?rule ; imr:notAfter "2015-03-02"^^<http://www.w3.org/2001/XMLSchema#date> .
           FILTER (STRENDS(STR(?request), "request-mri-lumbar-spine"))
         }"""

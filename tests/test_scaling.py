@@ -11,7 +11,7 @@ from itertools import pairwise
 
 import pytest
 from conftest import ROOT, SEED_CASE, SEED_LETTER
-from rdflib import BNode, Graph
+from rdflib import Graph
 from rdflib.namespace import RDF
 from typer.testing import CliRunner
 
@@ -39,11 +39,12 @@ def seed_with_items_repeated(copies: int) -> str:
 
 
 def _subtree(graph: Graph, node) -> int:
-    """Triples of `node` and of the blank nodes below it (a verdict's assessments, evidence)."""
+    """Triples of `node` and of the nodes below it (a verdict's assessments, whose IRIs are
+    minted under the verdict's)."""
     count = 0
     for _, _, value in graph.triples((node, None, None)):
         count += 1
-        if isinstance(value, BNode):
+        if str(value).startswith(f"{node}/"):
             count += _subtree(graph, value)
     return count
 

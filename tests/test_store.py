@@ -111,20 +111,26 @@ def test_store_verdicts_are_the_fixtures_stated_verdicts(fixture_store):
     }
 
 
-def test_verdicts_and_report_are_linked_to_case_and_knowledge_version(fixture_store):
+def test_verdicts_are_linked_to_case_and_knowledge_version_and_no_report_is_stored(
+    fixture_store,
+):
+    """The SHACL report is reproduced on demand, not stored (unless --store-reports:
+    tests/test_lean_verdicts.py)."""
     version = load_knowledge().version
     _, rows = fixture_store.query(
         f"""PREFIX imr: <https://w3id.org/imr-kg/ontology#>
         PREFIX prov: <http://www.w3.org/ns/prov#>
-        PREFIX sh: <http://www.w3.org/ns/shacl#>
-        SELECT ?version ?conforms ?meta WHERE {{
-          ?run a imr:Screening ; prov:used <{SEED}> ; imr:knowledgeVersion ?version ;
-               prov:generated ?report .
-          ?report sh:conforms ?conforms .
+        SELECT ?version ?meta WHERE {{
+          ?run a imr:Screening ; prov:used <{SEED}> ; imr:knowledgeVersion ?version .
+          FILTER NOT EXISTS {{ ?run prov:generated ?report }}
           GRAPH <{META}> {{ <{verdict_graph_name(SEED, version)}> imr:knowledgeVersion ?meta }}
         }}"""
     )
-    assert [[t.value for t in row] for row in rows] == [[version, "false", version]]
+    assert [[t.value for t in row] for row in rows] == [[version, version]]
+    _, reports = fixture_store.query(
+        "SELECT ?r WHERE { ?r a <http://www.w3.org/ns/shacl#ValidationReport> }"
+    )
+    assert reports == []
 
 
 def test_loading_again_is_idempotent_and_a_changed_case_replaces_the_old(tmp_path):

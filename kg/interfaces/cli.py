@@ -111,7 +111,9 @@ def evaluate(
     store_reports: Annotated[
         bool,
         typer.Option(
-            "--store-reports", help="with --store: also store each case's SHACL report share"
+            "--store-reports",
+            help="with --store: keep each case's SHACL validation report with its verdicts "
+            "(by default it is reproduced on demand: --format turtle, imr-kg report)",
         ),
     ] = False,
     work_dir: Annotated[

@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from datetime import UTC, datetime
 
-from rdflib import BNode, Graph
-from rdflib.namespace import PROV
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import PROV, XSD
 from rdflib.term import Node
 from rich.console import Console, Group
 from rich.panel import Panel
@@ -24,6 +25,7 @@ from kg.screening.model import (
     Evidence,
     RequestResult,
 )
+from kg.screening.verdicts import screening_iri
 
 MARKS = {"met": ("✓", "green"), "not_met": ("✗", "red"), "not_documented": ("?", "yellow")}
 VERDICT_STYLE = {"criteria_met": "green", "criteria_not_met": "red", "not_covered": "cyan"}
@@ -34,20 +36,30 @@ def to_json(evaluation: Evaluation) -> str:
     return json.dumps(evaluation.to_dict(), indent=2, ensure_ascii=False)
 
 
-def to_turtle(evaluation: Evaluation, timestamps: bool = False) -> str:
-    """The SHACL validation report and the verdict triples, in one Turtle document.
+def to_turtle(
+    evaluation: Evaluation, timestamps: bool = False, ended: datetime | None = None
+) -> str:
+    """The SHACL validation report (reproduced by the screen that made the evaluation, not
+    read from a store) and the verdict triples, in one Turtle document.
 
-    Identical input gives identical text: each blank node (a validation result, an
-    assessment) is labelled by a hash of what it states, so the serializer's order no longer
-    depends on the order the nodes were made in, and the run's end time is left out unless
-    `timestamps` asks for it."""
+    Identical input gives identical text: each blank node (a validation result) is labelled
+    by a hash of what it states, so the serializer's order no longer depends on the order the
+    nodes were made in. The verdict graph holds no time; `timestamps` adds when the screening
+    run ended (`ended`, else now) to this output."""
     graph = Graph()
     if evaluation.report is not None:
         graph += evaluation.report
     if evaluation.verdict_graph is not None:
         graph += evaluation.verdict_graph
-    if not timestamps:
-        graph.remove((None, PROV.endedAtTime, None))
+    if timestamps:
+        stamp = (ended or datetime.now(UTC)).isoformat()
+        graph.add(
+            (
+                URIRef(screening_iri(evaluation)),
+                PROV.endedAtTime,
+                Literal(stamp, datatype=XSD.dateTime),
+            )
+        )
     labels = _content_labels(graph)
     stable = Graph()
     bind_prefixes(stable)

@@ -103,7 +103,7 @@ class Explainer:
         regions = sorted(r for r in str(row.get("regions", "")).split("|") if r)
         criteria = sorted(
             (
-                self._criterion_result(
+                self.criterion_result(
                     request, self.catalogue.criteria[c.criterion], c.tier, failures, facts
                 )
                 for c in governing
@@ -117,7 +117,7 @@ class Explainer:
         if len(eras_screened) > 1:
             verdict, reason = self._across_eras(request, service, regions, eras_screened)
 
-        rests_on_inferred = self._rests_on_inferred(verdict, criteria)
+        rests_on_inferred = self.rests_on_inferred(verdict, criteria)
         if rests_on_inferred:
             reason += " " + self._inferred_note(rests_on_inferred)
 
@@ -165,7 +165,7 @@ class Explainer:
             return "criteria_not_met", f"The documented facts do not meet: {failed}."
         return "criteria_met", "The documented facts meet every applicable criterion."
 
-    def _rests_on_inferred(
+    def rests_on_inferred(
         self, verdict: Verdict, criteria: list[CriterionResult]
     ) -> list[CriterionResult]:
         """The criteria the verdict rests on (the failed ones for criteria_not_met, every one
@@ -262,7 +262,7 @@ class Explainer:
             ],
         )
 
-    def _criterion_result(
+    def criterion_result(
         self,
         request: URIRef,
         info: CriterionInfo,
@@ -270,6 +270,9 @@ class Explainer:
         failures: Failures,
         facts: CaseFacts,
     ) -> CriterionResult:
+        """The criterion's assessment for the request, condition by condition, from the
+        shapes that failed (a SHACL report's, or those a stored verdict graph records:
+        kg.reports.html.stored explains a stored assessment again this way)."""
         root = self._assess(request, info.root, failures, facts)
         shacl_failed = (request, info.shape) in failures
         if shacl_failed != (root.status != "met"):

@@ -145,6 +145,10 @@ class Evaluation:
     disclaimer: str = DISCLAIMER
     # What reading the case's letter kept but could not map (imr:ingestWarning), in words.
     warnings: list[str] = field(default_factory=list)
+    # The case's SHACL validation report, reproduced by the screen that made this evaluation
+    # (a store keeps it only with --store-reports), and the verdict graph a store keeps: what
+    # the screen computed (verdicts, statuses, evidence as links to the case's nodes) and the
+    # derived facts, with no text the knowledge or the case graph holds (kg.screening.verdicts).
     report: Graph | None = field(default=None, repr=False, compare=False)
     verdict_graph: Graph | None = field(default=None, repr=False, compare=False)
 

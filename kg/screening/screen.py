@@ -16,15 +16,16 @@ knowledge (kg.knowledge.oxigraph); nothing about a run is kept on the Screener.
 from __future__ import annotations
 
 from collections import defaultdict
-from functools import cache
-from typing import NamedTuple, Protocol
+from collections.abc import Callable
+from functools import cache, partial
+from typing import Protocol
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 from rdflib.term import Node
 
 from kg.core.namespaces import IMR
-from kg.core.ntriples import fresh_bnode, lines, parse_graph
+from kg.core.ntriples import fresh_bnode, line, lines, parse_graph
 from kg.knowledge.catalogue import Catalogue
 from kg.knowledge.oxigraph import OxigraphEngine, graph_to_ntriples
 from kg.screening.applicability import Applicability, applicability
@@ -50,15 +51,32 @@ class BatchView(Protocol):
     def lookup(self) -> Lookup: ...
 
 
-class Screened(NamedTuple):
-    """One case screened: the Evaluation (without its graphs), its verdict triples and its
-    share of the validation report as N-Triples, and the triple linking the screening run to
-    that report."""
+class Screened:
+    """One case screened: the Evaluation (without its graphs); its verdict triples with the
+    derived facts they rest on (what a store writes: deterministic IRIs, no blank node, the
+    same text for the same screen, kg.screening.verdicts); its share of the validation report
+    as N-Triples and the triple linking the screening run to that report (blank nodes: what
+    `--format turtle` and the audit report show; a store keeps the report only when asked,
+    as kg.screening.verdicts.stored_report_ntriples writes it). The report share is written
+    when first read: a batch that does not keep it does not pay for it."""
 
-    evaluation: Evaluation
-    verdicts: str
-    report: str
-    generated: str
+    __slots__ = ("_report", "_share", "evaluation", "generated", "verdicts")
+
+    def __init__(
+        self, evaluation: Evaluation, verdicts: str, report: Callable[[], str], generated: str
+    ) -> None:
+        self.evaluation = evaluation
+        self.verdicts = verdicts
+        self.generated = generated
+        self._share = report
+        self._report: str | None = None
+
+    @property
+    def report(self) -> str:
+        if self._report is None:
+            self._report = self._share()
+            self._share = None
+        return self._report
 
 
 class Screener:
@@ -137,9 +155,10 @@ class Screener:
                 Screened(
                     evaluation=evaluation,
                     # The derived facts (date bounds, totals, doses) are stored with the
-                    # verdicts they explain, so a query answers over a store as over the case.
-                    verdicts=verdict_ntriples(evaluation) + lines(_reachable(by_subject, requests)),
-                    report=report.ntriples(report_node, requests),
+                    # verdicts they explain, so a query answers over a store as over the case
+                    # (their IRIs minted by the derivations; sorted: the same text each time).
+                    verdicts=verdict_ntriples(evaluation) + derived_ntriples(by_subject, requests),
+                    report=partial(report.ntriples, report_node, requests),
                     generated=generated_ntriples(evaluation, f"_:{report_node}"),
                 )
             )
@@ -195,6 +214,12 @@ def _by_subject(
     for triple in triples:
         index[triple[0]].append(triple)
     return index
+
+
+def derived_ntriples(index: dict[Node, list[tuple[Node, Node, Node]]], roots: list) -> str:
+    """One case's share of a batch's derived facts as N-Triples, sorted (the same text for the
+    same facts, whatever order the batch's graph yields them in)."""
+    return "".join(sorted(map(line, _reachable(index, roots))))
 
 
 def _reachable(index: dict[Node, list[tuple[Node, Node, Node]]], roots: list) -> list:

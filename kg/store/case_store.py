@@ -4,10 +4,14 @@ Layout (graph names under https://w3id.org/imr-kg/graph/):
 
 - ``case/<key>``: one named graph per case, exactly the triples of its case file; ``<key>`` is a
   hash of the case IRI, so loading the same case again replaces the graph.
-- ``verdicts/<key>/<version>``: the case's verdicts, criterion and condition assessments,
-  the evidence as quoted (with links to the case's facts) and the SHACL validation report,
-  produced with that knowledge version; the store report reads its pages from these.
-  Verdicts of an older version stay until the case is screened with the current one.
+- ``verdicts/<key>/<version>``: what screening the case with that knowledge version computed
+  (kg.screening.verdicts): the verdicts, the status of each criterion and of the conditions
+  a reader cannot take as met, with the case's facts behind them as links, and the facts
+  derived from the case; IRIs minted from case, version, request, criterion and condition
+  path, so writing it again changes nothing. Labels, requirements, provisions and evidence
+  texts are not copied: the store report joins them from the knowledge and case graphs. The
+  SHACL validation report is there only if screened with --store-reports. Verdicts of an
+  older version stay until the case is screened with the current one.
 - ``knowledge/<version>/ontology`` and ``…/shapes``: the knowledge graph the verdicts were
   produced with, named by its content hash (kg.knowledge.graph.Knowledge.version).
 - ``meta``: bookkeeping in the ``store:`` namespace (which graph holds which case, the hash of

@@ -36,6 +36,8 @@ import pyoxigraph as ox
 from rdflib import URIRef
 
 from kg.core.errors import InputError
+from kg.core.ntriples import parse_graph
+from kg.screening.verdicts import stored_report_ntriples
 from kg.store.case_store import FLUSH_EVERY, CaseStore, Progress, verdict_graph_name
 from kg.store.partitions import (
     Partition,
@@ -190,8 +192,8 @@ def screen_partition(job: ScreenJob) -> dict:
     for screened in worker.run(cases):
         case = screened.evaluation.case
         ntriples = screened.verdicts
-        if job.store_reports:
-            ntriples += screened.report + screened.generated
+        if job.store_reports:  # IRIs minted from the run and the report's content
+            ntriples += stored_report_ntriples(screened.evaluation, parse_graph(screened.report))
         tail = f" <{verdict_graph_name(case, job.version)}> .\n"
         lines.extend(t.rstrip()[:-1].rstrip() + tail for t in ntriples.splitlines() if t.strip())
         verdicts.append(

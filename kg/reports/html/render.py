@@ -111,7 +111,9 @@ def write_store_report(store: CaseStore, out_dir: Path) -> Path:
         requests = recorded_requests(store, [*knowledge_graphs, stored.graph], catalogue)
         verdicts = store.stored_verdicts(stored.case, version)
         if verdicts is not None:
-            evaluation, notes = stored_evaluation(stored, verdicts, requests, version, catalogue)
+            evaluation, notes = stored_evaluation(
+                store, stored, verdicts, requests, version, catalogue
+            )
             graphs = [*knowledge_graphs, stored.graph, verdict_graph_name(stored.case, version)]
         else:
             evaluation = Evaluation(stored.case, stored.source, version, requests=[])
