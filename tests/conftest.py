@@ -75,14 +75,14 @@ STORE_CORPUS = [
 
 @pytest.fixture(scope="session")
 def fixture_store(tmp_path_factory):
-    """A store holding STORE_CORPUS, screened (in-process), with the validation reports."""
+    """A store holding STORE_CORPUS, screened (in-process)."""
     from kg.api import Store
 
     path = tmp_path_factory.mktemp("store") / "cases"
     store = Store(path)
     summary = store.load(STORE_CORPUS)
     assert summary.errors == []
-    store.evaluate(workers=1, store_reports=True)
+    store.evaluate(workers=1)
     store.close()
     # Read-only from here on, like every reader (serve, query, report) alongside it.
     return Store(path, read_only=True)
