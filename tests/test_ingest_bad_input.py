@@ -169,6 +169,30 @@ def test_a_letter_is_recognised_by_content_not_by_its_name(tmp_path):
     ]
 
 
+def test_a_letter_saved_as_turtle_is_ingested_after_its_parse_fails(tmp_path):
+    """A file with an RDF suffix is parsed first (no letter sniffing for every case file);
+    one that does not parse and reads as a letter is ingested as the letter."""
+    from kg.ingest.sources import load_case
+
+    letter = LETTERS / "2013-09-chiropractic-2x4-upheld.txt"
+    saved = tmp_path / "letter.ttl"
+    saved.write_bytes(letter.read_bytes())
+    graph, name = load_case(saved)
+    assert name == str(saved)
+    assert _decisions(graph) == _decisions(load_case(letter)[0])
+    assert {o for _, o in _decisions(graph)} == {IMR.Upheld, IMR.Denied}
+    pdf = tmp_path / "scan.ttl"
+    pdf.write_bytes((BAD / "scanned-letter.pdf").read_bytes())
+    with pytest.raises(kg.InputError) as caught:
+        load_case(pdf)
+    assert str(caught.value).splitlines() == [f"{pdf}: {MESSAGES['scanned-letter.pdf']}"]
+    not_a_letter = tmp_path / "broken.ttl"
+    not_a_letter.write_text("@prefix imr: <https://w3id.org/imr-kg/ontology#> .\nimr:a imr:b .\n")
+    with pytest.raises(kg.InputError) as caught:
+        load_case(not_a_letter)
+    assert str(caught.value).startswith(f"{not_a_letter}:2: not valid Turtle")
+
+
 def test_a_fault_of_the_reader_on_one_letter_is_reported_and_the_others_are_read(
     tmp_path, monkeypatch
 ):
