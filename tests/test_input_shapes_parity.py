@@ -9,9 +9,16 @@ from pathlib import Path
 
 import pytest
 from rdflib import Graph, URIRef
+from rdflib.namespace import RDFS
 
 from kg.cases.check import term_problems
-from kg.cases.read import _compiled_results, _pyshacl_results, _shape_problems, read_graph
+from kg.cases.read import (
+    _compiled_results,
+    _parse_ntriples,
+    _pyshacl_results,
+    _shape_problems,
+    read_graph,
+)
 from kg.core.errors import InputError
 from kg.core.namespaces import bind_prefixes
 from kg.ingest import ingest_letter
@@ -255,3 +262,86 @@ def test_every_input_shape_that_can_report_has_its_message():
     for shape in compiler.shapes.values():
         if shape.checks and shape.path_term is not None:
             assert len(shape.messages) == 1, shape.node
+
+
+# --- N-Triples read by Oxigraph: the graph rdflib's parser gave ----------------------------
+
+
+def _rdflib_read(path: Path) -> Graph:
+    return Graph().parse(path, format="nt")
+
+
+def _same_graph(path: Path) -> Graph:
+    from rdflib.compare import to_canonical_graph
+
+    graph = read_graph(path)
+    assert set(to_canonical_graph(graph)) == set(to_canonical_graph(_rdflib_read(path)))
+    return graph
+
+
+def _as_ntriples(paths: list[Path], folder: Path) -> list[Path]:
+    written = []
+    for index, path in enumerate(paths):
+        try:
+            graph = read_graph(path)
+        except InputError:
+            continue
+        if term_problems(graph):
+            continue
+        target = folder / f"{index}-{path.stem}.nt"
+        target.write_bytes(graph.serialize(format="nt", encoding="utf-8"))
+        written.append(target)
+    return written
+
+
+SPECIAL_NTRIPLES = """\
+<https://w3id.org/imr-kg/case/nt/a> <https://w3id.org/imr-kg/ontology#quantityMax> "08"^^<http://www.w3.org/2001/XMLSchema#integer> .
+<https://w3id.org/imr-kg/case/nt/a> <https://w3id.org/imr-kg/ontology#requestDate> "2013-02-30"^^<http://www.w3.org/2001/XMLSchema#date> .
+<https://w3id.org/imr-kg/case/nt/a> <http://www.w3.org/2000/01/rdf-schema#label> "tab\\there \\"quoted\\" \\u00e9t\\u00E9 \\U0001F600 line\\nbreak" .
+<https://w3id.org/imr-kg/case/nt/a> <https://w3id.org/imr-kg/ontology#hasFinding> _:f1 .
+_:f1 <https://w3id.org/imr-kg/ontology#findingValue> "12.50"^^<http://www.w3.org/2001/XMLSchema#decimal> .
+_:f1 <https://w3id.org/imr-kg/ontology#quote> "raw é and ☃" .
+# a comment line
+"""
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "",
+        '<https://w3id.org/imr-kg/case/nt/a> <http://www.w3.org/2000/01/rdf-schema#label> "x"@en-US .\n',
+        '<https://w3id.org/imr-kg/case/nt/a> <http://www.w3.org/2000/01/rdf-schema#label> "x"^^<http://www.w3.org/2001/XMLSchema#string> .\n',
+        "<https://w3id.org/imr-kg/case/nt/a\\u0020b> <https://w3id.org/imr-kg/ontology#status> "
+        "<https://w3id.org/imr-kg/ontology#DocumentedPresent> .\n",
+    ],
+    ids=["escapes, ill-typed and blank nodes", "language tag", "explicit xsd:string", "bad IRI"],
+)
+def test_ntriples_are_read_as_rdflib_reads_them(tmp_path, extra):
+    path = tmp_path / "case.nt"
+    path.write_text(SPECIAL_NTRIPLES + extra, encoding="utf-8")
+    by_oxigraph = _parse_ntriples(path.read_bytes(), Graph())
+    assert by_oxigraph is (extra == "")  # the others are read by rdflib's parser
+    graph = _same_graph(path)
+    labels = {str(o) for o in graph.objects(None, URIRef(str(RDFS.label)))}
+    assert 'tab\there "quoted" été 😀 line\nbreak' in labels
+
+
+def test_bad_ntriples_keep_their_error_lines(tmp_path):
+    relative = tmp_path / "relative.nt"
+    relative.write_text("<a> <https://w3id.org/imr-kg/ontology#p> <b> .\n")
+    cut = tmp_path / "cut.nt"
+    cut.write_text('<https://x/a> <https://x/p> "unterminated .\n')
+    for path in (relative, cut):
+        with pytest.raises(InputError) as caught:
+            read_graph(path)
+        assert caught.value.source.startswith(str(path))
+        assert caught.value.problems[0].startswith("not valid N-Triples")
+
+
+def test_the_bad_input_cases_as_ntriples_read_as_rdflib_reads_them(tmp_path):
+    assert len([_same_graph(path) for path in _as_ntriples(FEW, tmp_path)]) > 15
+
+
+@pytest.mark.slow
+def test_every_fixture_case_as_ntriples_reads_as_rdflib_reads_it(tmp_path):
+    assert len([_same_graph(path) for path in _as_ntriples(FIXTURES, tmp_path)]) > 300
