@@ -218,12 +218,14 @@ def _compiled_results(graph: Graph) -> list[ShapeResult]:
     # class hierarchy and the types of the vocabulary and catalogue terms it names.
     types, hierarchy = _class_lines(load_knowledge().version)
     nodes = set(graph.subjects()) | set(graph.objects())
-    data = hierarchy + "".join(types[node] for node in nodes if node in types) + lines(graph)
     validator = _compiled_input_shapes()
     try:
+        data = hierarchy + "".join(types[node] for node in nodes if node in types) + lines(graph)
         report = validator.validate(data.encode("utf-8"))
     except InputError as exc:  # as pySHACL's ReportableRuntimeError: a blank node compared
         raise _Uncheckable("; ".join(exc.problems)) from exc
+    except (SyntaxError, ValueError, TypeError):  # a term N-Triples cannot carry
+        return _pyshacl_results(graph)
     shapes = validator.compiler.shapes
     results = []
     for (focus, shape_node), failures in report.failures.items():
