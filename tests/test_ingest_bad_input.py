@@ -224,3 +224,24 @@ def test_a_fault_of_the_reader_on_one_letter_is_reported_and_the_others_are_read
     )
     assert "Traceback" not in result.stderr
     assert f"1 of 2 letters ingested into {out} in " in text
+
+
+def test_a_case_in_ntriples_quoting_a_letter_loads_as_the_case(tmp_path):
+    """The seed case as N-Triples quotes the letter's title and wording at its head, which the
+    letter sniffing took for a letter (refused: no decision section); parsed first, it loads."""
+    from conftest import SEED_CASE
+
+    from kg.ingest import looks_like_letter
+    from kg.ingest.sources import load_case
+
+    case = Graph().parse(SEED_CASE)
+    path = tmp_path / "seed-case.nt"
+    lines = sorted(case.serialize(format="nt").splitlines(keepends=True))
+    path.write_text("".join(sorted(lines, key=lambda line: '"' not in line)))  # quotes first
+    assert looks_like_letter(path) is True
+    graph, name = load_case(path)
+    assert name == str(path)
+    assert len(graph) == len(case)
+    assert [r.verdict for r in kg.evaluate(path).requests] == [
+        r.verdict for r in kg.evaluate(SEED_CASE).requests
+    ]
