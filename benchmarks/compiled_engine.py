@@ -1,4 +1,4 @@
-"""Benchmark and parity of the compiled SHACL engine (kg/screening/compiled.py).
+"""Benchmark and parity of the compiled SHACL engine (kg/knowledge/compiled_shacl.py).
 
     python benchmarks/compiled_engine.py [--cases 1000] [--batch 400] [--repeat 3]
 

@@ -1,7 +1,7 @@
 """Screening many cases at once (many cases per SHACL run, the report split per case) gives
 exactly what each case gives screened alone with the engine of record (pySHACL), on every case
 of the test suite, with pySHACL and with the faster pyrudof; and the compiled engine
-(kg/screening/compiled.py) gives pySHACL's very results (every failure, with its values) and
+(kg/knowledge/compiled_shacl.py) gives pySHACL's very results (every failure, with its values) and
 evaluations, on every case of the suite and on 1,000 synthetic cases
 (`python benchmarks/compiled_engine.py --cases 10000` checks 10,000)."""
 

@@ -1,4 +1,4 @@
-"""The compiled SHACL engine (kg/screening/compiled.py) against pySHACL on small hand-made
+"""The compiled SHACL engine (kg/knowledge/compiled_shacl.py) against pySHACL on small hand-made
 shapes and data, one SHACL feature at a time, each with the exact results both give; its
 report share; and a shapes graph with a feature it does not compile is refused by name."""
 
@@ -10,7 +10,7 @@ from rdflib.namespace import RDF, SH
 
 from kg.core.errors import InputError
 from kg.core.ntriples import parse_graph
-from kg.screening.compiled import CompiledValidator
+from kg.knowledge.compiled_shacl import CompiledValidator
 from kg.screening.validation import GraphReportShares, PyShaclValidator
 
 EX = "http://example.org/"

@@ -169,6 +169,30 @@ def test_a_letter_is_recognised_by_content_not_by_its_name(tmp_path):
     ]
 
 
+def test_a_letter_saved_as_turtle_is_ingested_after_its_parse_fails(tmp_path):
+    """A file with an RDF suffix is parsed first (no letter sniffing for every case file);
+    one that does not parse and reads as a letter is ingested as the letter."""
+    from kg.ingest.sources import load_case
+
+    letter = LETTERS / "2013-09-chiropractic-2x4-upheld.txt"
+    saved = tmp_path / "letter.ttl"
+    saved.write_bytes(letter.read_bytes())
+    graph, name = load_case(saved)
+    assert name == str(saved)
+    assert _decisions(graph) == _decisions(load_case(letter)[0])
+    assert {o for _, o in _decisions(graph)} == {IMR.Upheld, IMR.Denied}
+    pdf = tmp_path / "scan.ttl"
+    pdf.write_bytes((BAD / "scanned-letter.pdf").read_bytes())
+    with pytest.raises(kg.InputError) as caught:
+        load_case(pdf)
+    assert str(caught.value).splitlines() == [f"{pdf}: {MESSAGES['scanned-letter.pdf']}"]
+    not_a_letter = tmp_path / "broken.ttl"
+    not_a_letter.write_text("@prefix imr: <https://w3id.org/imr-kg/ontology#> .\nimr:a imr:b .\n")
+    with pytest.raises(kg.InputError) as caught:
+        load_case(not_a_letter)
+    assert str(caught.value).startswith(f"{not_a_letter}:2: not valid Turtle")
+
+
 def test_a_fault_of_the_reader_on_one_letter_is_reported_and_the_others_are_read(
     tmp_path, monkeypatch
 ):
@@ -200,3 +224,24 @@ def test_a_fault_of_the_reader_on_one_letter_is_reported_and_the_others_are_read
     )
     assert "Traceback" not in result.stderr
     assert f"1 of 2 letters ingested into {out} in " in text
+
+
+def test_a_case_in_ntriples_quoting_a_letter_loads_as_the_case(tmp_path):
+    """The seed case as N-Triples quotes the letter's title and wording at its head, which the
+    letter sniffing took for a letter (refused: no decision section); parsed first, it loads."""
+    from conftest import SEED_CASE
+
+    from kg.ingest import looks_like_letter
+    from kg.ingest.sources import load_case
+
+    case = Graph().parse(SEED_CASE)
+    path = tmp_path / "seed-case.nt"
+    lines = sorted(case.serialize(format="nt").splitlines(keepends=True))
+    path.write_text("".join(sorted(lines, key=lambda line: '"' not in line)))  # quotes first
+    assert looks_like_letter(path) is True
+    graph, name = load_case(path)
+    assert name == str(path)
+    assert len(graph) == len(case)
+    assert [r.verdict for r in kg.evaluate(path).requests] == [
+        r.verdict for r in kg.evaluate(SEED_CASE).requests
+    ]

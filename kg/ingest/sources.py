@@ -19,28 +19,40 @@ RDF_SUFFIXES = {".ttl", ".turtle", ".jsonld", ".json", ".nt", ".ntriples"}
 DIRECTORY_SUFFIXES = {".ttl", ".turtle", ".jsonld", ".nt", ".ntriples"}
 
 
-def load_case(source: CaseSource) -> tuple[Graph, str]:
+def load_case(source: CaseSource, prefixes: bool = True) -> tuple[Graph, str]:
     """The case graph and a name for messages; raises InputError for bad input. A path to an
-    IMR determination letter (recognised by its content) is ingested first."""
+    IMR determination letter (recognised by its content) is ingested first. `prefixes` False:
+    a case file's graph binds no prefixes but its own (kg.cases.read.read_graph)."""
     if isinstance(source, Graph):
         check_case(source, "<graph>")
         return source, "<graph>"
     path = Path(source)
-    if path.is_file() and looks_like_letter(path):
-        graph, name = ingest_letter(path), str(path)
+    if path.suffix.lower() in RDF_SUFFIXES:
+        # An RDF file by its suffix is parsed as one; only one that does not parse is sniffed
+        # for a letter's text (a letter saved as .ttl), which cost as much as the parse.
+        try:
+            graph = read_graph(path, prefixes)
+        except InputError:
+            if not (path.is_file() and looks_like_letter(path)):
+                raise
+            graph = ingest_letter(path)
+    elif path.is_file() and looks_like_letter(path):
+        graph = ingest_letter(path)
     else:
-        graph, name = read_graph(path), str(path)
+        graph = read_graph(path, prefixes)
+    name = str(path)
     check_case(graph, name, path.resolve().as_uri())
     return graph, name
 
 
-def read_case_file(path: Path) -> tuple[Graph, str]:
+def read_case_file(path: Path, prefixes: bool = True) -> tuple[Graph, str]:
     """Parse and check one case file, or ingest an IMR determination letter (recognised by its
-    content, as `imr-kg evaluate` does); raises InputError for bad input."""
+    content, as `imr-kg evaluate` does); raises InputError for bad input. `prefixes`: as
+    load_case."""
     if not path.is_file():
         raise InputError(str(path), ["no such file"])
     if path.suffix.lower() in RDF_SUFFIXES or looks_like_letter(path):
-        return load_case(path)
+        return load_case(path, prefixes)
     raise InputError(
         str(path),
         [

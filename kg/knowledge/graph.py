@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
 from rdflib import Graph
@@ -21,7 +21,12 @@ from kg.core.namespaces import bind_prefixes
 def project_root() -> Path:
     """Where ontology/, shapes/ and queries/ live (IMR_KG_HOME overrides the checkout)."""
     override = os.environ.get("IMR_KG_HOME")
-    return Path(override) if override else Path(__file__).resolve().parents[2]
+    return Path(override) if override else _checkout()
+
+
+@cache
+def _checkout() -> Path:
+    return Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -69,7 +74,14 @@ def knowledge_files(root: Path) -> tuple[list[Path], list[Path], list[Path]]:
 
 def load_knowledge(root: Path | None = None) -> Knowledge:
     """The knowledge graph under `root` (default: project_root()), loaded once per root."""
-    return _load_knowledge((root or project_root()).resolve())
+    return _load_knowledge(_resolved(root or project_root()))
+
+
+@lru_cache(maxsize=64)
+def _resolved(root: Path) -> Path:
+    """root.resolve(), once per root: every case read asks for the knowledge several times,
+    and resolving the path each time cost more than the lookups it served."""
+    return root.resolve()
 
 
 @cache

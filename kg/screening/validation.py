@@ -1,5 +1,5 @@
 """SHACL validation behind one interface: pySHACL (the engine of record), pyrudof, or the
-shapes compiled once into Python (kg.screening.compiled).
+shapes compiled once into Python (kg.knowledge.compiled_shacl).
 
 A validator takes the data of one screening (its cases, their derived facts and each request
 typed with the target class of every criterion that governs it) as N-Triples, and returns the
@@ -26,7 +26,7 @@ Failures = dict[tuple[Node, Node], list[tuple[Node, Node | None]]]
 class ReportShares(Protocol):
     """A validation report over many cases: failures by (focus node, source shape) and each
     case's share as N-Triples (kg.screening.rudof.RudofReport,
-    kg.screening.compiled.CompiledReport, or a pySHACL report graph's)."""
+    kg.knowledge.compiled_shacl.CompiledReport, or a pySHACL report graph's)."""
 
     failures: dict[tuple[Node, Node], list[tuple[Node, Node | None]]]
 
@@ -67,7 +67,7 @@ def validator_named(name: str, catalogue: Catalogue) -> Validator:
     """The validator called `name`: "pyshacl" (the engine of record), "rudof" (faster) or
     "compiled" (the shapes compiled once, fastest; pySHACL's results)."""
     if name == "compiled":
-        from kg.screening.compiled import CompiledValidator
+        from kg.knowledge.compiled_shacl import CompiledValidator
 
         return CompiledValidator(catalogue.shapes)
     if name == "rudof":

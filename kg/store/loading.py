@@ -1,13 +1,14 @@
 """Load files into a store, reading them in worker processes, a partition at a time.
 
-Reading a file is the expensive part of a load: parsing and the input-shape check (pySHACL),
-or ingesting a letter. The files are cut into partitions (partition_size, in file order);
-a worker (spawned, started with the load so that it starts up while the loading process
-stores the knowledge graph) reads and checks a partition's files (`read_case` each) and
-writes its cases as one N-Quads file with a manifest (kg.store.partitions); the loading
-process bulk-loads each finished partition, in order, and records its cases in ``meta`` in
-one small transaction. Each file's fate (loaded, unchanged, error) is decided in file order
-against what the store holds, as if the files were loaded one by one.
+Reading a file is the expensive part of a load: parsing and the input-shape check (the
+compiled SHACL engine, kg.knowledge.compiled_shacl), or ingesting a letter. The files are cut
+into partitions (partition_size, in file order); a worker (spawned, started with the load so
+that it starts up while the loading process stores the knowledge graph) reads and checks a
+partition's files (`read_case` each) and writes its cases as one N-Quads file with a manifest
+(kg.store.partitions); the loading process bulk-loads each finished partition, in order, and
+records its cases in ``meta`` in one small transaction. Each file's fate (loaded, unchanged,
+error) is decided in file order against what the store holds, as if the files were loaded one
+by one.
 
 A kill at any point loses nothing and duplicates nothing: re-running the same load finds
 the partitions already recorded (their files stored unchanged), loads the finished files
@@ -118,7 +119,7 @@ def read_case(path: str, digest: str) -> CaseRead:
     """Read and check one file (run in worker processes, hence module level); bad input comes
     back as the InputError rather than raised."""
     try:
-        graph, source = read_case_file(Path(path))
+        graph, source = read_case_file(Path(path), prefixes=False)  # stored as N-Triples
         case = the_case(graph, source)
     except InputError as exc:
         return CaseRead(path, digest, error=exc)

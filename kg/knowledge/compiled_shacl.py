@@ -1,5 +1,7 @@
-"""A compiled SHACL engine for the batch path: the shapes graph compiled once into Python
-closures, then evaluated set-wise over each batch's data, with pySHACL's results.
+"""A compiled SHACL engine: a shapes graph compiled once into Python closures, then
+evaluated set-wise over each batch's data, with pySHACL's results. The batch screen runs the
+criterion shapes with it (kg.screening.validation), the case reader the input shapes
+(kg.cases.read, shapes/input/case-data.ttl).
 
 The shapes graph (catalogue.shapes, the one source of the criteria) is read once at
 construction: every shape becomes a `_Shape` holding its compiled path and one check per
@@ -499,7 +501,9 @@ class _Compiler:
             for other in g.objects(node, predicate):
                 if not isinstance(other, URIRef):
                     self.refuse(node, f"{_name(predicate)} with a path that is not an IRI")
-                checks.append(_less_than_check(component, self.read(_text(other)), accept))
+                checks.append(
+                    _less_than_check(component, predicate, self.read(_text(other)), accept)
+                )
         for other in g.objects(node, SH.node):
             checks.append(_node_check(self.shape(other)))
         for other in g.objects(node, SH["not"]):
@@ -776,15 +780,18 @@ def _comparable(node: Node):
     return node, False
 
 
-def _less_than_check(component: URIRef, predicate: str, accept: Callable) -> Callable:
+def _less_than_check(
+    component: URIRef, parameter: URIRef, predicate: str, accept: Callable
+) -> Callable:
     def check(context, focus, values, out) -> bool:
         conforms = True
         others = [context.rdf(o) for o in dict.fromkeys(context.objects(focus, predicate))]
         for value in values:
             node = context.rdf(value)
             if isinstance(node, BNode) or any(isinstance(o, BNode) for o in others):
-                raise InputError(
-                    "compiled SHACL engine", [f"{_name(component)} cannot compare a blank node"]
+                raise InputError(  # pySHACL's ReportableRuntimeError, in its words
+                    "compiled SHACL engine",
+                    [f"Cannot use {_name(parameter)} to compare a BlankNode."],
                 )
             left, left_text = _comparable(node)
             for other in others:
