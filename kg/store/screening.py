@@ -28,8 +28,9 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from multiprocessing.pool import Pool
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -226,6 +227,39 @@ def evaluate_store(
     The summary counts the cases whose verdicts this run brought into the store: screened
     now, or loaded from the files a killed run had finished."""
     start = time.perf_counter()
+    local_pool = workers > 1 and scheduler is None and not dask
+    with _worker_pool(workers if local_pool else 0, shacl) as pool:
+        summary = _screen_pending(
+            store, pool, workers, progress, started, shacl, store_reports, work_dir, scheduler, dask
+        )
+    summary.seconds = time.perf_counter() - start
+    return summary
+
+
+@contextmanager
+def _worker_pool(workers: int, shacl: str) -> Iterator[Pool | None]:
+    """A spawn pool of `workers` processes (none for 0), started first: the workers load the
+    knowledge (~1 s) while this process lists the pending cases and cuts the partitions."""
+    if workers <= 0:
+        yield None
+        return
+    with multiprocessing.get_context("spawn").Pool(workers, _init_worker, (shacl,)) as pool:
+        yield pool
+
+
+def _screen_pending(
+    store: CaseStore,
+    pool: Pool | None,
+    workers: int,
+    progress: Progress | None,
+    started: Callable[[int], None] | None,
+    shacl: str,
+    store_reports: bool,
+    work_dir: Path | None,
+    scheduler: str | None,
+    dask: bool,
+) -> BatchSummary:
+    """evaluate_store's work, with the local worker pool (if any) already starting."""
     store.ensure_knowledge()
     version = store.knowledge_version
     summary = BatchSummary(knowledge_version=version, engine=shacl)
@@ -277,7 +311,7 @@ def evaluate_store(
             store.oxigraph.flush()
             snapshot.parent.mkdir(parents=True, exist_ok=True)
             store.oxigraph.backup(str(snapshot))
-        for manifests in _results(finished, to_screen, workers, shacl, scheduler, dask):
+        for manifests in _results(finished, to_screen, workers, pool, scheduler, dask):
             _load_verdicts(store, [by_id[m["id"]] for m in manifests], manifests, version)
             cases = [case for m in manifests for case, _ in m["cases"]]
             store.drop_verdict_graphs([g for case in cases for g in older.pop(case, [])])
@@ -291,7 +325,6 @@ def evaluate_store(
         shutil.rmtree(snapshot, ignore_errors=True)
     store.oxigraph.flush()
     store.drop_stale_verdicts(version)
-    summary.seconds = time.perf_counter() - start
     return summary
 
 
@@ -306,7 +339,7 @@ def _results(
     finished: dict[str, dict],
     jobs: list[ScreenJob],
     workers: int,
-    shacl: str,
+    pool: Pool | None,
     scheduler: str | None,
     dask: bool,
 ) -> Iterator[list[dict]]:
@@ -322,22 +355,21 @@ def _results(
         for job in jobs:
             yield [screen_partition(job)]
     else:
-        context = multiprocessing.get_context("spawn")
+        assert pool is not None
         done: queue.SimpleQueue = queue.SimpleQueue()
-        with context.Pool(min(workers, len(jobs)), _init_worker, (shacl,)) as pool:
-            for job in jobs:
-                pool.apply_async(screen_partition, (job,), {}, done.put, done.put)
-            remaining = len(jobs)
-            while remaining:
-                batch = [done.get()]
-                with suppress(queue.Empty):
-                    while True:
-                        batch.append(done.get_nowait())
-                remaining -= len(batch)
-                for result in batch:
-                    if isinstance(result, BaseException):
-                        raise result
-                yield batch
+        for job in jobs:
+            pool.apply_async(screen_partition, (job,), {}, done.put, done.put)
+        remaining = len(jobs)
+        while remaining:
+            batch = [done.get()]
+            with suppress(queue.Empty):
+                while True:
+                    batch.append(done.get_nowait())
+            remaining -= len(batch)
+            for result in batch:
+                if isinstance(result, BaseException):
+                    raise result
+            yield batch
 
 
 def _on_dask(jobs: list[ScreenJob], workers: int, scheduler: str | None) -> Iterator[dict]:
