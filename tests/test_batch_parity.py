@@ -2,8 +2,8 @@
 exactly what each case gives screened alone with the engine of record (pySHACL), on every case
 of the test suite, with pySHACL and with the faster pyrudof; and the compiled engine
 (kg/knowledge/compiled_shacl.py) gives pySHACL's very results (every failure, with its values) and
-evaluations, on every case of the suite and on 10,000 synthetic cases
-(`python benchmarks/compiled_engine.py --cases 10000` checks 10,000)."""
+evaluations, on every case of the suite and on 10,000 synthetic cases (slow; also
+`python benchmarks/compiled_engine.py --cases 10000`)."""
 
 from __future__ import annotations
 
