@@ -95,6 +95,24 @@ def _lit(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
+def verdict_nquads(case: str, ntriples: str, version: str) -> str:
+    """A case's verdict triples (N-Triples text, one triple a line) as N-Quads in its verdict
+    graph for knowledge `version`."""
+    tail = f" <{verdict_graph_name(case, version)}> .\n"
+    return "".join(t.rstrip()[:-1].rstrip() + tail for t in ntriples.splitlines() if t.strip())
+
+
+def _verdict_records(cases: list[str], version: str) -> str:
+    """The ``meta`` quads recording the cases' verdict graphs for `version`."""
+    quads = []
+    for case in cases:
+        graph = verdict_graph_name(case, version)
+        quads.append(f"<{graph}> <{RDF.type}> <{STORE.VerdictGraph}> <{META}> .\n")
+        quads.append(f"<{graph}> <{STORE.case}> <{case}> <{META}> .\n")
+        quads.append(f"<{graph}> <{IMR.knowledgeVersion}> {_lit(version)} <{META}> .\n")
+    return "".join(quads)
+
+
 @dataclass
 class LoadSummary:
     loaded: list[str] = field(default_factory=list)
@@ -222,19 +240,9 @@ class CaseStore:
         )
         return True
 
-    def holds_file(self, source: str, digest: str) -> bool:
-        """Whether a case is stored as read from `source` with content hash `digest` (the
-        file is then unchanged: loading it again would store nothing)."""
-        return bool(
-            self.oxigraph.query(
-                f"ASK {{ GRAPH <{META}> {{ ?g <{STORE.contentHash}> {_lit(digest)} ; "
-                f"<{STORE.source}> {_lit(source)} }} }}"
-            )
-        )
-
     def held_files(self) -> dict[tuple[str, str], str]:
         """(source, content hash) -> case IRI of every stored case: one lookup for a whole
-        load (holds_file asks for one file)."""
+        load."""
         return {
             (row["source"].value, row["h"].value): row["case"].value
             for row in self.oxigraph.query(
@@ -374,30 +382,17 @@ class CaseStore:
 
     def put_verdicts(self, results: list[tuple[str, str]], version: str) -> None:
         """Store (case IRI, verdict N-Triples) pairs, each in its verdict graph for `version`,
-        in one atomic transaction (one N-Quads load: parsed by Oxigraph, not term by term in
-        Python); older versions' graphs go in drop_stale_verdicts."""
-        quads = []
-        for case, ntriples in results:
-            graph = verdict_graph_name(case, version)
-            tail = f" <{graph}> .\n"
-            quads.extend(
-                text.rstrip()[:-1].rstrip() + tail for text in ntriples.splitlines() if text.strip()
-            )
-            quads.append(f"<{graph}> <{RDF.type}> <{STORE.VerdictGraph}> <{META}> .\n")
-            quads.append(f"<{graph}> <{STORE.case}> <{case}> <{META}> .\n")
-            quads.append(f"<{graph}> <{IMR.knowledgeVersion}> {_lit(version)} <{META}> .\n")
-        self.oxigraph.load("".join(quads).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+        and record them, in one atomic transaction (what a screening bulk-loads and then
+        records, for a few cases); older versions' graphs go in drop_stale_verdicts."""
+        quads = "".join(verdict_nquads(case, ntriples, version) for case, ntriples in results)
+        records = _verdict_records([case for case, _ in results], version)
+        self.oxigraph.load((quads + records).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
 
     def add_verdict_records(self, cases: list[str], version: str) -> None:
         """Record the verdict graphs of `cases` for `version` (bulk-loaded before), in one
         transaction: from here on the cases are screened with that version."""
-        quads = []
-        for case in cases:
-            graph = verdict_graph_name(case, version)
-            quads.append(f"<{graph}> <{RDF.type}> <{STORE.VerdictGraph}> <{META}> .\n")
-            quads.append(f"<{graph}> <{STORE.case}> <{case}> <{META}> .\n")
-            quads.append(f"<{graph}> <{IMR.knowledgeVersion}> {_lit(version)} <{META}> .\n")
-        self.oxigraph.load("".join(quads).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+        records = _verdict_records(cases, version)
+        self.oxigraph.load(records.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
 
     def drop_unrecorded_verdict_graphs(self, cases: list[str], version: str) -> None:
         """Drop the verdict graphs for `version` of `cases` that exist without bookkeeping

@@ -39,7 +39,7 @@ from rdflib import URIRef
 from kg.core.errors import InputError
 from kg.core.ntriples import parse_graph
 from kg.screening.verdicts import stored_report_ntriples
-from kg.store.case_store import FLUSH_EVERY, CaseStore, Progress, verdict_graph_name
+from kg.store.case_store import FLUSH_EVERY, CaseStore, Progress, verdict_nquads
 from kg.store.partitions import (
     Partition,
     kill_point,
@@ -197,8 +197,7 @@ def screen_partition(job: ScreenJob) -> dict:
         ntriples = screened.verdicts
         if job.store_reports:  # IRIs minted from the run and the report's content
             ntriples += stored_report_ntriples(screened.evaluation, parse_graph(screened.report))
-        tail = f" <{verdict_graph_name(case, job.version)}> .\n"
-        lines.extend(t.rstrip()[:-1].rstrip() + tail for t in ntriples.splitlines() if t.strip())
+        lines.append(verdict_nquads(case, ntriples, job.version))
         verdicts.append(
             [
                 case,
