@@ -41,10 +41,15 @@ class Knowledge:
     def version(self) -> str:
         """sha256 over the sorted (path, file hash) pairs: changes when any file changes
         (computed once: every screened case carries it)."""
-        digest = hashlib.sha256()
-        for path, file_hash in sorted(self.file_hashes.items()):
-            digest.update(f"{path}\0{file_hash}\n".encode())
-        return digest.hexdigest()
+        return version_of(self.file_hashes)
+
+
+def version_of(file_hashes: dict[str, str]) -> str:
+    """The knowledge version of files with these hashes (Knowledge.version)."""
+    digest = hashlib.sha256()
+    for path, file_hash in sorted(file_hashes.items()):
+        digest.update(f"{path}\0{file_hash}\n".encode())
+    return digest.hexdigest()
 
 
 def _parse_turtle_files(paths: list[Path], root: Path, hashes: dict[str, str]) -> Graph:
@@ -70,6 +75,24 @@ def knowledge_files(root: Path) -> tuple[list[Path], list[Path], list[Path]]:
         + list((root / "queries").rglob("*.rq"))
     )
     return ontology, shapes, others
+
+
+def knowledge_version(root: Path | None = None) -> str:
+    """The version of the knowledge under `root` (default: project_root()) from its files'
+    hashes alone: what a store needs to know which cases are pending, without parsing the
+    Turtle (~0.8 s)."""
+    return _version(_resolved(root or project_root()))
+
+
+@cache
+def _version(root: Path) -> str:
+    ontology_files, shape_files, other_files = knowledge_files(root)
+    return version_of(
+        {
+            str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in ontology_files + shape_files + other_files
+        }
+    )
 
 
 def load_knowledge(root: Path | None = None) -> Knowledge:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -42,15 +43,17 @@ from rdflib.namespace import RDF
 
 from kg.core.errors import InputError
 from kg.core.namespaces import IMR
-from kg.knowledge.graph import Knowledge, load_knowledge
+from kg.knowledge.graph import Knowledge, knowledge_version, load_knowledge
 from kg.knowledge.oxigraph import to_rdflib
-from kg.store.partitions import kill_armed, kill_point
+from kg.store.partitions import kill_armed, kill_point, write_atomic
 
-GRAPH = Namespace("https://w3id.org/imr-kg/graph/")
+GRAPH_BASE = "https://w3id.org/imr-kg/graph/"
+GRAPH = Namespace(GRAPH_BASE)
 STORE = Namespace("https://w3id.org/imr-kg/store#")
 META = GRAPH["meta"]
 
 
+INPUTS = "inputs"  # the input archive's folder inside the store directory
 FLUSH_EVERY = 500  # cases loaded between flushes of RocksDB's memtables
 DROP_BATCH = 100  # verdict graphs dropped in one transaction
 
@@ -63,11 +66,13 @@ def case_key(case_iri: str) -> str:
 
 
 def case_graph_name(case_iri: str) -> str:
-    return str(GRAPH[f"case/{case_key(case_iri)}"])
+    return f"{GRAPH_BASE}case/{case_key(case_iri)}"
 
 
 def verdict_graph_name(case_iri: str, version: str) -> str:
-    return str(GRAPH[f"verdicts/{case_key(case_iri)}/{version[:16]}"])
+    # Plain strings, not GRAPH[...]: minted for every case of a run, and rdflib's term
+    # checks cost more than the rest of the bookkeeping.
+    return f"{GRAPH_BASE}verdicts/{case_key(case_iri)}/{version[:16]}"
 
 
 def knowledge_graph_names(version: str) -> tuple[str, str]:
@@ -105,11 +110,12 @@ def verdict_nquads(case: str, ntriples: str, version: str) -> str:
 def _verdict_records(cases: list[str], version: str) -> str:
     """The ``meta`` quads recording the cases' verdict graphs for `version`."""
     quads = []
+    typed = f"> <{RDF.type}> <{STORE.VerdictGraph}> <{META}> .\n"
+    of_case = f"> <{STORE.case}> <"
+    made_with = f"> <{IMR.knowledgeVersion}> {_lit(version)} <{META}> .\n"
     for case in cases:
         graph = verdict_graph_name(case, version)
-        quads.append(f"<{graph}> <{RDF.type}> <{STORE.VerdictGraph}> <{META}> .\n")
-        quads.append(f"<{graph}> <{STORE.case}> <{case}> <{META}> .\n")
-        quads.append(f"<{graph}> <{IMR.knowledgeVersion}> {_lit(version)} <{META}> .\n")
+        quads.append(f"<{graph}{typed}<{graph}{of_case}{case}> <{META}> .\n<{graph}{made_with}")
     return "".join(quads)
 
 
@@ -129,6 +135,28 @@ class StoredCase:
     graph: str
     source: str
     digest: str = ""  # the content hash of the file it was read from
+    # Where its case graph's quads lie in the input archive ("<file> <start> <end>", see
+    # CaseStore.keep_input), or "" (put one by one, or loaded before there was an archive).
+    input: str = ""
+
+
+@dataclass(frozen=True)
+class InputSpan:
+    """A case's quads in the input archive: bytes start:end of inputs/<file>.nq."""
+
+    file: str
+    start: int
+    end: int
+
+    @classmethod
+    def parse(cls, text: str) -> InputSpan | None:
+        parts = text.split()
+        if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
+            return None
+        return cls(parts[0], int(parts[1]), int(parts[2]))
+
+    def __str__(self) -> str:
+        return f"{self.file} {self.start} {self.end}"
 
 
 class _Chained(io.RawIOBase):
@@ -185,7 +213,7 @@ class CaseStore:
 
     @property
     def knowledge_version(self) -> str:
-        return self.knowledge.version
+        return knowledge_version()
 
     def ensure_knowledge(self) -> None:
         """Put the current knowledge graph in the store (once per version); older versions'
@@ -322,17 +350,63 @@ class CaseStore:
             with io.BufferedReader(_Chained(paths), 1 << 20) as chained:
                 self.oxigraph.bulk_load(chained, format=ox.RdfFormat.N_QUADS)
 
-    def add_case_records(self, records: list[tuple[str, str, str]]) -> None:
-        """Record (case IRI, content hash, source) of cases bulk-loaded into their case
-        graphs, in one transaction: from here on the store lists them."""
+    def add_case_records(self, records: list[tuple[str, str, str, InputSpan | None]]) -> None:
+        """Record (case IRI, content hash, source, where its quads lie in the input archive)
+        of cases bulk-loaded into their case graphs, in one transaction: from here on the
+        store lists them."""
         quads = []
-        for case, digest, source in records:
+        for case, digest, source, span in records:
             name = case_graph_name(case)
             quads.append(f"<{name}> <{RDF.type}> <{STORE.CaseGraph}> <{META}> .\n")
             quads.append(f"<{name}> <{STORE.case}> <{case}> <{META}> .\n")
             quads.append(f"<{name}> <{STORE.contentHash}> {_lit(digest)} <{META}> .\n")
             quads.append(f"<{name}> <{STORE.source}> {_lit(source)} <{META}> .\n")
+            if span is not None:
+                quads.append(f"<{name}> <{STORE.input}> {_lit(str(span))} <{META}> .\n")
         self.oxigraph.load("".join(quads).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+
+    # --- the input archive ----------------------------------------------------------------
+    # Screening workers read their cases from the partition files the load bulk-loaded, kept
+    # in inputs/ (hard links), not from the store: a case read from RocksDB costs ~0.3 ms
+    # (a dictionary lookup per term), from the file ~0.02. A case's meta record names its
+    # bytes there (store:input); a case without one, or whose bytes do not hold its graph,
+    # is read from a snapshot of the store instead.
+
+    @property
+    def inputs(self) -> Path:
+        return self.path / INPUTS
+
+    def keep_input(self, partition_quads: Path) -> str:
+        """Keep a bulk-loaded partition file in the input archive (before its cases are
+        recorded: a record never names a file that is not there); returns its name there."""
+        self.inputs.mkdir(parents=True, exist_ok=True)
+        kept = self.inputs / partition_quads.name
+        # Same name, same input (a partition's id hashes it): kept already unless a killed
+        # run left a file of another size there.
+        if not kept.is_file() or kept.stat().st_size != partition_quads.stat().st_size:
+            kept.unlink(missing_ok=True)
+            try:
+                os.link(partition_quads, kept)
+            except OSError:  # another file system (--work-dir): a copy
+                write_atomic(kept, partition_quads.read_bytes())
+        return kept.stem
+
+    def remove_unused_inputs(self) -> int:
+        """Delete the archive files no case record names any more (their cases replaced or
+        dropped); returns how many."""
+        if not self.inputs.is_dir():
+            return 0
+        used = {
+            span.file
+            for row in self.oxigraph.query(
+                f"SELECT ?i WHERE {{ GRAPH <{META}> {{ ?g <{STORE.input}> ?i }} }}"
+            )
+            if (span := InputSpan.parse(row["i"].value)) is not None
+        }
+        unused = [path for path in self.inputs.glob("*.nq") if path.stem not in used]
+        for path in unused:
+            path.unlink(missing_ok=True)
+        return len(unused)
 
     def _stored_hash(self, name: str) -> str | None:
         for row in self.oxigraph.query(
@@ -350,11 +424,17 @@ class CaseStore:
         # ORDER BY) Oxigraph took 60-78 s on a 10,000-case store; these take 0.3 s.
         screened = self.screened_cases(pending_for) if pending_for is not None else set()
         found = [
-            StoredCase(row["case"].value, row["g"].value, row["source"].value, row["h"].value)
+            StoredCase(
+                row["case"].value,
+                row["g"].value,
+                row["source"].value,
+                row["h"].value,
+                row["i"].value if row["i"] is not None else "",
+            )
             for row in self.oxigraph.query(
-                f"SELECT ?case ?g ?source ?h WHERE {{ GRAPH <{META}> {{ ?g a <{STORE.CaseGraph}> "
-                f"; <{STORE.case}> ?case ; <{STORE.source}> ?source ; <{STORE.contentHash}> ?h "
-                "} }"
+                f"SELECT ?case ?g ?source ?h ?i WHERE {{ GRAPH <{META}> {{ ?g a "
+                f"<{STORE.CaseGraph}> ; <{STORE.case}> ?case ; <{STORE.source}> ?source ; "
+                f"<{STORE.contentHash}> ?h OPTIONAL {{ ?g <{STORE.input}> ?i }} }} }}"
             )
         ]
         found.sort(key=lambda stored: stored.case)

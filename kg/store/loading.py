@@ -31,6 +31,7 @@ from kg.ingest.sources import files_in, read_case_file
 from kg.knowledge.graph import load_knowledge
 from kg.store.case_store import (
     CaseStore,
+    InputSpan,
     LoadSummary,
     Progress,
     case_graph_name,
@@ -67,6 +68,7 @@ def load(
         if started is not None:
             started(len(files))
         load_partitions(store, files, reader, summary, progress, work_dir)
+    store.remove_unused_inputs()
     return summary
 
 
@@ -188,13 +190,14 @@ def read_partition(job: LoadJob) -> dict:
                 entry.update(case=read.case, warnings=list(read.warnings))
                 written[read.case] = (number, read.ntriples)
         entries.append(entry)
-    chunks = []
+    chunks, size = [], 0
     for case, (number, ntriples) in written.items():
-        entries[number]["written"] = True
         key = case_key(case)
-        chunks.append(
-            relabel_blank_nodes(ntriples.encode("utf-8"), f"c{key}", case_graph_name(case))
-        )
+        chunk = relabel_blank_nodes(ntriples.encode("utf-8"), f"c{key}", case_graph_name(case))
+        # Where the case's quads lie in the file: the input archive's record (keep_input).
+        entries[number].update(written=True, bytes=[size, size + len(chunk)])
+        chunks.append(chunk)
+        size += len(chunk)
     return job.partition.write(b"".join(chunks), {"kind": "cases", "entries": entries})
 
 
@@ -298,8 +301,12 @@ def _load_partition(store: CaseStore, job: LoadJob, manifest: dict, summary: Loa
             skipped = in_file - set(writing)
             store.bulk_load_nquads(job.partition.quads, skipped, kill_at="load-mid-bulk")
             kill_point("load-before-meta")
+            kept = store.keep_input(job.partition.quads)
             store.add_case_records(
-                [(case, e["digest"], e["path"]) for case, e in sorted(writing.items())]
+                [
+                    (case, e["digest"], e["path"], _span(kept, e.get("bytes")))
+                    for case, e in sorted(writing.items())
+                ]
             )
             kill_point("load-before-remove")
         job.partition.remove()
@@ -314,6 +321,12 @@ def _load_partition(store: CaseStore, job: LoadJob, manifest: dict, summary: Loa
             else:
                 summary.loaded.remove(entry["path"])
                 summary.errors.append(read.error)
+
+
+def _span(kept: str, offsets: list[int] | None) -> InputSpan | None:
+    """A case's bytes in the archived partition file (none in a killed older run's
+    manifest, which did not record them: that case is read from the store instead)."""
+    return InputSpan(kept, *offsets) if offsets else None
 
 
 def _drop_leftovers(store: CaseStore, partitions: list[Partition]) -> None:

@@ -39,7 +39,7 @@ from rdflib import URIRef
 from kg.core.errors import InputError
 from kg.core.ntriples import parse_graph
 from kg.screening.verdicts import stored_report_ntriples
-from kg.store.case_store import FLUSH_EVERY, CaseStore, Progress, verdict_nquads
+from kg.store.case_store import FLUSH_EVERY, CaseStore, InputSpan, Progress, verdict_nquads
 from kg.store.partitions import (
     Partition,
     kill_point,
@@ -112,12 +112,14 @@ def partition_size(cases: int, workers: int) -> int:
 
 @dataclass(frozen=True)
 class ScreenJob:
-    """A partition to screen: its cases (IRI, case graph, source), where to read them (a
-    snapshot of the store) and where to write the verdicts."""
+    """A partition to screen: its cases (IRI, case graph, source, bytes in the input
+    archive), where to read them (the archive, else a snapshot of the store) and where to
+    write the verdicts."""
 
     folder: str
     id: str
     snapshot: str
+    inputs: str
     version: str
     shacl: str
     store_reports: bool
@@ -185,11 +187,13 @@ def screen_partition(job: ScreenJob) -> dict:
                 f"{job.version[:16]}: install the same imr-kg and knowledge on every worker"
             ],
         )
-    snapshot = _snapshot(job.snapshot)
+    inputs = Path(job.inputs)
     cases = []
-    for case, graph, source in job.cases:
-        quads = snapshot.quads_for_pattern(None, None, None, ox.NamedNode(graph))
-        data = ox.serialize((q.triple for q in quads), format=ox.RdfFormat.N_TRIPLES) or b""
+    for case, graph, source, span in job.cases:
+        data = _archived(inputs, graph, span)
+        if data is None:
+            quads = _snapshot(job.snapshot).quads_for_pattern(None, None, None, ox.NamedNode(graph))
+            data = ox.serialize((q.triple for q in quads), format=ox.RdfFormat.N_TRIPLES) or b""
         cases.append((case, source, data))
     lines, verdicts = [], []
     for screened in worker.run(cases):
@@ -206,6 +210,31 @@ def screen_partition(job: ScreenJob) -> dict:
         )
     manifest = {"kind": "verdicts", "version": job.version, "cases": verdicts}
     return job.partition.write("".join(lines).encode("utf-8"), manifest)
+
+
+def _archived(inputs: Path, graph: str, span: str) -> bytes | None:
+    """A case's triples (N-Triples) from the input archive (CaseStore.keep_input): its bytes
+    there, each line a quad of its case graph; None when it has no record there, the file is
+    gone or the bytes are not its graph's (then it is read from the store)."""
+    where = InputSpan.parse(span)
+    if where is None:
+        return None
+    try:
+        with (inputs / f"{where.file}.nq").open("rb") as archive:
+            archive.seek(where.start)
+            quads = archive.read(where.end - where.start)
+    except OSError:
+        return None
+    tail = f" <{graph}> .".encode()
+    lines = quads.splitlines()
+    if (
+        not lines
+        or len(quads) != where.end - where.start
+        or not all(line.endswith(tail) for line in lines)
+    ):
+        return None
+    cut = len(tail)
+    return b"".join(line[:-cut] + b" .\n" for line in lines)
 
 
 def evaluate_store(
@@ -287,9 +316,18 @@ def _screen_pending(
             ident = partition_id(
                 "verdicts", version, shacl, store_reports, [(s.case, s.digest) for s in mine]
             )
-            cases = tuple((s.case, s.graph, s.source) for s in mine)
+            cases = tuple((s.case, s.graph, s.source, s.input) for s in mine)
             jobs.append(
-                ScreenJob(str(folder), ident, str(snapshot), version, shacl, store_reports, cases)
+                ScreenJob(
+                    str(folder),
+                    ident,
+                    str(snapshot),
+                    str(store.inputs),
+                    version,
+                    shacl,
+                    store_reports,
+                    cases,
+                )
             )
     # Finished files a killed run left that this run does not take up (other cases, or
     # another knowledge version): the verdict graphs they left without a record are dropped.
