@@ -14,17 +14,47 @@ Python API for other tools:
 IMR-KG screens documented facts against guideline criteria; its verdicts are not denials.
 """
 
-from kg.api import Store, evaluate, ingest_letter, load_knowledge
-from kg.core.errors import ConsistencyError, InputError
-from kg.screening.model import (
-    Citation,
-    ConditionResult,
-    CriterionResult,
-    DecisionRecord,
-    Evaluation,
-    Evidence,
-    RequestResult,
-)
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+# Each name is imported when first used (PEP 562): a screening worker, which imports
+# kg.store.screening, does not pay for the API's readers, reports and pySHACL (~0.2 s).
+_HOMES = {
+    "Store": "kg.api",
+    "evaluate": "kg.api",
+    "ingest_letter": "kg.api",
+    "load_knowledge": "kg.api",
+    "ConsistencyError": "kg.core.errors",
+    "InputError": "kg.core.errors",
+    "Citation": "kg.screening.model",
+    "ConditionResult": "kg.screening.model",
+    "CriterionResult": "kg.screening.model",
+    "DecisionRecord": "kg.screening.model",
+    "Evaluation": "kg.screening.model",
+    "Evidence": "kg.screening.model",
+    "RequestResult": "kg.screening.model",
+}
+
+if TYPE_CHECKING:
+    from kg.api import Store, evaluate, ingest_letter, load_knowledge
+    from kg.core.errors import ConsistencyError, InputError
+    from kg.screening.model import (
+        Citation,
+        ConditionResult,
+        CriterionResult,
+        DecisionRecord,
+        Evaluation,
+        Evidence,
+        RequestResult,
+    )
+
+
+def __getattr__(name: str):
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'kg' has no attribute {name!r}")
+    return getattr(import_module(home), name)
+
 
 __all__ = [
     "Citation",

@@ -72,3 +72,19 @@ def test_a_decision_both_upheld_and_overturned_is_caught():
     with pytest.raises(ConsistencyError) as caught:
         check_consistency([load_case(BAD / "decision-upheld-and-overturned.ttl")])
     assert "functional property imr:outcome: imr:Overturned and imr:Upheld" in str(caught.value)
+
+
+def test_the_version_read_from_file_hashes_is_the_parsed_knowledges(knowledge_copy):
+    from kg.knowledge.graph import knowledge_version, load_knowledge
+
+    assert knowledge_version() == load_knowledge().version
+    assert knowledge_version(knowledge_copy) == load_knowledge(knowledge_copy).version
+    # Any file of the knowledge changes it, a query's too (a store's pending cases follow).
+    query = knowledge_copy / "queries" / "failed-criteria.rq"
+    query.write_text(query.read_text() + "\n# changed\n")
+    from kg.knowledge import graph
+
+    graph._version.cache_clear()
+    graph._load_knowledge.cache_clear()
+    assert knowledge_version(knowledge_copy) == load_knowledge(knowledge_copy).version
+    assert knowledge_version(knowledge_copy) != knowledge_version()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -294,3 +295,72 @@ def test_a_work_dir_elsewhere_takes_the_partition_files(tmp_path):
         "verdicts",
     ]
     assert not (tmp_path / "store" / "partitions").exists()
+
+
+def _verdicts_of(path: Path) -> dict:
+    store = Store(path, read_only=True)
+    version = load_knowledge().version
+    found = {s.case: store.stored_verdicts(s.case, version) for s in store.cases()}
+    store.close()
+    return found
+
+
+def test_screening_reads_cases_from_the_input_archive_or_else_from_the_store(tmp_path):
+    """The load keeps its partition files as the input archive, each case's bytes recorded;
+    the workers read their cases there. Without the archive, or where its bytes are not the
+    case's graph, they read the store: the verdicts are the same either way."""
+    from kg.store.screening import _archived
+
+    files = _corpus(tmp_path / "cases")[:4] + [SEED_CASE]
+    stores = {name: tmp_path / name for name in ("archive", "no-archive", "bad-bytes")}
+    for path in stores.values():
+        opened = Store(path)
+        assert opened.load(files).loaded == [str(f) for f in files]
+        opened.close()
+    # Every case read back from the archive is its case graph.
+    opened = Store(stores["archive"], read_only=True)
+    listed = list(opened.cases())
+    assert all(s.input for s in listed)
+    for stored in listed:
+        archived = Graph().parse(
+            data=_archived(opened.inputs, stored.graph, stored.input), format="nt"
+        )
+        assert isomorphic(archived, opened.case_graph(stored.case)), stored.case
+    # A span that is not its case's quads (another case's) is refused, not read.
+    first, second = listed[0], listed[1]
+    assert _archived(opened.inputs, first.graph, second.input) is None
+    assert _archived(opened.inputs, first.graph, "") is None
+    assert _archived(opened.inputs, first.graph, "no-such-file 0 10") is None
+    opened.close()
+    shutil.rmtree(stores["no-archive"] / "inputs")
+    for archive in (stores["bad-bytes"] / "inputs").glob("*.nq"):
+        data = archive.read_bytes()
+        archive.write_bytes(data.replace(b"/graph/case/", b"/graph/CASE/"))
+    for path in stores.values():
+        opened = Store(path)
+        summary = opened.evaluate(shacl="compiled")
+        assert (summary.cases, summary.requests) == (5, 8)
+        opened.close()
+    expected = _verdicts_of(stores["archive"])
+    assert len(expected) == 5
+    for name in ("no-archive", "bad-bytes"):
+        got = _verdicts_of(stores[name])
+        assert got.keys() == expected.keys()
+        for case, graph in expected.items():
+            assert isomorphic(got[case], graph), (name, case)
+
+
+def test_archive_files_no_case_names_any_more_are_removed(tmp_path):
+    case = tmp_path / "case.ttl"
+    copy_case(TRIAL, case, "archived")
+    store = Store(tmp_path / "store")
+    store.load([case])
+    [first] = [s.input.split()[0] for s in store.cases()]
+    assert [p.stem for p in store.inputs.glob("*.nq")] == [first]
+    with case.open("a") as more:
+        more.write("\n# new bytes: the case is loaded again, from another partition file\n")
+    store.load([case])
+    [second] = [s.input.split()[0] for s in store.cases()]
+    assert second != first
+    assert [p.stem for p in store.inputs.glob("*.nq")] == [second]
+    store.close()

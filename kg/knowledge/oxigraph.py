@@ -187,7 +187,9 @@ class OxigraphCaseView:
             for value in values:
                 if value not in terms:
                     terms[value] = to_rdflib(value)
-            result.append({var: terms[v] for var, v in zip(names, values) if v is not None})
+            result.append(
+                {var: terms[v] for var, v in zip(names, values, strict=True) if v is not None}
+            )
         return result
 
 

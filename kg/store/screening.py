@@ -54,7 +54,7 @@ from kg.store.partitions import (
 # plans), so partitions are large, but no larger than keeps every worker busy with a few.
 CHUNK = 400
 ROUNDS = 2  # partitions per worker at least: progress moves before the last one
-LOADS_PER_RUN = 4  # bulk loads of finished partitions in a run (fewer for a small one)
+LOADS_PER_RUN = 2  # bulk loads of finished partitions in a run (fewer for a small one)
 LOAD_EVERY = 20_000  # cases at most between bulk loads, however large the run
 
 
@@ -351,9 +351,10 @@ def _screen_pending(
             store.oxigraph.flush()
             snapshot.parent.mkdir(parents=True, exist_ok=True)
             store.oxigraph.backup(str(snapshot))
-        # Finished partitions wait on disk and are bulk-loaded together, a few times a run:
-        # a bulk load costs ~0.2 s of CPU whatever its size, taken from the workers beside it
-        # (loading each of 26 partitions of a 10,000-case run cost ~8 s of CPU, 4 loads ~1).
+        # Finished partitions wait on disk and are bulk-loaded together, twice a run: a bulk
+        # load costs ~0.2 s of CPU whatever its size, and RocksDB's merging of what it wrote
+        # more, all taken from the workers beside it (a 10,000-case run: loading each of 26
+        # partitions cost ~8 s of CPU; 4 loads, the store process 7.1-7.5 s; 2, 6.1-6.4).
         load_at = max(1, min(LOAD_EVERY, len(pending) // LOADS_PER_RUN))
         waiting: list[dict] = []
         for manifests in _results(finished, to_screen, workers, pool, scheduler, dask):
