@@ -15,7 +15,12 @@ Layout (graph names under https://w3id.org/imr-kg/graph/):
 - ``knowledge/<version>/ontology`` and ``…/shapes``: the knowledge graph the verdicts were
   produced with, named by its content hash (kg.knowledge.graph.Knowledge.version).
 - ``meta``: bookkeeping in the ``store:`` namespace (which graph holds which case, the hash of
-  the file it came from, which knowledge version produced a verdict graph).
+  the file it came from, where its quads lie in the input archive, which knowledge version
+  produced a verdict graph).
+
+Beside the RocksDB files, ``inputs/`` holds the input archive: the partition files of cases
+that loads bulk-loaded (N-Quads), which the screening workers read their cases from
+(CaseStore.keep_input).
 
 A single change to one case (put_case_ntriples, put_verdicts, the drops) is one transaction,
 which Oxigraph applies atomically. Batch loads and screenings instead bulk-load whole

@@ -3,8 +3,10 @@
 The pending cases are cut into partitions (partition_size cases, in case IRI order, a
 partition's id the hash of its cases, their content hashes and the knowledge version). A
 worker screens a whole partition at once (one SHACL run, each query once: `_Worker.run`):
-it reads the partition's cases itself from a snapshot of the store (a RocksDB checkpoint,
-hard links, opened read-only; the store itself is never opened by two processes), writes
+it reads the partition's cases itself from the store's input archive (the files loads
+bulk-loaded, CaseStore.keep_input), or else from a snapshot of the store (a RocksDB
+checkpoint, hard links, opened read-only; the store itself is never opened by two
+processes), writes
 the verdict graphs as one N-Quads file with a manifest (kg.store.partitions) and returns the
 manifest: each case's verdicts, for the summary. The process holding the store bulk-loads
 each finished partition and records its verdict graphs in ``meta`` in one small transaction,
