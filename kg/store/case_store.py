@@ -564,6 +564,11 @@ class CaseStore:
         """Drop the verdict graphs of older knowledge versions for every case that has
         verdicts for `version`; returns how many were dropped. (Batch screening drops them
         chunk by chunk as it writes; this catches what a killed run left.)"""
+        if not self.oxigraph.query(  # most runs leave none: asked in Oxigraph, not listed
+            f"ASK {{ GRAPH <{META}> {{ ?g a <{STORE.VerdictGraph}> ; "
+            f"<{IMR.knowledgeVersion}> ?v FILTER (?v != {_lit(version)}) }} }}"
+        ):
+            return 0
         stale = [
             graph
             for graphs in self.verdict_graphs_by_case().values()
