@@ -24,6 +24,12 @@ from kg.interfaces import server as server_module
 from kg.interfaces.negotiation import choose
 from kg.interfaces.server import EndpointServer, Limits, QueryPool
 
+# rdflib's own JSON-LD, N-Quads and TriG readers use names rdflib has deprecated.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:ConjunctiveGraph is deprecated:DeprecationWarning",
+    "ignore:Dataset.default_context is deprecated:DeprecationWarning",
+)
+
 EX = "https://example.org/"
 CASE_A = f"{EX}graph/case-a"
 CASE_B = f"{EX}graph/case-b"
