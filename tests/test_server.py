@@ -76,7 +76,7 @@ def test_post_answers_in_csv_and_xml_by_accept_header(endpoint):
     data = urllib.parse.urlencode({"query": COUNT_VERDICTS}).encode()
     form = {"Content-Type": "application/x-www-form-urlencoded"}
     status, media, body = request(f"{endpoint}sparql", data, {**form, "Accept": "text/csv"})
-    assert (status, media) == (200, "text/csv")
+    assert (status, media) == (200, "text/csv; charset=utf-8")
     assert body.splitlines() == [
         "value,n",
         "https://w3id.org/imr-kg/ontology#CriteriaMet,10",

@@ -1,9 +1,15 @@
 """The read-only SPARQL 1.1 Protocol endpoint over a case store, with a query editor.
 
 - ``/sparql``: GET (or HEAD) ``?query=`` or POST (``application/x-www-form-urlencoded`` with
-  ``query=``, or ``application/sparql-query``); results as JSON, XML, CSV or TSV by ``Accept``
-  or ``format=``. Any update (``update=``, ``application/sparql-update``) is refused with 403.
-  OPTIONS is answered with the allowed methods (and no CORS grant).
+  ``query=``, or ``application/sparql-query``). SELECT and ASK are answered in JSON, XML, CSV
+  or TSV, CONSTRUCT and DESCRIBE in Turtle, N-Triples, JSON-LD, RDF/XML, N-Quads or TriG, by
+  ``Accept`` (with q-values) or ``format=``/``output=`` (kg.interfaces.negotiation); 406 when
+  nothing asked for is offered. ``default-graph-uri`` and ``named-graph-uri`` make the dataset
+  (in place of the query's FROM and FROM NAMED); without them and without FROM, the default
+  graph is the union of all graphs. GET without a query is the service description
+  (kg.interfaces.service_description), negotiated as a graph. Any update (``update=``,
+  ``application/sparql-update``) is refused with 403. OPTIONS is answered with the allowed
+  methods (and no CORS grant).
 - ``/``: a self-contained query editor page (no network access needed).
 
 It holds under load and hostile requests:
@@ -44,9 +50,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import pyoxigraph as ox
+
 from kg.core.errors import InputError
-from kg.interfaces import sparql_results as sparqlresults
-from kg.interfaces.sparql_worker import Reply, serve_queries
+from kg.interfaces import negotiation, service_description
+from kg.interfaces.negotiation import Formats
+from kg.interfaces.sparql_worker import Dataset, Reply, serve_queries
 
 TEXT = "text/plain; charset=utf-8"
 MAX_BODY = 1_000_000
@@ -254,15 +263,18 @@ class QueryPool:
                     )
                 self.cond.wait(remaining)
 
-    def run(self, query: str, key: str, client: str = "") -> tuple[Reply, Headers]:
-        """Answer `query` in format `key` for `client` (its address), with extra headers."""
+    def run(
+        self, query: str, formats: Formats | str, client: str = "", dataset: Dataset | None = None
+    ) -> tuple[Reply, Headers]:
+        """Answer `query` in the best of `formats` (or a results format's key) for `client`
+        (its address) over `dataset` (default: the union of all graphs), with extra headers."""
         acquired = self._acquire(client)
         if not isinstance(acquired, _Worker):
             return acquired
         worker = acquired
         healthy = False
         try:
-            answer, healthy = self._ask(worker, query, key)
+            answer, healthy = self._ask(worker, query, formats, dataset)
             return answer
         finally:
             with self.cond:
@@ -273,10 +285,12 @@ class QueryPool:
                     self.idle.append(worker)
                 self.cond.notify_all()
 
-    def _ask(self, worker: _Worker, query: str, key: str) -> tuple[tuple[Reply, Headers], bool]:
+    def _ask(
+        self, worker: _Worker, query: str, formats: Formats | str, dataset: Dataset | None
+    ) -> tuple[tuple[Reply, Headers], bool]:
         limits = self.limits
         try:
-            worker.conn.send((query, key, limits.result_limit))
+            worker.conn.send((query, formats, limits.result_limit, dataset))
         except OSError:
             return self._crashed(worker), False
         slow_after = min(limits.slow_after, limits.time_limit)
@@ -406,6 +420,22 @@ def host_allowed(header: str, names: frozenset[str]) -> bool:
     return bool(colon) and port.isdigit() and name in names
 
 
+def dataset_of(params: dict[str, list[str]]) -> Dataset | None:
+    """The dataset a request names (default-graph-uri, named-graph-uri), None if it names none;
+    ValueError naming a parameter that is not an absolute IRI."""
+    if "default-graph-uri" not in params and "named-graph-uri" not in params:
+        return None
+    default, named = (tuple(params.get(n, [])) for n in ("default-graph-uri", "named-graph-uri"))
+    for name, iris in (("default-graph-uri", default), ("named-graph-uri", named)):
+        for iri in iris:
+            try:
+                ox.NamedNode(iri)
+            except ValueError as exc:
+                shown = iri.encode("ascii", "backslashreplace").decode()[:200]
+                raise ValueError(f"{name} {shown!r} is not an absolute IRI ({exc})") from None
+    return default, named
+
+
 def make_handler(pool: QueryPool, page: bytes, hosts: frozenset[str] | None = None):
     hosts = hosts if hosts is not None else host_names("127.0.0.1")
 
@@ -517,11 +547,34 @@ def make_handler(pool: QueryPool, page: bytes, hosts: frozenset[str] | None = No
             if url.path != "/sparql":
                 self._say(HTTPStatus.NOT_FOUND, "not found: use /sparql or /")
                 return
-            params = parse_qs(url.query)
+            params = parse_qs(url.query, keep_blank_values=True)
             if "update" in params:
                 self._refuse_update()
                 return
+            if "query" not in params:
+                self._describe(params)
+                return
             self._query(params)
+
+        def _formats(self, params: dict[str, list[str]]) -> Formats:
+            requested = params.get("format", []) + params.get("output", [])
+            return negotiation.choose(self.headers.get("Accept"), requested)
+
+        def _describe(self, params: dict[str, list[str]]) -> None:
+            """The service description, in the graph format negotiated."""
+            formats = self._formats(params)
+            if not formats.graph:
+                self._say(
+                    HTTPStatus.NOT_ACCEPTABLE,
+                    negotiation.not_acceptable(formats, results=False),
+                    {"Vary": "Accept"},
+                )
+                return
+            key = formats.graph[0]
+            endpoint = f"http://{self.headers['Host'].strip()}/sparql"
+            body = service_description.describe(endpoint, key)
+            content_type = negotiation.GRAPH_FORMATS[key].content_type
+            self._send(HTTPStatus.OK, content_type, body, {"Vary": "Accept"})
 
         def _body(self) -> bytes | None:
             """The request body, or None once a 4xx has been sent for it."""
@@ -569,14 +622,14 @@ def make_handler(pool: QueryPool, page: bytes, hosts: frozenset[str] | None = No
                 return
             body = raw.decode("utf-8", errors="replace")
             media = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-            params = parse_qs(url.query)
+            params = parse_qs(url.query, keep_blank_values=True)
             if media == "application/sparql-update":
                 self._refuse_update()
                 return
             if media == "application/sparql-query":
                 params["query"] = [body]
             elif media in ("application/x-www-form-urlencoded", ""):
-                form = parse_qs(body)
+                form = parse_qs(body, keep_blank_values=True)
                 if "update" in form:
                     self._refuse_update()
                     return
@@ -595,13 +648,20 @@ def make_handler(pool: QueryPool, page: bytes, hosts: frozenset[str] | None = No
             if len(queries) != 1 or not queries[0].strip():
                 self._say(HTTPStatus.BAD_REQUEST, "give exactly one query parameter")
                 return
-            key = sparqlresults.negotiate(
-                self.headers.get("Accept"), (params.get("format") or [None])[0]
-            )
+            formats = self._formats(params)
+            if not formats.results and not formats.graph:
+                message = negotiation.not_acceptable(formats)
+                self._say(HTTPStatus.NOT_ACCEPTABLE, message, {"Vary": "Accept"})
+                return
+            try:
+                dataset = dataset_of(params)
+            except ValueError as exc:
+                self._say(HTTPStatus.BAD_REQUEST, f"bad request: {exc}")
+                return
             (status, content_type, body), headers = pool.run(
-                queries[0], key, self.client_address[0]
+                queries[0], formats, self.client_address[0], dataset
             )
-            self._send(status, content_type, body, headers)
+            self._send(status, content_type, body, {**headers, "Vary": "Accept"})
 
     return Handler
 

@@ -1,4 +1,5 @@
-"""SPARQL 1.1 query results as JSON, XML, CSV and TSV, written from pyoxigraph terms.
+"""SPARQL 1.1 query results as JSON, XML, CSV and TSV, written from pyoxigraph terms, and
+graphs in the formats of kg.interfaces.negotiation.
 
 The endpoint stops reading a query's solutions at its result limit, so it serialises the
 rows it kept itself rather than handing the whole iterator to pyoxigraph.
@@ -9,34 +10,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+from xml.parsers import expat
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
+from kg.interfaces.negotiation import GRAPH_FORMATS
+
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-
-FORMATS = {
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-}
-
-
-def negotiate(accept: str | None, requested: str | None) -> str:
-    """The format key for a `format` parameter or an Accept header (JSON by default)."""
-    if requested:
-        requested = requested.lower()
-        for key, media in FORMATS.items():
-            if requested in (key, media):
-                return key
-    for part in (accept or "").split(","):
-        media = part.split(";")[0].strip().lower()
-        for key, known in FORMATS.items():
-            if media == known or (key == "xml" and media == "application/xml"):
-                return key
-    return "json"
 
 
 def _json_term(term) -> dict:
@@ -112,3 +94,15 @@ def boolean(value: bool, key: str) -> bytes:
     if key in ("csv", "tsv"):
         return f"{str(value).lower()}\n".encode()
     return json.dumps({"head": {}, "boolean": value}).encode()
+
+
+def graph(triples: list, key: str) -> bytes | None:
+    """`triples` in graph format `key`; None if that format cannot hold them (RDF/XML needs
+    every predicate to end in an XML name: not in "/", "#" or a digit)."""
+    body = ox.serialize(triples, format=GRAPH_FORMATS[key].rdf_format) or b""
+    if key == "rdfxml":
+        try:
+            expat.ParserCreate(namespace_separator=" ").Parse(body, True)
+        except expat.ExpatError:
+            return None
+    return body

@@ -1,8 +1,8 @@
 """One query worker of the SPARQL endpoint: a process holding the store open read-only.
 
-The endpoint sends (query, format, result limit) down a pipe and waits for the answer under
-its time limit; a worker that overruns is killed and replaced, so a runaway query never holds
-a connection or a thread. The store is opened read-only, so no request can change it.
+The endpoint sends (query, formats, result limit, dataset) down a pipe and waits for the
+answer under its time limit; a worker that overruns is killed and replaced, so a runaway query
+never holds a connection or a thread. The store is opened read-only, so no request can change it.
 
 A store that changes under the endpoint (`imr-kg load` or `evaluate --store` writing while it
 serves) is reopened: before each query the worker compares the store's write-ahead logs,
@@ -19,11 +19,14 @@ import signal
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import lru_cache
 from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
+from rdflib.plugins.sparql.parser import parseQuery
 
 from kg.interfaces import sparql_results as sparqlresults
+from kg.interfaces.negotiation import GRAPH_FORMATS, RESULT_FORMATS, Formats, not_acceptable
 from kg.knowledge.sparql_guard import ServiceRefused, check_query
 
 Reply = tuple[int, str, bytes]
@@ -31,34 +34,97 @@ TEXT = "text/plain; charset=utf-8"
 REOPEN_ATTEMPTS = 3
 
 
+Dataset = tuple[tuple[str, ...], tuple[str, ...]]  # default-graph-uri, named-graph-uri IRIs
+
+
 def answer(
-    store: ox.Store, query: str, key: str, result_limit: int, allowed_services: Iterable[str] = ()
+    store: ox.Store,
+    query: str,
+    formats: Formats | str,
+    result_limit: int,
+    allowed_services: Iterable[str] = (),
+    dataset: Dataset | None = None,
 ) -> Reply:
+    """Run `query` and write its answer in the best of `formats` (a results format's key alone
+    stands for that format, with Turtle for a graph). The dataset is `dataset` if given (the
+    protocol's default-graph-uri and named-graph-uri, which take the place of FROM and FROM
+    NAMED): the default graph is the merge of its first list, the named graphs are its second;
+    else the query's FROM and FROM NAMED if it has any; else the default graph is the union of
+    all graphs and every named graph is available."""
+    if isinstance(formats, str):
+        formats = Formats(results=(formats,))
     try:
         check_query(query, "query", allowed_services)
     except ServiceRefused as exc:
         return 400, TEXT, ("\n".join(exc.problems) + "\n").encode()
     try:
-        result = store.query(query, use_default_graph_as_union=True)
+        if dataset is None and not has_dataset_clause(query):
+            result = store.query(query, use_default_graph_as_union=True)
+        elif dataset is None:  # its FROM and FROM NAMED clauses make its dataset
+            result = store.query(query)
+        else:
+            default, named = dataset
+            result = store.query(
+                query,
+                default_graph=[ox.NamedNode(iri) for iri in default],
+                named_graphs=[ox.NamedNode(iri) for iri in named],
+            )
     except SyntaxError as exc:
         return 400, TEXT, f"not a valid SPARQL query: {exc}\n".encode()
-    if isinstance(result, ox.QueryBoolean):
-        return 200, sparqlresults.FORMATS[key], sparqlresults.boolean(bool(result), key)
-    if isinstance(result, ox.QuerySolutions):
+    if isinstance(result, ox.QueryBoolean | ox.QuerySolutions):
+        if not formats.results:
+            return _not_acceptable(formats, graph=False)
+        key = formats.results[0]
+        content_type = RESULT_FORMATS[key].content_type
+        if isinstance(result, ox.QueryBoolean):
+            return 200, content_type, sparqlresults.boolean(bool(result), key)
         variables = [v.value for v in result.variables]
         rows = []
         for solution in result:
             if len(rows) == result_limit:
                 return _too_many(result_limit)
             rows.append([solution[v] for v in variables])
-        return 200, sparqlresults.FORMATS[key], sparqlresults.solutions(variables, rows, key)
+        return 200, content_type, sparqlresults.solutions(variables, rows, key)
+    if not formats.graph:
+        return _not_acceptable(formats, results=False)
     triples = []
     for triple in result:
         if len(triples) == result_limit:
             return _too_many(result_limit)
         triples.append(triple)
-    body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
-    return 200, "application/n-triples", body
+    for key in formats.graph:
+        body = sparqlresults.graph(triples, key)
+        if body is not None:
+            return 200, GRAPH_FORMATS[key].content_type, body
+    message = (
+        f"not acceptable: this graph cannot be written as RDF/XML, the only format {formats.asked} "
+        "accepts (a predicate IRI ends without an XML name, in '/', '#' or a digit); ask for "
+        "Turtle, N-Triples, JSON-LD, N-Quads or TriG\n"
+    )
+    return 406, TEXT, message.encode()
+
+
+def has_dataset_clause(query: str) -> bool:
+    """Does `query` name its dataset (FROM or FROM NAMED)? Read by rdflib's parser when the
+    text holds FROM at all; a query rdflib cannot read is taken to have none."""
+    if "FROM" not in query.upper():
+        return False
+    return _parsed_dataset_clause(query) if len(query) <= 20_000 else _dataset_clause(query)
+
+
+def _dataset_clause(query: str) -> bool:
+    try:
+        tree = parseQuery(query)
+    except Exception:  # pyparsing and rdflib raise assorted errors for what they cannot read
+        return False
+    return len(tree) > 1 and "datasetClause" in tree[1]
+
+
+_parsed_dataset_clause = lru_cache(maxsize=256)(_dataset_clause)
+
+
+def _not_acceptable(formats: Formats, results: bool = True, graph: bool = True) -> Reply:
+    return 406, TEXT, (not_acceptable(formats, results, graph) + "\n").encode()
 
 
 def _too_many(limit: int) -> Reply:
@@ -153,10 +219,10 @@ def serve_queries(path: str, conn: Connection, allowed_services: tuple[str, ...]
             return
         conn.send("ready")
         while True:
-            query, key, limit = conn.recv()
+            query, formats, limit, dataset = conn.recv()
             try:
                 snapshot.refresh()
-                reply = answer(snapshot.store, query, key, limit, allowed_services)
+                reply = answer(snapshot.store, query, formats, limit, allowed_services, dataset)
             except Exception as exc:  # the cause goes back to the client as a 500
                 cause = str(exc).splitlines()[0] if str(exc) else ""
                 reply = 500, TEXT, f"query failed: {type(exc).__name__}: {cause}\n".encode()
