@@ -4,7 +4,8 @@
   ``query=``, or ``application/sparql-query``); results as JSON, XML, CSV or TSV by ``Accept``
   or ``format=``. Any update (``update=``, ``application/sparql-update``) is refused with 403.
   OPTIONS is answered with the allowed methods (and no CORS grant).
-- ``/``: a self-contained query editor page (no network access needed).
+- ``/``: the query editor (YASGUI, served from ``/static/``; no network access needed;
+  kg.interfaces.editor).
 
 It holds under load and hostile requests:
 
@@ -45,6 +46,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from kg.core.errors import InputError
+from kg.interfaces import editor
 from kg.interfaces import sparql_results as sparqlresults
 from kg.interfaces.sparql_worker import Reply, serve_queries
 
@@ -367,19 +369,6 @@ class QueryPool:
         self.tasks.put(None)
 
 
-def editor_page(limits: Limits) -> bytes:
-    from kg.knowledge.graph import project_root
-    from kg.reports.html.templating import environment
-
-    examples = []
-    for path in sorted((project_root() / "queries").glob("*.rq")):
-        text = path.read_text(encoding="utf-8")
-        question = next((ln for ln in text.splitlines() if ln.startswith("# Question:")), "")
-        examples.append((path.stem, question.removeprefix("# Question:").strip(), text))
-    template = environment().get_template("editor.html")
-    return template.render(examples=examples, limits=limits).encode()
-
-
 def host_names(bound_host: str, allowed_hosts: Iterable[str] = ()) -> frozenset[str]:
     """Names a request's Host header may give (any port): loopback names, the address the
     server is bound to (if it is one address), and `allowed_hosts`."""
@@ -425,9 +414,8 @@ def make_handler(pool: QueryPool, page: bytes, hosts: frozenset[str] | None = No
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
             self.send_header("X-Content-Type-Options", "nosniff")
-            for name, value in (headers or {}).items():
+            for name, value in {"Cache-Control": "no-store", **(headers or {})}.items():
                 printable = value.encode("ascii", "backslashreplace").decode()
                 self.send_header(name, " ".join(printable.split()))
             self.end_headers()
@@ -514,6 +502,9 @@ def make_handler(pool: QueryPool, page: bytes, hosts: frozenset[str] | None = No
             if url.path in ("/", "/index.html"):
                 self._send(HTTPStatus.OK, "text/html; charset=utf-8", page)
                 return
+            if url.path.startswith(editor.STATIC_PREFIX):
+                self._static(url.path, url.query)
+                return
             if url.path != "/sparql":
                 self._say(HTTPStatus.NOT_FOUND, "not found: use /sparql or /")
                 return
@@ -522,6 +513,18 @@ def make_handler(pool: QueryPool, page: bytes, hosts: frozenset[str] | None = No
                 self._refuse_update()
                 return
             self._query(params)
+
+        def _static(self, path: str, query: str) -> None:
+            status, content_type, body, headers = editor.static_reply(
+                path, query, self.headers.get("If-None-Match")
+            )
+            if status != HTTPStatus.NOT_MODIFIED:
+                self._send(status, content_type, body, headers)
+                return
+            self.send_response(status)  # no body, so no Content-Type or Content-Length
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
 
         def _body(self) -> bytes | None:
             """The request body, or None once a 4xx has been sent for it."""
@@ -665,7 +668,7 @@ def serve(
     try:
         server = EndpointServer(
             (host, port),
-            make_handler(pool, editor_page(limits), host_names(host, allowed_hosts)),
+            make_handler(pool, editor.editor_page(limits), host_names(host, allowed_hosts)),
         )
     except BaseException:
         pool.close()
