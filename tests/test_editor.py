@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import urllib.parse
+from dataclasses import dataclass
 from html.parser import HTMLParser
 
 import pytest
@@ -26,7 +27,8 @@ from test_report import CHROMIUM, FLAGS, needs_chromium
 from kg.interfaces import editor
 from kg.interfaces.server import EndpointServer, Limits, make_handler
 
-VENDORED = ROOT / "kg" / "static" / "yasgui"
+STATIC = ROOT / "kg" / "static"
+VENDORED = STATIC / "yasgui"
 ANALYST_LIBRARY = [
     "agreement-by-service",
     "citation-region-mismatch",
@@ -107,25 +109,39 @@ def page_links(port: int) -> _Links:
 
 
 def version(name: str) -> str:
-    return hashlib.sha256((VENDORED / name).read_bytes()).hexdigest()[:16]
+    """The version the page names a file of kg/static/ by (`yasgui/...` or `editor.js`)."""
+    return hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:16]
 
 
 def test_the_page_loads_yasgui_from_this_server_and_nothing_from_elsewhere(port):
     links = page_links(port)
     assert links.urls == [
-        f"static/yasgui/yasgui.min.css?v={version('yasgui.min.css')}",
-        f"static/yasgui/LICENSE?v={version('LICENSE')}",
-        f"static/yasgui/yasgui.min.js?v={version('yasgui.min.js')}",
+        f"static/yasgui/yasgui.min.css?v={version('yasgui/yasgui.min.css')}",
+        f"static/yasgui/LICENSE?v={version('yasgui/LICENSE')}",
+        f"static/yasgui/yasgui.min.js?v={version('yasgui/yasgui.min.js')}",
+        f"static/editor.js?v={version('editor.js')}",
     ]
     for url in links.urls:
         assert fetch(port, "/" + url)[0] == 200
-    # The inline scripts: the configuration (data: the library's queries and the project's
-    # prefixes hold IRIs) and the code that sets YASGUI up, which names no other host.
-    kinds = [kind for kind, _ in links.scripts]
-    assert kinds == [None, "application/json", None]
-    code = links.scripts[2][1]
+    # No script runs inline; the one inline block is data (the library's queries and the
+    # project's prefixes, which hold IRIs). The code that sets YASGUI up names no other host.
+    assert [(kind, text.strip() == "") for kind, text in links.scripts] == [
+        (None, True),
+        ("application/json", False),
+        (None, True),
+    ]
+    code = (STATIC / "editor.js").read_text(encoding="utf-8")
     assert "://" not in code and "fetch(" not in code
     assert 'autocompleters: ["variables", "projectPrefixes"]' in code
+    # The browser is told to refuse any request elsewhere, and any inline script.
+    status, headers, _ = fetch(port, "/")
+    assert (status, headers["content-security-policy"], headers["cache-control"]) == (
+        200,
+        "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "connect-src 'self'; img-src 'self' data:; font-src 'self'; base-uri 'none'; "
+        "form-action 'none'; frame-ancestors 'none'",
+        "no-store",
+    )
     # The stylesheet loads no font, image or other stylesheet.
     css = (VENDORED / "yasgui.min.css").read_text(encoding="utf-8")
     assert re.findall(r"url\(|@import|https?:", css) == []
@@ -157,16 +173,17 @@ def test_the_editor_offers_the_analyst_library_the_readme_lists(port):
 @pytest.mark.parametrize(
     ("name", "media"),
     [
-        ("yasgui.min.js", "text/javascript; charset=utf-8"),
-        ("yasgui.min.css", "text/css; charset=utf-8"),
-        ("LICENSE", "text/plain; charset=utf-8"),
-        ("README.md", "text/plain; charset=utf-8"),
+        ("yasgui/yasgui.min.js", "text/javascript; charset=utf-8"),
+        ("yasgui/yasgui.min.css", "text/css; charset=utf-8"),
+        ("yasgui/LICENSE", "text/plain; charset=utf-8"),
+        ("yasgui/README.md", "text/plain; charset=utf-8"),
+        ("editor.js", "text/javascript; charset=utf-8"),
     ],
 )
 def test_static_files_are_served_with_their_type_and_cache_headers(port, name, media):
-    body = (VENDORED / name).read_bytes()
+    body = (STATIC / name).read_bytes()
     tag = f'"{version(name)}"'
-    status, headers, answer = fetch(port, f"/static/yasgui/{name}?v={version(name)}")
+    status, headers, answer = fetch(port, f"/static/{name}?v={version(name)}")
     assert (status, headers["content-type"], answer) == (200, media, body)
     assert (headers["etag"], headers["cache-control"]) == (
         tag,
@@ -177,13 +194,13 @@ def test_static_files_are_served_with_their_type_and_cache_headers(port, name, m
         "nosniff",
     )
     # Not the page's versioned URL: cached, but checked again each time.
-    status, headers, _ = fetch(port, f"/static/yasgui/{name}")
+    status, headers, _ = fetch(port, f"/static/{name}")
     assert (status, headers["cache-control"], headers["etag"]) == (200, "no-cache", tag)
     # Checked again: unchanged, so 304 and no body.
-    status, headers, answer = fetch(port, f"/static/yasgui/{name}", **{"If-None-Match": tag})
+    status, headers, answer = fetch(port, f"/static/{name}", **{"If-None-Match": tag})
     assert (status, answer, headers["etag"]) == (304, b"", tag)
     assert "content-type" not in headers
-    status, headers, answer = fetch(port, f"/static/yasgui/{name}", "HEAD")
+    status, headers, answer = fetch(port, f"/static/{name}", "HEAD")
     assert (status, headers["content-length"], answer) == (200, str(len(body)), b"")
 
 
@@ -217,9 +234,9 @@ def test_static_files_answer_only_to_this_servers_names(port):
 
 
 def test_the_package_data_carries_the_editor():
-    """A wheel (and an editable install) carries kg/static/yasgui/ (pyproject.toml)."""
+    """A wheel (and an editable install) carries kg/static/ (pyproject.toml)."""
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    assert re.search(r'kg = \["templates/\*\.html", "static/yasgui/\*"\]', pyproject)
+    assert 'kg = ["templates/*.html", "static/*.js", "static/yasgui/*"]' in pyproject
     assert sorted(p.name for p in VENDORED.iterdir()) == [
         "LICENSE",
         "README.md",
@@ -227,6 +244,7 @@ def test_the_package_data_carries_the_editor():
         "yasgui.min.js",
     ]
     assert sorted(editor.static_files()) == [
+        "/static/editor.js",
         "/static/yasgui/LICENSE",
         "/static/yasgui/README.md",
         "/static/yasgui/yasgui.min.css",
@@ -319,15 +337,22 @@ class _ResultTable(HTMLParser):
             self.errors[-1] += data
 
 
-def editor_shows(endpoint: str, query: str, tmp_path) -> tuple[_ResultTable, str]:
-    """Open the editor with `query` in its URL (YASGUI opens it in a tab and runs it), in a
-    fresh browser profile; the result view as Chromium built it, and the page."""
+@dataclass
+class Shown:
+    table: _ResultTable  # the result view as Chromium built it
+    page: str
+    console: list[str]  # what the page wrote to the console (a refused request would be here)
+
+
+def editor_shows(base: str, query: str, tmp_path, **more: str) -> Shown:
+    """Open the editor with `query` (and `more` parameters of YASGUI's links) in its URL
+    (YASGUI opens it in a tab and runs it), in a fresh browser profile."""
     assert CHROMIUM is not None, "CI=true: chromium must be installed"
     profile = tmp_path / f"profile-{len(list(tmp_path.glob('profile-*')))}"
-    url = endpoint + "?" + urllib.parse.urlencode({"query": query})
+    url = base + "?" + urllib.parse.urlencode({"query": query, **more})
     dom = subprocess.run(
         [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", "--virtual-time-budget=20000"]
-        + ["--dump-dom", url],
+        + ["--enable-logging=stderr", "--v=0", "--dump-dom", url],
         capture_output=True,
         text=True,
         timeout=90,
@@ -336,14 +361,16 @@ def editor_shows(endpoint: str, query: str, tmp_path) -> tuple[_ResultTable, str
     table = _ResultTable()
     table.feed(dom.stdout)
     table.close()
-    return table, dom.stdout
+    console = [line for line in dom.stderr.splitlines() if ":CONSOLE" in line]
+    return Shown(table, dom.stdout, console)
 
 
 @pytest.mark.slow
 @needs_chromium
 def test_the_editor_runs_a_select_and_shows_its_table(seed_endpoint, tmp_path):
-    table, _ = editor_shows(seed_endpoint, REQUESTS, tmp_path)
-    assert table.rows == [
+    shown = editor_shows(seed_endpoint, REQUESTS, tmp_path)
+    assert shown.console == []
+    assert shown.table.rows == [
         ["1", f"<{SEED}request-chiropractic>", "Chirocare 2x4-6"],
         ["2", f"<{SEED}request-mri-cervical>", "MRI Cervical Spine"],
         ["3", f"<{SEED}request-mri-lumbar>", "MRI Lumbar Spine"],
@@ -354,9 +381,10 @@ def test_the_editor_runs_a_select_and_shows_its_table(seed_endpoint, tmp_path):
 @pytest.mark.slow
 @needs_chromium
 def test_the_editor_shows_the_triples_of_a_construct(seed_endpoint, tmp_path):
-    table, page = editor_shows(seed_endpoint, LUMBAR_MRI, tmp_path)
+    shown = editor_shows(seed_endpoint, LUMBAR_MRI, tmp_path)
+    assert shown.console == []
     # YASR parses the N-Triples (or Turtle) answer into subject, predicate and object.
-    assert table.rows == [
+    assert shown.table.rows == [
         [
             "1",
             f"<{SEED}request-mri-lumbar>",
@@ -364,15 +392,34 @@ def test_the_editor_shows_the_triples_of_a_construct(seed_endpoint, tmp_path):
             '"MRI Lumbar Spine"^^<http://www.w3.org/2001/XMLSchema#string>',
         ]
     ]
-    assert 'href="https://w3id.org/imr-kg/ontology#requestedAs"' in page
+    assert 'href="https://w3id.org/imr-kg/ontology#requestedAs"' in shown.page
 
 
 @pytest.mark.slow
 @needs_chromium
 def test_the_editor_shows_where_a_query_breaks(seed_endpoint, tmp_path):
-    table, page = editor_shows(seed_endpoint, BROKEN, tmp_path)
-    assert table.rows == []
-    assert [" ".join(e.split()) for e in table.errors] == [
+    shown = editor_shows(seed_endpoint, BROKEN, tmp_path)
+    assert shown.table.rows == []
+    # The endpoint's explanation, where the old editor said "expected CONSTRUCT".
+    assert [" ".join(e.split()) for e in shown.table.errors] == [
         "not a valid SPARQL query: error at 1:26: expected one of LATERAL, SERVICE, [_]"
     ]
-    assert 'class="parseErrorIcon"' in page  # YASQE marks the line in the editor as well
+    assert 'class="parseErrorIcon"' in shown.page  # YASQE marks the line in the editor too
+    assert [line for line in shown.console if "Content Security Policy" in line] == []
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_the_browser_refuses_to_send_a_query_elsewhere(port, tmp_path):
+    """A link naming another endpoint (YASGUI's `endpoint=`) gets nowhere: the page's
+    Content-Security-Policy has the browser refuse the request (no query worker is needed)."""
+    shown = editor_shows(
+        f"http://127.0.0.1:{port}/", REQUESTS, tmp_path, endpoint="https://sparql.invalid/sparql"
+    )
+    assert [line.split('] "', 1)[1].split('", source:')[0] for line in shown.console] == [
+        "Connecting to 'https://sparql.invalid/sparql' violates the following Content Security "
+        "Policy directive: \"connect-src 'self'\". The action has been blocked.",
+        "Fetch API cannot load https://sparql.invalid/sparql. Refused to connect because it "
+        "violates the document's Content Security Policy.",
+    ]
+    assert (shown.table.rows, shown.table.errors) == ([], ["Failed to fetch"])

@@ -1,10 +1,11 @@
 """The query editor `imr-kg serve` shows at `/`, and the files it loads from `/static/`.
 
 The editor is YASGUI (kg/static/yasgui/, vendored from npm; its README says which version and
-how it is kept offline), set up by kg/templates/editor.html for this endpoint: queries go to
+how it is kept offline), set up by kg/static/editor.js for this endpoint: queries go to
 `/sparql` on the same origin, the analyst library of queries/ is offered as examples, and the
-PREFIX autocompletion offers the project's prefixes. Python gives the page its data as JSON;
-nothing in the page is fetched from another host.
+PREFIX autocompletion offers the project's prefixes. Python gives the page its data as JSON
+(kg/templates/editor.html); nothing in the page is fetched from another host, and the page's
+Content-Security-Policy (PAGE_HEADERS) has the browser refuse any such request.
 
 Static files are read once into memory and served only by their exact path under /static/
 (no path is ever joined onto the file system, so no `..` can reach another file). A URL that
@@ -31,6 +32,17 @@ MEDIA_TYPES = {
     "LICENSE": "text/plain; charset=utf-8",
 }
 IMMUTABLE = "public, max-age=31536000, immutable"
+# The page may load scripts, styles and data from this server only, so the browser itself stops
+# any request elsewhere (YASGUI's and column-resizer's inline styles need 'unsafe-inline'; no
+# script runs inline: the page's own is kg/static/editor.js, its data a JSON block).
+PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "connect-src 'self'; img-src 'self' data:; font-src 'self'; base-uri 'none'; "
+        "form-action 'none'; frame-ancestors 'none'"
+    ),
+    "Referrer-Policy": "no-referrer",
+}
 REVALIDATE = "no-cache"
 
 Headers = dict[str, str]
@@ -117,4 +129,5 @@ def editor_page(limits) -> bytes:
         script=asset_url("/static/yasgui/yasgui.min.js"),
         stylesheet=asset_url("/static/yasgui/yasgui.min.css"),
         license=asset_url("/static/yasgui/LICENSE"),
+        setup=asset_url("/static/editor.js"),
     ).encode()

@@ -500,7 +500,7 @@ def make_handler(pool: QueryPool, page: bytes, hosts: frozenset[str] | None = No
         def _get(self) -> None:
             url = urlsplit(self.path)
             if url.path in ("/", "/index.html"):
-                self._send(HTTPStatus.OK, "text/html; charset=utf-8", page)
+                self._send(HTTPStatus.OK, "text/html; charset=utf-8", page, editor.PAGE_HEADERS)
                 return
             if url.path.startswith(editor.STATIC_PREFIX):
                 self._static(url.path, url.query)
