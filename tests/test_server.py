@@ -129,6 +129,10 @@ def test_a_query_over_the_result_limit_gets_a_clear_error(endpoint):
 def test_the_editor_page_is_self_contained(endpoint):
     status, media, body = request(endpoint)
     assert (status, media) == (200, "text/html; charset=utf-8")
-    assert "<textarea" in body and '<option value="0" ' in body
     assert re.findall(r"""(?:src|href)=["']?https?:""", body) == []
-    assert "overturn-agreement-rates" in body
+    script = re.search(r'<script src="(static/yasgui/yasgui\.min\.js\?v=[0-9a-f]{16})">', body)
+    assert script, body
+    assert '<option value="overturn-agreement-rates" ' in body
+    # The editor's script comes from the endpoint (tests/test_editor.py: all of it, offline).
+    status, media, _ = request(endpoint + script.group(1))
+    assert (status, media) == (200, "text/javascript; charset=utf-8")

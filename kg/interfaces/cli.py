@@ -556,8 +556,9 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the store read-only over the SPARQL 1.1 Protocol at /sparql, with a query
-    editor at /. Updates are refused; queries stop at the time and result limits; SERVICE is
-    refused unless allowed (no outbound request); a store changed by load is reopened."""
+    editor (YASGUI, served by the endpoint: no network needed) at /. Updates are refused;
+    queries stop at the time and result limits; SERVICE is refused unless allowed (no outbound
+    request); a store changed by load is reopened."""
     from kg.interfaces.server import Limits
     from kg.interfaces.server import serve as run_server
 

@@ -10,7 +10,8 @@
   (kg.interfaces.service_description), negotiated as a graph. Any update (``update=``,
   ``application/sparql-update``) is refused with 403. OPTIONS is answered with the allowed
   methods (and no CORS grant).
-- ``/``: a self-contained query editor page (no network access needed).
+- ``/``: the query editor (YASGUI, served from ``/static/``; no network access needed;
+  kg.interfaces.editor).
 
 It holds under load and hostile requests:
 
@@ -53,7 +54,7 @@ from urllib.parse import parse_qs, urlsplit
 import pyoxigraph as ox
 
 from kg.core.errors import InputError
-from kg.interfaces import negotiation, service_description
+from kg.interfaces import editor, negotiation, service_description
 from kg.interfaces.negotiation import Formats
 from kg.interfaces.sparql_worker import Dataset, Reply, serve_queries
 
@@ -381,19 +382,6 @@ class QueryPool:
         self.tasks.put(None)
 
 
-def editor_page(limits: Limits) -> bytes:
-    from kg.knowledge.graph import project_root
-    from kg.reports.html.templating import environment
-
-    examples = []
-    for path in sorted((project_root() / "queries").glob("*.rq")):
-        text = path.read_text(encoding="utf-8")
-        question = next((ln for ln in text.splitlines() if ln.startswith("# Question:")), "")
-        examples.append((path.stem, question.removeprefix("# Question:").strip(), text))
-    template = environment().get_template("editor.html")
-    return template.render(examples=examples, limits=limits).encode()
-
-
 def host_names(bound_host: str, allowed_hosts: Iterable[str] = ()) -> frozenset[str]:
     """Names a request's Host header may give (any port): loopback names, the address the
     server is bound to (if it is one address), and `allowed_hosts`."""
@@ -455,9 +443,8 @@ def make_handler(pool: QueryPool, page: bytes, hosts: frozenset[str] | None = No
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
             self.send_header("X-Content-Type-Options", "nosniff")
-            for name, value in (headers or {}).items():
+            for name, value in {"Cache-Control": "no-store", **(headers or {})}.items():
                 printable = value.encode("ascii", "backslashreplace").decode()
                 self.send_header(name, " ".join(printable.split()))
             self.end_headers()
@@ -542,7 +529,10 @@ def make_handler(pool: QueryPool, page: bytes, hosts: frozenset[str] | None = No
         def _get(self) -> None:
             url = urlsplit(self.path)
             if url.path in ("/", "/index.html"):
-                self._send(HTTPStatus.OK, "text/html; charset=utf-8", page)
+                self._send(HTTPStatus.OK, "text/html; charset=utf-8", page, editor.PAGE_HEADERS)
+                return
+            if url.path.startswith(editor.STATIC_PREFIX):
+                self._static(url.path, url.query)
                 return
             if url.path != "/sparql":
                 self._say(HTTPStatus.NOT_FOUND, "not found: use /sparql or /")
@@ -575,6 +565,18 @@ def make_handler(pool: QueryPool, page: bytes, hosts: frozenset[str] | None = No
             body = service_description.describe(endpoint, key)
             content_type = negotiation.GRAPH_FORMATS[key].content_type
             self._send(HTTPStatus.OK, content_type, body, {"Vary": "Accept"})
+
+        def _static(self, path: str, query: str) -> None:
+            status, content_type, body, headers = editor.static_reply(
+                path, query, self.headers.get("If-None-Match")
+            )
+            if status != HTTPStatus.NOT_MODIFIED:
+                self._send(status, content_type, body, headers)
+                return
+            self.send_response(status)  # no body, so no Content-Type or Content-Length
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
 
         def _body(self) -> bytes | None:
             """The request body, or None once a 4xx has been sent for it."""
@@ -725,7 +727,7 @@ def serve(
     try:
         server = EndpointServer(
             (host, port),
-            make_handler(pool, editor_page(limits), host_names(host, allowed_hosts)),
+            make_handler(pool, editor.editor_page(limits), host_names(host, allowed_hosts)),
         )
     except BaseException:
         pool.close()

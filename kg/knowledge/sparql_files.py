@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -23,6 +24,40 @@ def query_path(name: str) -> Path:
 
 def query_text(name: str) -> str:
     return query_path(name).read_text(encoding="utf-8")
+
+
+def header_field(text: str, field: str) -> str:
+    """A field of a query file's header comment ("# Question: ...", continued on lines that
+    start "#   "), its lines joined; "" when the header has no such field."""
+    parts, collecting = [], False
+    for line in text.splitlines():
+        if line.startswith(f"# {field}:"):
+            parts.append(line.removeprefix(f"# {field}:").strip())
+            collecting = True
+        elif collecting and line.startswith("#   "):
+            parts.append(line[1:].strip())
+        else:
+            collecting = False
+    return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class LibraryQuery:
+    name: str  # the file's stem: queries/<name>.rq
+    question: str
+    text: str
+
+
+def analyst_library() -> list[LibraryQuery]:
+    """The analyst library: the questions of queries/ that run over a case store (their
+    header's Parameters field says so; the others are the screen's own queries over one case
+    or questions about the knowledge graph), in name order."""
+    library = []
+    for path in sorted((project_root() / "queries").glob("*.rq")):
+        text = path.read_text(encoding="utf-8")
+        if "case store" in header_field(text, "Parameters"):
+            library.append(LibraryQuery(path.stem, header_field(text, "Question"), text))
+    return library
 
 
 @cache

@@ -12,7 +12,7 @@ from rdflib import Graph
 
 from kg.knowledge.graph import Knowledge
 from kg.knowledge.oxigraph import memory_store
-from kg.knowledge.sparql_files import query_text
+from kg.knowledge.sparql_files import header_field, query_text
 from kg.screening.model import Evaluation, RequestResult
 
 # The questions of queries/ an auditor reads for each case (item 4 of the store issue).
@@ -58,17 +58,7 @@ class CaseReport:
 
 
 def question_of(name: str) -> str:
-    lines = query_text(name).splitlines()
-    question, collecting = [], False
-    for line in lines:
-        if line.startswith("# Question:"):
-            question.append(line.removeprefix("# Question:").strip())
-            collecting = True
-        elif collecting and line.startswith("#   "):
-            question.append(line[1:].strip())
-        else:
-            collecting = False
-    return " ".join(question)
+    return header_field(query_text(name), "Question")
 
 
 def findings(run: Runner) -> list[Finding]:
