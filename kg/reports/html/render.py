@@ -60,7 +60,7 @@ def case_report(case: CaseSource) -> CaseReport:
     return CaseReport(
         evaluation=evaluation,
         title=case_title(graph, evaluation),
-        findings=findings(memory_runner(catalogue.knowledge, graph, evaluation)),
+        findings=findings(*memory_runner(catalogue.knowledge, graph, evaluation)),
         knowledge_version=catalogue.knowledge.version,
         knowledge_files=_knowledge_files(catalogue.knowledge),
     )
@@ -68,7 +68,9 @@ def case_report(case: CaseSource) -> CaseReport:
 
 def render_case(report: CaseReport, index: str | None = None) -> str:
     template = environment().get_template("report-case.html")
-    return template.render(report=report, index=index, **_globals())
+    return template.render(
+        report=report, index=index, knowledge_files=report.knowledge_files, **_globals()
+    )
 
 
 def write_case_report(case: CaseSource, out: Path) -> Path:
@@ -164,7 +166,7 @@ def write_store_report(store: CaseStore, out_dir: Path) -> Path:
         report = CaseReport(
             evaluation=evaluation,
             title=case_title(case, evaluation),
-            findings=findings(store_runner(store.oxigraph, graphs)),
+            findings=findings(*store_runner(store.oxigraph, graphs)),
             knowledge_version=version,
             knowledge_files=knowledge_files,
             stored_version=version if verdicts is not None else store.verdict_version(stored.case),
