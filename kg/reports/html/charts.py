@@ -85,22 +85,22 @@ def bar_chart(title: str, bars: list[Bar], scale: float | None = None) -> Markup
     for bar, lines, row in zip(bars, labels, heights, strict=True):
         top = y + (row - LINE * len(lines)) / 2 + 11
         spans = "".join(
-            f'<tspan x="{bar_x - GAP}" y="{top + i * LINE:.0f}">{escape(line)}</tspan>'
+            f'<tspan x="{bar_x - GAP:.1f}" y="{top + i * LINE:.1f}">{escape(line)}</tspan>'
             for i, line in enumerate(lines)
         )
-        out.append(f'<text class="label" x="{bar_x - GAP}" text-anchor="end">{spans}</text>')
+        out.append(f'<text class="label" x="{bar_x - GAP:.1f}" text-anchor="end">{spans}</text>')
         x = float(bar_x)
         middle = y + row / 2
         for value, css, word in bar.parts:
             w = BAR_WIDTH * value / scale
             if w > 0:
                 out.append(
-                    f'<rect class="{css}" x="{x:.1f}" y="{middle - 9:.0f}" width="{w:.1f}" '
+                    f'<rect class="{css}" x="{x:.1f}" y="{middle - 9:.1f}" width="{w:.1f}" '
                     f'height="18"><title>{escape(word)}: {value:g}</title></rect>'
                 )
             x += w
         out.append(
-            f'<text class="value" x="{bar_x + BAR_WIDTH + GAP}" y="{middle + 4:.0f}">'
+            f'<text class="value" x="{bar_x + BAR_WIDTH + GAP:.1f}" y="{middle + 4:.1f}">'
             f"{escape(bar.text)}</text>"
         )
         y += row
