@@ -634,3 +634,192 @@ def test_store_index_lists_every_case_by_label_linked_to_its_named_page(store_re
     )
     assert '<output id="case-count" aria-live="polite">20 of 20 cases shown</output>' in html
     assert html.count("<script>") == 1
+
+
+# --- In the browser: measured, operated, printed and photographed ---------------------------
+
+
+def _run_in_page(page: Path, tmp_path: Path, script: str) -> object:
+    """Run `script` (which sets `result`) at the end of a copy of `page` in Chromium, and
+    return `result` as JSON."""
+    import json
+
+    copy = page.parent / f"measured-{page.name}"
+    html = page.read_text(encoding="utf-8")
+    probe = (
+        f"<script>(function () {{ var result; {script}\n"
+        "var pre = document.createElement('pre'); pre.id = 'probe-result';"
+        " pre.textContent = JSON.stringify(result); document.body.appendChild(pre); })();"
+        "</script></body>"
+    )
+    copy.write_text(html.replace("</body>", probe), encoding="utf-8")
+    try:
+        dom = chromium(copy, tmp_path, "--dump-dom")
+    finally:
+        copy.unlink()
+    assert dom.returncode == 0, dom.stderr
+    found = re.search(r'<pre id="probe-result">(.*?)</pre>', dom.stdout, flags=re.S)
+    assert found, dom.stdout[-2000:]
+    return json.loads(html_text.unescape(found.group(1)))
+
+
+MEASURE_CHARTS = """
+result = [];
+document.querySelectorAll("svg.chart").forEach(function (svg) {
+  var box = svg.viewBox.baseVal, start = Infinity, end = 0;
+  svg.querySelectorAll(":scope > rect").forEach(function (rect) {
+    start = Math.min(start, rect.x.baseVal.value);
+    end = Math.max(end, rect.x.baseVal.value + rect.width.baseVal.value);
+  });
+  svg.querySelectorAll("text").forEach(function (text) {
+    var b = text.getBBox();
+    var next = text.nextElementSibling;
+    result.push({chart: svg.querySelector("title").textContent, text: text.textContent,
+                 kind: text.getAttribute("class") || "legend",
+                 left: b.x, right: b.x + b.width, top: b.y, bottom: b.y + b.height,
+                 width: box.width, height: box.height, barsStart: start, barsEnd: end,
+                 next: next ? next.x.baseVal.value : box.width});
+  });
+});
+"""
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_chromium_lays_out_every_chart_label_inside_its_chart(store_report, tmp_path):
+    """The texts as Chromium sets them (their bounding boxes): none clipped by the chart's
+    edges, labels left of the bars, values right of them, legend entries apart."""
+    boxes = _run_in_page(store_report / "index.html", tmp_path, MEASURE_CHARTS)
+    assert len(boxes) == 3 * 2 + 2 * (2 + 2 + 6)  # legends, labels and values of 3 charts
+    outside = [
+        b
+        for b in boxes
+        if b["left"] < 0 or b["right"] > b["width"] or b["top"] < 0 or b["bottom"] > b["height"]
+    ]
+    assert outside == []
+    assert [b for b in boxes if b["kind"] == "label" and b["right"] > b["barsStart"]] == []
+    assert [b for b in boxes if b["kind"] == "value" and b["left"] < b["barsEnd"]] == []
+    assert [b for b in boxes if b["kind"] == "legend" and b["right"] > b["next"]] == []
+
+
+OPERATE_CASE_LIST = """
+function shown() {
+  return Array.prototype.filter.call(document.querySelectorAll("#cases tbody tr"),
+    function (row) { return !row.hidden; })
+    .map(function (row) { return row.querySelector("a").getAttribute("href"); });
+}
+function set(name, value) {
+  var field = document.getElementById("case-filter").elements[name];
+  field.value = value;
+  field.dispatchEvent(new Event("input", {bubbles: true}));
+}
+var count = document.getElementById("case-count");
+result = {form: !document.getElementById("case-filter").hidden, initial: shown()};
+set("q", "lumbar red");
+result.search = [shown(), count.textContent];
+set("q", "");
+set("verdict", "differs");
+result.differs = [shown(), count.textContent];
+set("verdict", "not_covered");
+set("service", "pain management consultation");
+result.filtered = shown();
+set("verdict", "");
+set("service", "");
+var buttons = document.querySelectorAll("#cases thead th button");
+buttons[2].click();
+buttons[2].click();
+result.requests = [shown().slice(0, 2), buttons[2].parentNode.getAttribute("aria-sort")];
+buttons[0].click();
+result.byCase = [shown(), buttons[0].parentNode.getAttribute("aria-sort")];
+"""
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_chromium_sorts_filters_and_searches_the_case_list(store_report, tmp_path):
+    found = _run_in_page(store_report / "index.html", tmp_path, OPERATE_CASE_LIST)
+    html = (store_report / "index.html").read_text(encoding="utf-8")
+    in_order = re.findall(r'<td data-sort="\d+"><a href="(cases/[^"]+)"', html)
+    assert found["form"] is True
+    assert found["initial"] == in_order
+    assert found["search"] == [["cases/lumbar-mri-red-flag.html"], "1 of 20 cases shown"]
+    assert found["differs"] == [
+        ["cases/upheld-chiropractic-trial-2015.html"],
+        "1 of 20 cases shown",
+    ]
+    assert found["filtered"] == [f"cases/{SEED_PAGE}"]
+    # Requests, most first (a second click), cases with as many in the order of their labels.
+    requests = re.findall(
+        r'<a href="(cases/[^"]+)">[^<]*</a></td><td>[^<]*</td><td>(\d+)</td>', html
+    )
+    assert [page for page, _ in requests] == in_order
+    most = sorted(requests, key=lambda row: -int(row[1]))
+    assert found["requests"] == [[page for page, _ in most[:2]], "descending"]
+    assert most[0] == (f"cases/{SEED_PAGE}", "4")
+    assert found["byCase"] == [in_order, "ascending"]
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_case_report_prints_on_five_pages_with_the_requests_on_page_one(seed_report, tmp_path):
+    """Printed (US Letter, Chromium's default): 14 pages before issue 16, of which page 1 was
+    half empty and four and a half were the knowledge files' hashes; now page 1 has every
+    request and its screening result, and the appendix gives the knowledge version."""
+    from rendered_files import pdf_page_texts
+
+    pdf = tmp_path / "seed.pdf"
+    result = chromium(seed_report, tmp_path, f"--print-to-pdf={pdf}", "--no-pdf-header-footer")
+    assert result.returncode == 0, result.stderr
+    data = pdf.read_bytes()
+    assert data[:5] == b"%PDF-"
+    pages = [" ".join(text.split()) for text in pdf_page_texts(data)]
+    assert len(pages) == len(re.findall(rb"/Type\s*/Page(?!s)", data)) == 5
+    first = pages[0]
+    assert first.startswith(f"Audit report: {SEED_TITLE} Case {SEED}")
+    requests = first.index("Requests item service screening result")
+    for item, verdict in [
+        ("Chirocare 2x4-6", "Criteria not met on the documented facts"),
+        ("MRI Cervical Spine", "Criteria not met on the documented facts"),
+        ("MRI Lumbar Spine", "Criteria not met on the documented facts"),
+        ("pain management consultation", "Not covered: no criterion in the catalogue applies"),
+    ]:
+        at = first.index(item, requests)
+        assert first.index(verdict, at) < first.index(
+            "Chirocare 2x4-6 chiropractic manipulative therapy ·"
+        )
+    knowledge = load_knowledge()
+    assert pages[-1].endswith(
+        f"Appendix: knowledge used Knowledge version (sha256 over the files below): "
+        f"{knowledge.version} The sha256 of each of the {len(knowledge.file_hashes)} "
+        "knowledge files"
+    )
+    digest = knowledge.file_hashes["shapes/spine-imaging.ttl"]
+    assert [page for page in pages if digest in page] == []  # the per-file list stays folded
+
+
+def _screenshot(page: Path, tmp_path: Path, name: str):
+    from rendered_files import png_image
+
+    png = tmp_path / f"{name}.png"
+    result = chromium(page, tmp_path, f"--screenshot={png}", "--window-size=1000,1200")
+    assert result.returncode == 0, result.stderr
+    return png_image(png.read_bytes())
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_screenshots_of_the_store_index_and_a_case_page_show_the_report(store_report, tmp_path):
+    index = _screenshot(store_report / "index.html", tmp_path, "index")
+    assert (index.width, index.height) == (1000, 1200)
+    colours = index.colours()
+    white = colours.get(b"\xff\xff\xff", 0)
+    assert 0.5 < white / (1000 * 1200) < 0.97  # a page, with something on it
+    # The charts' series, in their colours (Okabe-Ito blue and vermillion), and the text.
+    assert colours.get(bytes([0, 114, 178]), 0) > 1000
+    assert colours.get(bytes([213, 94, 0]), 0) > 500
+    assert sum(n for c, n in colours.items() if max(c) < 80) > 1000
+    case = _screenshot(store_report / "cases" / SEED_PAGE, tmp_path, "case")
+    assert (case.width, case.height) == (1000, 1200)
+    colours = case.colours()
+    assert 0.5 < colours.get(b"\xff\xff\xff", 0) / (1000 * 1200) < 0.97
+    assert colours.get(bytes([0xB3, 0x26, 0x1E]), 0) > 100  # "Criteria not met" in its red

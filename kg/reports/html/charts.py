@@ -13,7 +13,9 @@ from xml.sax.saxutils import escape
 from markupsafe import Markup
 
 FONT = 12  # px, the chart's text (svg.chart text in _style.html)
-CHAR_WIDTH = 0.62  # an upper estimate of a character's width, in ems, for system sans fonts
+# Upper estimates of a character's width, in ems, in the system sans fonts: the widest
+# letters, the other capitals, and the rest.
+WIDE, CAPITAL, OTHER = 1.0, 0.8, 0.62
 LINE = 15  # px between the lines of a wrapped label
 ROW = 26  # px, a bar's row (more for a wrapped label)
 LABEL_MAX = 340  # px: a label wider than this wraps
@@ -32,7 +34,8 @@ class Bar:
 
 def text_width(text: str) -> float:
     """An upper estimate of `text`'s width in px at the chart's font size."""
-    return len(text) * FONT * CHAR_WIDTH
+    ems = sum(WIDE if c in "mwMW%@" else CAPITAL if c.isupper() else OTHER for c in text)
+    return ems * FONT
 
 
 def wrap(label: str, width: float) -> list[str]:
