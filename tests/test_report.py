@@ -1,6 +1,8 @@
 """The audit report: what a reader sees on the page. The pages are read as written (the text a
-browser shows, parsed with html.parser: the report has no script to change it); the rendering
-tests (marked slow) have headless Chromium build the pages, see the same text and print to PDF.
+browser shows, parsed with html.parser: the index's one script only sorts, hides and shows the
+rows of its case list when asked); the rendering tests (marked slow) have headless Chromium
+build the pages and see the same text, measure the charts' texts, operate the case list, print
+to PDF (its pages read by tests/rendered_files.py) and take screenshots.
 
 Chromium comes from the distribution (`.ci/run` installs it when /usr/bin/chromium is missing).
 The rendering tests skip only when it is absent outside CI; with CI=true they must run."""

@@ -110,7 +110,10 @@ def presentation() -> dict[str, dict]:
     """queries/columns.json: a title for each library query the report shows, and a heading
     for each column of its answer."""
     path = project_root() / "queries" / "columns.json"
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(str(path), [f"cannot read the report's column headings: {exc}"]) from exc
 
 
 def headings_of(name: str, variables: list[str]) -> tuple[str, list[str]]:
