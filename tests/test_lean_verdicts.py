@@ -52,9 +52,10 @@ def analyst_answers(store) -> dict[str, list[list[str | None]]]:
 
 
 def _normalised(html: str, store_path: str, version: str) -> str:
-    """A rendered page without its style sheet and what names this store, this checkout or
-    this knowledge version."""
+    """A rendered page without its style sheet and script and what names this store, this
+    checkout or this knowledge version."""
     html = re.sub(r"<style>.*?</style>", "<style/>", html, flags=re.DOTALL)
+    html = re.sub(r"<script>.*?</script>", "<script/>", html, flags=re.DOTALL)
     html = html.replace(store_path, "STORE").replace(str(ROOT), "ROOT").replace(version, "VERSION")
     html = html.replace(version[:16], "VERSION")
     return re.sub(r'<td class="hash">[0-9a-f]{64}</td>', '<td class="hash">HASH</td>', html)

@@ -4,13 +4,18 @@ kg/reports/html/render.py's job."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 
 import pyoxigraph as ox
 from rdflib import Graph
 
-from kg.knowledge.graph import Knowledge
+from kg.core.errors import InputError
+from kg.ingest.graph import CASE_BASE
+from kg.knowledge.graph import Knowledge, project_root
 from kg.knowledge.oxigraph import memory_store
 from kg.knowledge.sparql_files import header_field, query_text
 from kg.screening.model import Evaluation, RequestResult
@@ -24,6 +29,32 @@ CONSISTENCY_QUERIES = (
 )
 
 Runner = Callable[[str], tuple[list[str], list[list[str | None]]]]
+# The label of each node among the given IRIs that has one (see LABELS).
+Labeller = Callable[[list[str]], dict[str, str]]
+
+# What a node of a case or of the knowledge is called in a finding: its own label, else what
+# it is (its type's label) and when (the date of a decision or request).
+LABELS = """
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX imr:  <https://w3id.org/imr-kg/ontology#>
+SELECT ?node (SAMPLE(?own) AS ?label) (MIN(STR(?kind)) AS ?type) (MIN(STR(?when)) AS ?date)
+WHERE {
+  VALUES ?node { %s }
+  OPTIONAL { ?node skos:prefLabel|rdfs:label ?own }
+  OPTIONAL { ?node a/rdfs:label ?kind }
+  OPTIONAL { ?node imr:decisionDate|imr:requestDate ?when }
+}
+GROUP BY ?node
+"""
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A value of a finding as shown: a label, and the IRI it stands for (as a tooltip)."""
+
+    text: str
+    iri: str | None = None
 
 
 @dataclass(frozen=True)
@@ -34,6 +65,9 @@ class Finding:
     question: str
     variables: list[str]
     rows: list[list[str | None]]
+    headings: list[str] = field(default_factory=list)
+    cells: list[list[Cell]] = field(default_factory=list)
+    title: str = ""
 
 
 @dataclass
@@ -61,12 +95,77 @@ def question_of(name: str) -> str:
     return header_field(query_text(name), "Question")
 
 
-def findings(run: Runner) -> list[Finding]:
+@cache
+def presentation() -> dict[str, dict]:
+    """queries/columns.json: a title for each library query the report shows, and a heading
+    for each column of its answer."""
+    path = project_root() / "queries" / "columns.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(str(path), [f"cannot read the report's column headings: {exc}"]) from exc
+
+
+def headings_of(name: str, variables: list[str]) -> tuple[str, list[str]]:
+    """The title of query `name` and the headings of its columns `variables`."""
+    shown = presentation().get(name, {})
+    known = shown.get("columns", {})
+    missing = [v for v in variables if v not in known]
+    if missing or not shown.get("title"):
+        raise InputError(
+            "queries/columns.json",
+            ([] if shown.get("title") else [f"{name}: no title"])
+            + [f"{name}: no heading for ?{v}" for v in missing],
+        )
+    return shown["title"], [known[v] for v in variables]
+
+
+def _node_iri(value: str) -> str | None:
+    """The IRI a cell names: an IRI, or a case node's path after /case/ (as the library's
+    queries give it)."""
+    if value.startswith(("http://", "https://", "urn:")):
+        return value
+    if re.fullmatch(r"[\w.~-]+(/[\w.~-]+)+", value):
+        return CASE_BASE + value
+    return None
+
+
+def findings(run: Runner, labels: Labeller | None = None) -> list[Finding]:
     result = []
     for name in CONSISTENCY_QUERIES:
         variables, rows = run(name)
-        result.append(Finding(name, question_of(name), variables, rows))
+        iris = sorted({i for row in rows for v in row if v and (i := _node_iri(v))})
+        named = labels(iris) if labels and iris else {}
+        cells = []
+        for row in rows:
+            line = []
+            for value in row:
+                iri = _node_iri(value) if value else None
+                if iri in named:
+                    line.append(Cell(named[iri], iri))
+                else:
+                    line.append(Cell(value or ""))
+            cells.append(line)
+        title, headings = headings_of(name, variables)
+        result.append(Finding(name, question_of(name), variables, rows, headings, cells, title))
     return result
+
+
+def _labeller(query: Callable[[str], ox.QuerySolutions]) -> Labeller:
+    def labels(iris: list[str]) -> dict[str, str]:
+        values = " ".join(str(ox.NamedNode(i)) for i in iris)
+        named = {}
+        for solution in query(LABELS % values):
+            label, kind, date = (solution[v] for v in ("label", "type", "date"))
+            if label is not None:
+                named[solution["node"].value] = label.value
+            elif kind is not None:
+                named[solution["node"].value] = ", ".join(
+                    t.value for t in (kind, date) if t is not None
+                )
+        return named
+
+    return labels
 
 
 def _plain_rows(solutions) -> tuple[list[str], list[list[str | None]]]:
@@ -75,24 +174,28 @@ def _plain_rows(solutions) -> tuple[list[str], list[list[str | None]]]:
     return variables, rows
 
 
-def memory_runner(knowledge: Knowledge, case: Graph, evaluation: Evaluation) -> Runner:
-    """Library queries over knowledge + one case + its verdicts, in an in-memory Oxigraph."""
+def memory_runner(
+    knowledge: Knowledge, case: Graph, evaluation: Evaluation
+) -> tuple[Runner, Labeller]:
+    """Library queries over knowledge + one case + its verdicts, in an in-memory Oxigraph,
+    and the labels of the nodes they name."""
     store = memory_store(knowledge.ontology, knowledge.shapes, case, evaluation.verdict_graph)
 
     def run(name: str):
         return _plain_rows(store.query(query_text(name)))
 
-    return run
+    return run, _labeller(store.query)
 
 
-def store_runner(store: ox.Store, graphs: list[str]) -> Runner:
-    """Library queries over the named graphs of one case (and the knowledge) in a store."""
+def store_runner(store: ox.Store, graphs: list[str]) -> tuple[Runner, Labeller]:
+    """Library queries over the named graphs of one case (and the knowledge) in a store,
+    and the labels of the nodes they name."""
     default = [ox.NamedNode(g) for g in graphs]
 
     def run(name: str):
         return _plain_rows(store.query(query_text(name), default_graph=default))
 
-    return run
+    return run, _labeller(lambda text: store.query(text, default_graph=default))
 
 
 def case_title(case: Graph, evaluation: Evaluation) -> str:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
 from kg.cases.read import CaseSource
@@ -59,7 +60,7 @@ def case_report(case: CaseSource) -> CaseReport:
     return CaseReport(
         evaluation=evaluation,
         title=case_title(graph, evaluation),
-        findings=findings(memory_runner(catalogue.knowledge, graph, evaluation)),
+        findings=findings(*memory_runner(catalogue.knowledge, graph, evaluation)),
         knowledge_version=catalogue.knowledge.version,
         knowledge_files=_knowledge_files(catalogue.knowledge),
     )
@@ -67,7 +68,9 @@ def case_report(case: CaseSource) -> CaseReport:
 
 def render_case(report: CaseReport, index: str | None = None) -> str:
     template = environment().get_template("report-case.html")
-    return template.render(report=report, index=index, **_globals())
+    return template.render(
+        report=report, index=index, knowledge_files=report.knowledge_files, **_globals()
+    )
 
 
 def write_case_report(case: CaseSource, out: Path) -> Path:
@@ -88,6 +91,48 @@ class CaseLine:
     disagreements: int
     stored_version: str | None
     screened: bool = True
+    case: str = ""
+    services: list[str] = field(default_factory=list)
+
+    @property
+    def sort_key(self) -> tuple:
+        return (_natural(self.title), self.case)
+
+
+def _natural(text: str) -> tuple:
+    """`text` for sorting as people do: case ignored, numbers by value."""
+    return tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part)
+        for part in re.split(r"(\d+)", text.casefold())
+        if part
+    )
+
+
+def page_slug(title: str) -> str:
+    """A file name for a case's page, after its label: its words in lower case joined by
+    hyphens (a label that is a file's path: the file's name without its suffix)."""
+    name = title.strip()
+    if "/" in name or "\\" in name:
+        name = PurePath(name.replace("\\", "/")).stem or name
+    slug = re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-")
+    if len(slug) > 60:
+        slug = slug[:61].rsplit("-", 1)[0] if "-" in slug[:61] else slug[:60]
+    return slug or "case"
+
+
+def page_names(cases: list[tuple[str, str]]) -> dict[str, str]:
+    """A unique page name for each (case IRI, title): the title's slug, and where two cases
+    share one, -2, -3, ... after it in the order of their IRIs."""
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for slug, iri in sorted((page_slug(title), iri) for iri, title in cases):
+        name, n = slug, 1
+        while name in taken:
+            n += 1
+            name = f"{slug}-{n}"
+        taken.add(name)
+        names[iri] = name
+    return names
 
 
 def write_store_report(store: CaseStore, out_dir: Path) -> Path:
@@ -121,7 +166,7 @@ def write_store_report(store: CaseStore, out_dir: Path) -> Path:
         report = CaseReport(
             evaluation=evaluation,
             title=case_title(case, evaluation),
-            findings=findings(store_runner(store.oxigraph, graphs)),
+            findings=findings(*store_runner(store.oxigraph, graphs)),
             knowledge_version=version,
             knowledge_files=knowledge_files,
             stored_version=version if verdicts is not None else store.verdict_version(stored.case),
@@ -130,13 +175,17 @@ def write_store_report(store: CaseStore, out_dir: Path) -> Path:
             recorded=requests,
             store_path=str(store.path),
         )
-        page = f"cases/{case_key(stored.case)}.html"
+        # Written under a provisional name: its page name is known once every title is.
+        page = f"cases/.{case_key(stored.case)}.html"
         (out_dir / page).write_text(render_case(report, index="../index.html"), encoding="utf-8")
         counts: dict[str, int] = defaultdict(int)
         for request in evaluation.requests:
             counts[request.verdict] += 1
+        services = {r.service for r in evaluation.requests or requests}
         lines.append(
             CaseLine(
+                case=stored.case,
+                services=sorted(services),
                 title=report.title,
                 page=page,
                 requests=len(evaluation.requests),
@@ -146,6 +195,12 @@ def write_store_report(store: CaseStore, out_dir: Path) -> Path:
                 screened=not report.pending,
             )
         )
+    names = page_names([(line.case, line.title) for line in lines])
+    for line in lines:
+        page = f"cases/{names[line.case]}.html"
+        (out_dir / line.page).replace(out_dir / page)
+        line.page = page
+    lines.sort(key=lambda line: line.sort_key)
     index = out_dir / "index.html"
     index.write_text(_render_index(store, lines, version, knowledge_files), encoding="utf-8")
     return index
@@ -212,6 +267,7 @@ def _render_index(
     template = environment().get_template("report-index.html")
     return template.render(
         lines=lines,
+        services=sorted({service for line in lines for service in line.services}),
         totals=dict(totals),
         requests=sum(line.requests for line in lines),
         compared=compared,
