@@ -17,10 +17,47 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
+from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from kg.core.errors import ConsistencyError, InputError
 
+
+class _HelpFlag:
+    """--help without typer's type label ("<bool>") beside it: a flag takes no value."""
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.metavar = ""
+        return option
+
+
+class _Argument(TyperArgument):
+    """An argument shown by its metavar alone (CASE, PATH...), as click shows it: no type
+    label such as <list[Path]> beside it, no braces around it in the usage line."""
+
+    def display_type_rich(self, ctx) -> None:
+        return None
+
+    def _usage_display_name(self) -> str:
+        name = self.display_name_raw + ("..." if self.nargs != 1 else "")
+        return name if self.required else f"[{name}]"
+
+
+class _Group(_HelpFlag, TyperGroup):
+    pass
+
+
+class _Command(_HelpFlag, TyperCommand):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if type(param) is TyperArgument:
+                param.__class__ = _Argument
+
+
 app = typer.Typer(
+    cls=_Group,
     add_completion=False,
     no_args_is_help=True,
     help="IMR-KG: screen California workers' compensation treatment requests against MTUS "
@@ -32,16 +69,54 @@ err = Console(stderr=True)
 logging.getLogger("rdflib").propagate = False
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from kg.core.version import package_version
+
+        typer.echo(f"imr-kg {package_version()}")
+        raise typer.Exit()
+
+
+def _at_least_one(value: int | None) -> int | None:
+    """A count of processes or results: 1 or more (said in words, not as typer's [x>=1])."""
+    if value is not None and value < 1:
+        raise typer.BadParameter(f"{value} is not a count: give 1 or more")
+    return value
+
+
+def _at_least_a_tenth(value: float) -> float:
+    if value < 0.1:
+        raise typer.BadParameter(f"{value} is too short: give at least 0.1 seconds")
+    return value
+
+
+def _not_negative(value: int | None) -> int | None:
+    if value is not None and value < 0:
+        raise typer.BadParameter(f"{value} is not a count: give 0 or more")
+    return value
+
+
 @app.callback()
 def _options(
     max_case_bytes: Annotated[
         str | None,
         typer.Option(
             "--max-case-bytes",
+            metavar="SIZE",
             help="largest case file read (bytes, or e.g. 20MB; default 10MB, or the "
             "IMR_KG_MAX_CASE_BYTES environment variable). Letters are capped at 1 MB.",
         ),
     ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            metavar="",
+            is_eager=True,
+            callback=_show_version,
+            help="print the version of imr-kg and exit",
+        ),
+    ] = False,
 ) -> None:
     # Options of every command. The case file cap goes into the environment, where kg.core.limits
     # reads it in this process and in every worker process it starts.
@@ -83,35 +158,63 @@ def _fail(exc: Exception) -> None:
     raise typer.Exit(code=2)
 
 
-@app.command()
+@app.command(
+    cls=_Command,
+    short_help="Screen a case, or a store's pending cases, against the criteria in force.",
+)
 def evaluate(
     path: Annotated[
         Path | None,
         typer.Argument(
+            metavar="CASE",
             help="case file (Turtle, JSON-LD or N-Triples) or an IMR determination letter "
-            "(text; recognised by its content)"
+            "(text; recognised by its content)",
+            show_default=False,
         ),
     ] = None,
-    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+    format: Annotated[
+        OutputFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help="table (for people), json (the JSON contract) or turtle (the validation "
+            "report and verdict triples); with --store: table or json",
+        ),
+    ] = OutputFormat.table,
     store: Annotated[
         Path | None,
-        typer.Option("--store", help="screen every case of this store still without a verdict"),
+        typer.Option(
+            "--store",
+            metavar="STORE",
+            help="screen every case of this store still without a verdict",
+        ),
     ] = None,
-    workers: Annotated[int, typer.Option("--workers", min=1, help="worker processes")] = 1,
+    workers: Annotated[
+        int,
+        typer.Option("--workers", metavar="N", callback=_at_least_one, help="worker processes"),
+    ] = 1,
     engine: Annotated[
         ShaclEngine,
-        typer.Option("--engine", help="SHACL engine for --store (pyshacl is the engine of record)"),
+        typer.Option(
+            "--engine",
+            metavar="ENGINE",
+            help="SHACL engine for --store: pyshacl (the engine of record), rudof or compiled",
+        ),
     ] = ShaclEngine.pyshacl,
     timestamps: Annotated[
         bool,
         typer.Option(
-            "--timestamps", help="with --format turtle: state when the screening run ended"
+            "--timestamps",
+            metavar="",
+            help="with --format turtle: state when the screening run ended",
         ),
     ] = False,
     store_reports: Annotated[
         bool,
         typer.Option(
             "--store-reports",
+            metavar="",
             help="with --store: keep each case's SHACL validation report with its verdicts "
             "(by default it is reproduced on demand: --format turtle, imr-kg report)",
         ),
@@ -120,7 +223,8 @@ def evaluate(
         Path | None,
         typer.Option(
             "--work-dir",
-            help="with --store: where partition files go [default: STORE/partitions]; on a "
+            metavar="DIR",
+            help="with --store: where partition files go (default: STORE/partitions); on a "
             "cluster, storage every worker sees",
         ),
     ] = None,
@@ -128,12 +232,15 @@ def evaluate(
         str | None,
         typer.Option(
             "--scheduler",
+            metavar="ADDRESS",
             help="with --store: screen on this Dask distributed scheduler (tcp://HOST:8786)",
         ),
     ] = None,
     dask: Annotated[
         bool,
-        typer.Option("--dask", help="with --store: screen on a local Dask cluster of --workers"),
+        typer.Option(
+            "--dask", metavar="", help="with --store: screen on a local Dask cluster of --workers"
+        ),
     ] = False,
 ) -> None:
     """Screen every request of a case (or of every pending case in a store) against the
@@ -297,22 +404,37 @@ class _Bar:
         return False
 
 
-@app.command()
+@app.command(
+    cls=_Command,
+    short_help="Load case files and letters into a store, one named graph a case.",
+)
 def load(
     paths: Annotated[
         list[Path],
         typer.Argument(
+            metavar="PATH",
             help="case files (Turtle, JSON-LD, N-Triples), determination letters (text), or "
-            "directories of them (searched recursively)"
+            "directories of them (searched recursively)",
         ),
     ],
-    store: Annotated[Path, typer.Option("--store", help="store directory (created if new)")],
+    store: Annotated[
+        Path,
+        typer.Option("--store", metavar="STORE", help="store directory (created if new)"),
+    ],
     workers: Annotated[
-        int, typer.Option("--workers", min=1, help="worker processes reading the files")
+        int,
+        typer.Option(
+            "--workers",
+            metavar="N",
+            callback=_at_least_one,
+            help="worker processes reading the files",
+        ),
     ] = 1,
     work_dir: Annotated[
         Path | None,
-        typer.Option("--work-dir", help="where partition files go [default: STORE/partitions]"),
+        typer.Option(
+            "--work-dir", metavar="DIR", help="where partition files go (default: STORE/partitions)"
+        ),
     ] = None,
 ) -> None:
     """Load cases into a store, one named graph each. Loading a case again replaces it;
@@ -342,13 +464,27 @@ def load(
         raise typer.Exit(code=2)
 
 
-@app.command()
+@app.command(
+    cls=_Command,
+    short_help="Run a SPARQL file over the knowledge graph and a case, or over a store.",
+)
 def query(
-    file: Annotated[Path, typer.Argument(help="a SPARQL file, e.g. queries/failed-criteria.rq")],
-    case: Annotated[Path | None, typer.Option(help="case file to evaluate and add")] = None,
-    format: Annotated[RowFormat, typer.Option("--format", "-f")] = RowFormat.table,
+    file: Annotated[
+        Path,
+        typer.Argument(metavar="QUERY", help="a SPARQL file, e.g. queries/failed-criteria.rq"),
+    ],
+    case: Annotated[
+        Path | None, typer.Option(metavar="CASE", help="case file to evaluate and add")
+    ] = None,
+    format: Annotated[
+        RowFormat,
+        typer.Option("--format", "-f", metavar="FORMAT", help="table, csv or json"),
+    ] = RowFormat.table,
     store: Annotated[
-        Path | None, typer.Option("--store", help="query a case store instead (all its graphs)")
+        Path | None,
+        typer.Option(
+            "--store", metavar="STORE", help="query a case store instead (all its graphs)"
+        ),
     ] = None,
     allow_service: Annotated[
         list[str] | None,
@@ -413,10 +549,16 @@ def _query_store(file: Path, path: Path, allowed: list[str]) -> tuple[list[str],
     return variables, [[None if t is None else to_rdflib(t) for t in row] for row in rows]
 
 
-@app.command()
+@app.command(
+    cls=_Command,
+    short_help="Check the knowledge graph's traceability and OWL consistency.",
+)
 def check(
     paths: Annotated[
-        list[Path] | None, typer.Argument(help="case files to check with the ontology")
+        list[Path] | None,
+        typer.Argument(
+            metavar="CASE", help="case files to check with the ontology", show_default=False
+        ),
     ] = None,
 ) -> None:
     """Check the knowledge graph: every shape traced to a criterion and provision (SHACL over
@@ -445,10 +587,16 @@ def check(
         _fail(exc)
 
 
-@app.command()
+@app.command(
+    cls=_Command,
+    short_help="Compile the criterion sources into SHACL shapes and catalogue criteria.",
+)
 def shapes(
     check_only: Annotated[
-        bool, typer.Option("--check", help="list the generated files that are stale; change none")
+        bool,
+        typer.Option(
+            "--check", metavar="", help="list the generated files that are stale; change none"
+        ),
     ] = False,
 ) -> None:
     """Compile the criterion sources (shapes/source/*.ttl) into the SHACL shapes and the
@@ -471,14 +619,27 @@ def shapes(
         _fail(exc)
 
 
-@app.command()
+@app.command(
+    cls=_Command,
+    short_help="Write the HTML audit report of a case or of a store.",
+)
 def report(
-    case: Annotated[Path | None, typer.Argument(help="case file to report on")] = None,
+    case: Annotated[
+        Path | None,
+        typer.Argument(metavar="CASE", help="case file to report on", show_default=False),
+    ] = None,
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="report.html for a case, a directory for a store")
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="PATH",
+            help="report.html for a case, a directory for a store",
+        ),
     ] = Path("report.html"),
     store: Annotated[
-        Path | None, typer.Option("--store", help="report on every case of this store")
+        Path | None,
+        typer.Option("--store", metavar="STORE", help="report on every case of this store"),
     ] = None,
 ) -> None:
     """Write the audit report: self-contained, printable HTML with every request's screening
@@ -510,32 +671,54 @@ def report(
         _fail(_unwritable(output, exc))
 
 
-@app.command()
+@app.command(
+    cls=_Command,
+    short_help="Serve a store read-only over the SPARQL 1.1 Protocol, with a query editor.",
+)
 def serve(
-    store: Annotated[Path, typer.Option("--store", help="store directory")],
-    host: Annotated[str, typer.Option(help="interface to bind (localhost by default)")] = (
-        "127.0.0.1"
-    ),
-    port: Annotated[int, typer.Option(help="TCP port (0: any free port)")] = 7878,
+    store: Annotated[Path, typer.Option("--store", metavar="STORE", help="store directory")],
+    host: Annotated[
+        str, typer.Option(metavar="HOST", help="interface to bind (localhost by default)")
+    ] = ("127.0.0.1"),
+    port: Annotated[int, typer.Option(metavar="PORT", help="TCP port (0: any free port)")] = 7878,
     time_limit: Annotated[
-        float, typer.Option("--time-limit", min=0.1, help="seconds a query may run")
+        float,
+        typer.Option(
+            "--time-limit",
+            metavar="SECONDS",
+            callback=_at_least_a_tenth,
+            help="seconds a query may run (at least 0.1)",
+        ),
     ] = 10.0,
     result_limit: Annotated[
-        int, typer.Option("--result-limit", min=1, help="most results a query may return")
+        int,
+        typer.Option(
+            "--result-limit",
+            metavar="N",
+            callback=_at_least_one,
+            help="most results a query may return",
+        ),
     ] = 10_000,
-    workers: Annotated[int, typer.Option(min=1, help="query worker processes")] = 4,
+    workers: Annotated[
+        int,
+        typer.Option(metavar="N", callback=_at_least_one, help="query worker processes"),
+    ] = 4,
     per_client: Annotated[
         int | None,
         typer.Option(
-            "--per-client", min=1, help="queries one client runs at once [default: workers - 1]"
+            "--per-client",
+            metavar="N",
+            callback=_at_least_one,
+            help="queries one client runs at once (default: workers - 1)",
         ),
     ] = None,
     slow_queries: Annotated[
         int | None,
         typer.Option(
             "--slow-queries",
-            min=0,
-            help="queries that may run past 1 s at once [default: half the workers, at least 1]",
+            metavar="N",
+            callback=_not_negative,
+            help="queries that may run past 1 s at once (default: half the workers, at least 1)",
         ),
     ] = None,
     allow_service: Annotated[
@@ -589,20 +772,28 @@ def serve(
         err.print("stopped", highlight=False)
 
 
-@app.command()
+@app.command(
+    cls=_Command,
+    short_help="The feature matrix and the coverage by era of the MTUS (or the trace).",
+)
 def coverage(
     store: Annotated[
         Path | None,
         typer.Option(
             "--store",
+            metavar="STORE",
             help="also count the requests of this store screened not_covered, by category",
         ),
     ] = None,
-    format: Annotated[CoverageFormat, typer.Option("--format", "-f")] = CoverageFormat.table,
+    format: Annotated[
+        CoverageFormat,
+        typer.Option("--format", "-f", metavar="FORMAT", help="table or json"),
+    ] = CoverageFormat.table,
     trace: Annotated[
         bool,
         typer.Option(
             "--trace",
+            metavar="",
             help="instead, from page to test: each provision with its criteria, their shapes "
             "(file and line), fixtures and tests; provisions without a criterion listed as such",
         ),
@@ -844,19 +1035,30 @@ def _warn_unresolved(source: str, citations: list[str]) -> None:
         )
 
 
-@app.command()
+@app.command(
+    cls=_Command,
+    short_help="Read IMR determination letters into case graphs (Turtle).",
+)
 def ingest(
     path: Annotated[
-        Path, typer.Argument(help="a determination letter (text), or a folder of them")
+        Path,
+        typer.Argument(metavar="PATH", help="a determination letter (text), or a folder of them"),
     ],
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="case Turtle file (a folder when PATH is a folder)"),
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="PATH",
+            help="case Turtle file (a folder when PATH is a folder)",
+        ),
     ] = None,
     allow_partial: Annotated[
         bool,
         typer.Option(
-            "--allow-partial", help="write what could be read, marked imr:partial in the graph"
+            "--allow-partial",
+            metavar="",
+            help="write what could be read, marked imr:partial in the graph",
         ),
     ] = False,
 ) -> None:
