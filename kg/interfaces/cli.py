@@ -15,11 +15,11 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 from rich.text import Text
 from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from kg.core.errors import ConsistencyError, InputError
+from kg.interfaces.tables import print_rows
 
 
 class _HelpFlag:
@@ -291,7 +291,7 @@ def evaluate(
     elif format is OutputFormat.turtle:
         sys.stdout.write(to_turtle(evaluation, timestamps=timestamps))
     else:
-        print_table(evaluation, Console(width=max(Console().width, 110)))
+        print_table(evaluation, Console())
 
 
 def _evaluate_store(
@@ -520,11 +520,8 @@ def query(
         writer.writerow(variables)
         writer.writerows(cells)
     else:
-        table = Table(*variables, show_lines=False)
-        for row in cells:
-            table.add_row(*(Text(value or "") for value in row))  # Text: values are no markup
-        Console(width=max(Console().width, 160)).print(table)
-        err.print(f"{len(rows)} rows")
+        print_rows(Console(), variables, [[value or "" for value in row] for row in cells])
+        err.print(f"{len(rows)} rows" if len(rows) != 1 else "1 row")
 
 
 def _check_query_file(file: Path) -> None:
@@ -821,35 +818,40 @@ def coverage(
         sys.stdout.write(json.dumps(_coverage_json(matrix, eras, figures, note, found), indent=2))
         sys.stdout.write("\n")
         return
-    console = Console(width=max(Console().width, 140))
-    table = Table("category", "criterion", "regions", "provision", "verified", "tier", "in force")
-    uncovered = []
+    console = Console()
+    rows, uncovered = [], []
     for category in matrix:
         for c in category.criteria:
-            table.add_row(
-                category.name,
-                c.criterion,
-                c.regions,
-                c.citation,
-                c.verification or "",
-                c.tier,
-                c.effective,
+            rows.append(
+                [
+                    category.name,
+                    c.criterion,
+                    c.regions,
+                    c.citation,
+                    c.verification or "",
+                    c.tier,
+                    c.effective,
+                ]
             )
         if not category.covered:
             uncovered.append(category.name)
         elif category.uncovered_services:
             uncovered.append(f"{category.name}: {', '.join(category.uncovered_services)}")
-    console.print(table)
-    console.print("[bold]not covered:[/bold] " + ("; ".join(uncovered) or "nothing"))
+    headers = ["category", "criterion", "regions", "provision", "verified", "tier", "in force"]
+    print_rows(console, headers, rows)
+    console.print(Text.assemble(("not covered: ", "bold"), "; ".join(uncovered) or "nothing"))
     _print_eras(console, eras, figures)
     if found is not None:
-        table = Table("category", "requests not covered", "disputed at IMR", "services")
-        for row in found:
-            table.add_row(
-                row.category, str(row.requests), str(row.disputed), ", ".join(row.services)
-            )
-        console.print(table)
-    console.print("[bold]request mix:[/bold] " + escape(note), soft_wrap=True)
+        print_rows(
+            console,
+            ["category", "requests not covered", "disputed at IMR", "services"],
+            [
+                [row.category, str(row.requests), str(row.disputed), ", ".join(row.services)]
+                for row in found
+            ],
+            title="requests of the store screened not_covered",
+        )
+    console.print(Text.assemble(("request mix: ", "bold"), note))
 
 
 def _print_trace(format: CoverageFormat) -> None:
@@ -899,15 +901,15 @@ def _print_eras(console: Console, eras, figures) -> None:
     share of each published year of the request mix reached (in full + in part)."""
     known = {m.year: m.known for e in eras for m in e.request_mix}
     years = sorted(known)
-    table = Table(
+    headers = [
         "era",
         "in force",
         "date looked at",
         "documents brought in (8 CCR section, edition)",
         "categories with criteria in force (marks)",
         *(f"mix {year}: reached + in part, of {known[year]:.1f}%" for year in years),
-        title="coverage by era of the MTUS",
-    )
+    ]
+    rows = []
     for era in eras:
         period = era.status if era.start is None else f"{era.start} to {era.end or 'open'}"
         categories = "; ".join(
@@ -918,23 +920,26 @@ def _print_eras(console: Console, eras, figures) -> None:
             for c in era.categories
         )
         reach = {m.year: m for m in era.request_mix}
-        table.add_row(
-            era.code,
-            period,
-            ", ".join(era.triggers),
-            "; ".join(f"{d.section or '?'} ({d.edition or '?'})" for d in era.documents),
-            categories or "none",
-            *(_reach_cell(reach.get(y)) for y in years),
+        rows.append(
+            [
+                era.code,
+                period,
+                ", ".join(era.triggers),
+                "; ".join(f"{d.section or '?'} ({d.edition or '?'})" for d in era.documents),
+                categories or "none",
+                *(_reach_cell(reach.get(y)) for y in years),
+            ]
         )
-    console.print(table)
-    sources = Table(
-        "year", "slice of the request mix", "share", "published by", "source", "verified"
+    print_rows(console, headers, rows, title="coverage by era of the MTUS")
+    print_rows(
+        console,
+        ["year", "slice of the request mix", "share", "published by", "source", "verified"],
+        [
+            [str(f.year), f.slice, f"{f.share:.1f}%", f.publisher, f.source, f.verification or ""]
+            for f in figures
+        ],
+        title="the published request mix",
     )
-    for f in figures:
-        sources.add_row(
-            str(f.year), f.slice, f"{f.share:.1f}%", f.publisher, f.source, f.verification or ""
-        )
-    console.print(sources)
 
 
 def _reach_cell(reach) -> str:
