@@ -146,6 +146,23 @@ class CoverageFormat(StrEnum):
     json = "json"
 
 
+class SummaryFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def _summary_format(what: str) -> typer.Option:
+    return typer.Option(
+        "--format", "-f", metavar="FORMAT", help=f"text (for people) or json ({what})"
+    )
+
+
+def _write_json(data) -> None:
+    """JSON to stdout (progress and messages go to stderr): IRIs and literals as plain
+    strings, keys as the JSON contract names them (README, JSON contract)."""
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
 class RowFormat(StrEnum):
     table = "table"
     csv = "csv"
@@ -311,22 +328,43 @@ def _evaluate_store(
             )
         except InputError as exc:
             _fail(exc)
+    held = store.count("case")
     store.close()
     if as_json:
-        sys.stdout.write(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        _write_json(summary.to_dict())
         return
-    agreement = (
-        f"{summary.agreeing_with_imr}/{summary.compared_with_imr} ({summary.agreement:.0%})"
-        if summary.agreement is not None
-        else "no IMR outcome to compare"
-    )
-    kinds = ", ".join(f"{k} {v}" for k, v in sorted(summary.verdicts.items())) or "none"
-    Console().print(
-        f"cases {summary.cases} · requests {summary.requests} · verdicts: {kinds} · "
-        f"agreement with IMR {agreement} · {summary.seconds:.1f} s "
-        f"(knowledge {summary.knowledge_version[:16]}; SHACL engine {summary.engine})",
-        highlight=False,
-        soft_wrap=True,
+    Console().print(Text(screening_summary(summary, held)), highlight=False)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}" if number == 1 else f"{number:,} {noun}s"
+
+
+def screening_summary(summary, held: int) -> str:
+    """What `imr-kg evaluate --store` did, in sentences: the cases and requests screened, their
+    verdicts, the agreement with IMR in the words of the store report (or that there was
+    nothing to compare, or nothing to screen), the knowledge version and the engine."""
+    version = f"knowledge version {summary.knowledge_version[:16]}"
+    if not summary.cases:
+        if not held:
+            return "Nothing to screen: the store holds no case (imr-kg load adds them)."
+        return (
+            f"Nothing to screen: every case of the store ({_count(held, 'case')}) already has "
+            f"verdicts for this {version}."
+        )
+    kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(summary.verdicts.items()))
+    if summary.agreement is None:
+        agreement = "None of them has a recorded IMR outcome to compare with."
+    else:
+        agreement = (
+            f"The screen agrees with the IMR outcome on {summary.agreeing_with_imr} of "
+            f"{_count(summary.compared_with_imr, 'compared request')} "
+            f"({summary.agreement:.0%})."
+        )
+    return (
+        f"Screened {_count(summary.cases, 'case')} ({_count(summary.requests, 'request')}) "
+        f"in {summary.seconds:.1f} s: {kinds}. {agreement} "
+        f"({version}, SHACL engine {summary.engine})"
     )
 
 
@@ -436,6 +474,9 @@ def load(
             "--work-dir", metavar="DIR", help="where partition files go (default: STORE/partitions)"
         ),
     ] = None,
+    format: Annotated[
+        SummaryFormat, _summary_format("the files loaded, unchanged, in error, skipped")
+    ] = SummaryFormat.text,
 ) -> None:
     """Load cases into a store, one named graph each. Loading a case again replaces it;
     an interrupted load is finished by re-running it (no case lost, none twice)."""
@@ -445,16 +486,19 @@ def load(
             paths, progress=bar.advance, started=bar.set_total, workers=workers, work_dir=work_dir
         )
     opened.close()
-    skipped = (
-        f" · skipped {len(summary.skipped)} (neither case files nor letters)"
-        if summary.skipped
-        else ""
-    )
-    Console().print(
-        f"loaded {len(summary.loaded)} · unchanged {len(summary.unchanged)} · "
-        f"errors {len(summary.errors)}{skipped}",
-        highlight=False,
-    )
+    if format is SummaryFormat.json:
+        _write_json(load_json(summary))
+    else:
+        skipped = (
+            f" · skipped {len(summary.skipped)} (neither case files nor letters)"
+            if summary.skipped
+            else ""
+        )
+        Console().print(
+            f"loaded {len(summary.loaded)} · unchanged {len(summary.unchanged)} · "
+            f"errors {len(summary.errors)}{skipped}",
+            highlight=False,
+        )
     for source, warning in summary.warnings:
         _warn(source, [warning])
     if summary.errors:
@@ -462,6 +506,18 @@ def load(
             for line in str(exc).splitlines():
                 err.print(f"[red]error:[/red] {escape(line)}", highlight=False, soft_wrap=True)
         raise typer.Exit(code=2)
+
+
+def load_json(summary) -> dict:
+    """The load's summary for tools (`imr-kg load --format json`): files as given or found,
+    in the order they were loaded."""
+    return {
+        "loaded": list(summary.loaded),
+        "unchanged": list(summary.unchanged),
+        "errors": [{"file": e.source, "problems": list(e.problems)} for e in summary.errors],
+        "skipped": list(summary.skipped),
+        "warnings": [{"file": file, "warning": warning} for file, warning in summary.warnings],
+    }
 
 
 @app.command(
@@ -557,6 +613,9 @@ def check(
             metavar="CASE", help="case files to check with the ontology", show_default=False
         ),
     ] = None,
+    format: Annotated[
+        SummaryFormat, _summary_format("every finding, with the files and problems")
+    ] = SummaryFormat.text,
 ) -> None:
     """Check the knowledge graph: every shape traced to a criterion and provision (SHACL over
     the shapes), and the ontology, catalogue and given cases consistent (OWL reasoner)."""
@@ -565,6 +624,12 @@ def check(
     from kg.knowledge.integrity import check_integrity
     from kg.knowledge.shapegen import stale_outputs
 
+    if format is SummaryFormat.json:
+        findings = _check_findings(paths or [])
+        _write_json(findings)
+        if not findings["ok"]:
+            raise typer.Exit(code=2)
+        return
     try:
         stale = stale_outputs()
         if stale:
@@ -582,6 +647,39 @@ def check(
         )
     except (InputError, ConsistencyError) as exc:
         _fail(exc)
+
+
+def _check_findings(paths: list[Path]) -> dict:
+    """Every check of `imr-kg check`, each run whatever the others found, for tools: the
+    generated files that are stale, the traceability problems (SHACL over the shapes) and
+    the contradictions the OWL reasoner finds in the knowledge plus the cases."""
+    from kg.cases.consistency import check_consistency
+    from kg.ingest.sources import load_case
+    from kg.knowledge.integrity import check_integrity
+    from kg.knowledge.shapegen import stale_outputs
+
+    try:
+        stale = stale_outputs()
+        traceability = check_integrity()
+        cases = [load_case(path) for path in paths]
+    except InputError as exc:
+        _fail(exc)
+    try:
+        check_consistency(cases)
+        contradictions: list[str] = []
+    except ConsistencyError as exc:
+        contradictions = list(exc.problems)
+    return {
+        "ok": not (stale or traceability or contradictions),
+        "stale_generated_files": list(stale),
+        "traceability": {"ok": not traceability, "problems": list(traceability)},
+        "consistency": {
+            "ok": not contradictions,
+            "reasoner": "HermiT",
+            "cases": [str(path) for path in paths],
+            "problems": contradictions,
+        },
+    }
 
 
 @app.command(
@@ -638,6 +736,7 @@ def report(
         Path | None,
         typer.Option("--store", metavar="STORE", help="report on every case of this store"),
     ] = None,
+    format: Annotated[SummaryFormat, _summary_format("the pages written")] = SummaryFormat.text,
 ) -> None:
     """Write the audit report: self-contained, printable HTML with every request's screening
     result, criteria, provisions, evidence, disagreements with IMR, consistency findings and
@@ -654,18 +753,22 @@ def report(
             written = opened.report(output)
             count = opened.count("case")
             opened.close()
-            Console().print(
-                escape(f"wrote {written} and {count} case pages"), highlight=False, soft_wrap=True
-            )
+            pages = "1 case page" if count == 1 else f"{count} case pages"
+            message = f"wrote {written} and {pages}"
+            data = {"written": str(written), "case_pages": count}
         else:
             if case is None:
                 raise InputError("imr-kg report", ["give a case file or --store DIR"])
             written = write_case_report(case, output)
-            Console().print(escape(f"wrote {written}"), highlight=False, soft_wrap=True)
+            message, data = f"wrote {written}", {"written": str(written), "case_pages": 0}
     except InputError as exc:
         _fail(exc)
     except OSError as exc:
         _fail(_unwritable(output, exc))
+    if format is SummaryFormat.json:
+        _write_json(data)
+    else:
+        Console().print(Text(message), highlight=False, soft_wrap=True)
 
 
 @app.command(
@@ -807,7 +910,11 @@ def coverage(
 
     if trace:
         if store is not None:
-            _fail(InputError("--trace", ["the trace reads no store; give --store without it"]))
+            _fail(
+                InputError(
+                    "--trace", ["the trace reads no store: give --trace or --store, not both"]
+                )
+            )
         _print_trace(format)
         return
     matrix = categories()
