@@ -344,13 +344,13 @@ def screening_summary(summary, held: int) -> str:
     """What `imr-kg evaluate --store` did, in sentences: the cases and requests screened, their
     verdicts, the agreement with IMR in the words of the store report (or that there was
     nothing to compare, or nothing to screen), the knowledge version and the engine."""
-    version = f"knowledge version {summary.knowledge_version[:16]}"
+    version = summary.knowledge_version[:16]
     if not summary.cases:
         if not held:
             return "Nothing to screen: the store holds no case (imr-kg load adds them)."
         return (
             f"Nothing to screen: every case of the store ({_count(held, 'case')}) already has "
-            f"verdicts for this {version}."
+            f"verdicts for this knowledge version ({version})."
         )
     kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(summary.verdicts.items()))
     if summary.agreement is None:
@@ -363,8 +363,8 @@ def screening_summary(summary, held: int) -> str:
         )
     return (
         f"Screened {_count(summary.cases, 'case')} ({_count(summary.requests, 'request')}) "
-        f"in {summary.seconds:.1f} s: {kinds}. {agreement} "
-        f"({version}, SHACL engine {summary.engine})"
+        f"in {summary.seconds:.1f} s: {kinds}. {agreement} Knowledge version {version}, "
+        f"SHACL engine {summary.engine}."
     )
 
 
