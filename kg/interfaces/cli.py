@@ -392,9 +392,18 @@ class _Bar:
         self.last_line = 0.0
         self.rich = None
         if err.is_terminal:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                SpinnerColumn,
+                TimeElapsedColumn,
+            )
 
+            # The spinner and the time move while a partition is read: the count moves a
+            # partition at a time (kg.store.loading.partition_bounds: the first ones small).
             self.rich = Progress(
+                SpinnerColumn(),
                 "[progress.description]{task.description}",
                 BarColumn(),
                 MofNCompleteColumn(),
@@ -658,25 +667,36 @@ def _check_findings(paths: list[Path]) -> dict:
     from kg.knowledge.integrity import check_integrity
     from kg.knowledge.shapegen import stale_outputs
 
+    contradictions: list[dict[str, str]] = []
+
+    def found(exc: ConsistencyError) -> None:
+        contradictions.extend({"source": exc.source, "problem": p} for p in exc.problems)
+
+    cases = []
     try:
         stale = stale_outputs()
         traceability = check_integrity()
-        cases = [load_case(path) for path in paths]
+        for path in paths:
+            try:
+                cases.append(load_case(path))
+            except ConsistencyError as exc:  # the input check's contradictions: findings too
+                found(exc)
     except InputError as exc:
         _fail(exc)
-    try:
-        check_consistency(cases)
-        contradictions: list[str] = []
-    except ConsistencyError as exc:
-        contradictions = list(exc.problems)
+    reasoned = not contradictions  # else the reasoner would only find them again
+    if reasoned:
+        try:
+            check_consistency(cases)
+        except ConsistencyError as exc:
+            found(exc)
     return {
         "ok": not (stale or traceability or contradictions),
         "stale_generated_files": list(stale),
         "traceability": {"ok": not traceability, "problems": list(traceability)},
         "consistency": {
             "ok": not contradictions,
-            "reasoner": "HermiT",
             "cases": [str(path) for path in paths],
+            "reasoned": reasoned,
             "problems": contradictions,
         },
     }
