@@ -354,7 +354,7 @@ def screening_summary(summary, held: int) -> str:
         )
     kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(summary.verdicts.items()))
     if summary.agreement is None:
-        agreement = "None of them has a recorded IMR outcome to compare with."
+        agreement = "No request screened has a recorded IMR outcome to compare with."
     else:
         agreement = (
             f"The screen agrees with the IMR outcome on {summary.agreeing_with_imr} of "
