@@ -374,7 +374,16 @@ def _open_store(path: Path, read_only: bool = False):
     try:
         return Store(path, read_only=read_only)
     except OSError as exc:
-        _fail(InputError(str(path), [f"cannot open the store: {exc}"]))
+        _fail(InputError(str(path), [f"cannot open the store: {_store_error(exc)}"]))
+
+
+def _store_error(exc: OSError) -> str:
+    """Why a store could not be opened, in words (not RocksDB's lock and thread numbers)."""
+    if "LOCK" in str(exc):
+        return "another process has it open for writing (a load or an evaluate); wait for it"
+    if exc.strerror:
+        return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+    return str(exc)
 
 
 class _Bar:
