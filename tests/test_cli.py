@@ -575,3 +575,47 @@ def test_store_query_gives_rdflib_terms_plain_values_or_oxigraph_terms(example_s
     assert type(plain[5]) is int and type(plain[6]) is str
     assert raw[0] == ox.NamedNode(f"{seed}request-mri-cervical")
     assert raw[5] == ox.Literal("1", datatype=ox.NamedNode(str(XSD.integer)))
+
+
+def test_ingest_json_lists_letters_with_their_case_files_errors_and_skipped(tmp_path):
+    import shutil
+
+    letters = tmp_path / "letters"
+    letters.mkdir()
+    norco = ROOT / "tests" / "letters" / "2014-04-norco-denied.txt"
+    shutil.copy(norco, letters / norco.name)
+    (letters / "README.md").write_text("# letters for a test\n")
+    (letters / "notes.txt").write_text("nothing here\n")
+    out = tmp_path / "cases"
+    result = _invoke("ingest", str(letters), "-o", str(out), "--format", "json", code=2)
+    summary = json.loads(result.stdout)
+    assert isinstance(summary.pop("seconds"), float)
+    assert summary == {
+        "ingested": [
+            {
+                "letter": str(letters / norco.name),
+                "case_file": str(out / "2014-04-norco-denied.ttl"),
+            }
+        ],
+        "errors": [
+            {
+                "file": str(letters / "notes.txt"),
+                "problems": [
+                    "not an IMR determination letter: neither 'HOW THE IMR FINAL DETERMINATION WAS "
+                    "MADE' / 'IMR ISSUES, DECISIONS AND RATIONALES' (2014 layout) nor 'Notice of "
+                    "Independent Medical Review Determination' (2013 layout) was found"
+                ],
+            }
+        ],
+        "warnings": [],
+        "skipped": [str(letters / "README.md")],
+        "output": str(out),
+    }
+    assert (out / "2014-04-norco-denied.ttl").is_file()
+    assert "skipped 1 file that is not a letter (README.md)" in _words(result.stderr)
+    # One letter: JSON on stdout needs -o for its case graph.
+    refused = _invoke("ingest", str(norco), "--format", "json", code=2)
+    assert refused.stdout == ""
+    assert _words(refused.stderr) == (
+        f"error: {norco}: with --format json, -o names the case file (stdout takes the JSON)"
+    )

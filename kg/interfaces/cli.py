@@ -1202,16 +1202,28 @@ def ingest(
             help="write what could be read, marked imr:partial in the graph",
         ),
     ] = False,
+    format: Annotated[
+        SummaryFormat,
+        _summary_format("the letters ingested, their case files, errors; needs -o for a letter"),
+    ] = SummaryFormat.text,
 ) -> None:
     """Read IMR Final Determination Letters into case graphs (Turtle) the evaluator reads."""
     from kg.ingest.batch import ingest_folder, ingest_to_file
 
+    as_json = format is SummaryFormat.json
     try:
         if path.is_dir():
-            failed = ingest_folder(path, output, allow_partial, err)
+            summary: dict = {}
+            failed = ingest_folder(path, output, allow_partial, err, summary)
+            if as_json:
+                _write_json(summary)
             if failed:
                 raise typer.Exit(code=2)
             return
+        if as_json and output is None:
+            raise InputError(
+                str(path), ["with --format json, -o names the case file (stdout takes the JSON)"]
+            )
         result = ingest_to_file(path, output, allow_partial)
     except InputError as exc:
         _fail(exc)
@@ -1225,7 +1237,17 @@ def ingest(
             highlight=False,
             soft_wrap=True,
         )
-    if output is None:
+    if as_json:
+        _write_json(
+            {
+                "ingested": [{"letter": str(path), "case_file": str(output)}],
+                "errors": [],
+                "warnings": [{"file": result.source, "warning": w} for w in result.warnings],
+                "skipped": [],
+                "output": str(output),
+            }
+        )
+    elif output is None:
         sys.stdout.write(result.graph.serialize(format="turtle"))
 
 
