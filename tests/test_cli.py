@@ -619,3 +619,10 @@ def test_ingest_json_lists_letters_with_their_case_files_errors_and_skipped(tmp_
     assert _words(refused.stderr) == (
         f"error: {norco}: with --format json, -o names the case file (stdout takes the JSON)"
     )
+
+
+# Slow: the criterion sources compiled again and compared with the generated files, ~4 s
+@pytest.mark.slow
+def test_shapes_check_json_lists_no_stale_file():
+    result = _invoke("shapes", "--check", "--format", "json")
+    assert json.loads(result.stdout) == {"stale": []}

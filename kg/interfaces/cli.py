@@ -722,6 +722,9 @@ def shapes(
             "--check", metavar="", help="list the generated files that are stale; change none"
         ),
     ] = False,
+    format: Annotated[
+        SummaryFormat, _summary_format("the files written, or with --check the stale ones")
+    ] = SummaryFormat.text,
 ) -> None:
     """Compile the criterion sources (shapes/source/*.ttl) into the SHACL shapes and the
     catalogue's criteria, each criterion written once (see shapes/README.md)."""
@@ -731,14 +734,21 @@ def shapes(
     try:
         if check_only:
             stale = stale_outputs()
-            for line in stale:
-                typer.echo(line)
+            if format is SummaryFormat.json:
+                _write_json({"stale": list(stale)})
+            else:
+                for line in stale:
+                    typer.echo(line)
             if stale:
                 raise typer.Exit(1)
             err.print("[green]shapes:[/green] every generated file is up to date")
             return
-        for path in write_all():
-            typer.echo(f"wrote {path.relative_to(project_root())}")
+        written = [str(path.relative_to(project_root())) for path in write_all()]
+        if format is SummaryFormat.json:
+            _write_json({"written": written})
+        else:
+            for path in written:
+                typer.echo(f"wrote {path}")
     except InputError as exc:
         _fail(exc)
 
