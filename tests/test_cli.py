@@ -626,3 +626,22 @@ def test_ingest_json_lists_letters_with_their_case_files_errors_and_skipped(tmp_
 def test_shapes_check_json_lists_no_stale_file():
     result = _invoke("shapes", "--check", "--format", "json")
     assert json.loads(result.stdout) == {"stale": []}
+
+
+def test_the_trace_on_a_terminal_wraps_each_fact_under_itself():
+    from kg.interfaces.cli import fitted
+
+    lines = [
+        "8 CCR 9792.20(f) (2009 text; 9792.20(e) in the current text), definition of functional improvement  [gl:ccr-9792-20-f]",
+        "  no criterion",
+        "",
+        "    shape    shp:AcoemOpioidContinuation  shapes/pharmaceuticals-2016-2017.ttl:138",
+    ]
+    assert fitted(lines, 80) == [
+        "8 CCR 9792.20(f) (2009 text; 9792.20(e) in the current text), definition of",
+        "    functional improvement  [gl:ccr-9792-20-f]",
+        "  no criterion",
+        "",
+        "    shape    shp:AcoemOpioidContinuation",
+        "        shapes/pharmaceuticals-2016-2017.ttl:138",
+    ]

@@ -1039,7 +1039,30 @@ def _print_trace(format: CoverageFormat) -> None:
     )
     if found.tests_note:
         lines.append(f"note: {found.tests_note}")
+    if sys.stdout.isatty():  # piped (to grep), one fact a line; on a terminal, its width
+        lines = fitted(lines, Console().width)
     sys.stdout.write("\n".join(lines) + "\n")
+
+
+def fitted(lines: list[str], width: int) -> list[str]:
+    """Lines of a listing wrapped to `width`, each continuation indented under its fact
+    (a path longer than the line is cut)."""
+    import textwrap
+
+    result = []
+    for line in lines:
+        indent = " " * (len(line) - len(line.lstrip()) + 4)
+        result.extend(
+            textwrap.wrap(
+                line,
+                width,
+                subsequent_indent=indent,
+                break_on_hyphens=False,
+                drop_whitespace=True,
+            )
+            or [""]
+        )
+    return result
 
 
 def _print_eras(console: Console, eras, figures) -> None:
