@@ -16,6 +16,7 @@ from rich.table import Column, Table
 from rich.text import Text
 
 CELL = 20  # characters a column of long values needs to read well; shorter ones need less
+SHORT = 10  # a column no longer than this (a mark, a tier, a count) keeps its width
 KEY = 24  # the widest a column's name may be beside its value in the stacked layout
 
 
@@ -29,6 +30,16 @@ def needed_width(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> int:
     return total
 
 
+def _columns(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[Column]:
+    """Short columns (marks, tiers, counts) kept whole; the others wrapped at spaces as rich
+    shrinks them to the width, a word longer than its column folded."""
+    longest = [max([len(h), *(len(row[n]) for row in rows)]) for n, h in enumerate(headers)]
+    return [
+        Column(h, overflow="fold", no_wrap=size <= SHORT)
+        for h, size in zip(headers, longest, strict=True)
+    ]
+
+
 def print_rows(
     console: Console,
     headers: Sequence[str],
@@ -39,7 +50,7 @@ def print_rows(
     table when it fits the console, else one block per row, headed by its first value (once
     for rows that share it, as the coverage matrix's rows share their category)."""
     if console.width >= needed_width(headers, rows):
-        table = Table(*(Column(h, overflow="fold") for h in headers), title=title)
+        table = Table(*_columns(headers, rows), title=title)
         for row in rows:
             table.add_row(*(Text(value) for value in row))
         console.print(table)
