@@ -10,6 +10,7 @@ Python API for other tools:
 
     >>> store = kg.Store("cases.oxigraph")         # an on-disk case store (pyoxigraph)
     >>> store.load(["examples/seed-case.ttl"]); store.evaluate(workers=2)
+    >>> kg.__version__                              # the installed package's version
 
 IMR-KG screens documented facts against guideline criteria; its verdicts are not denials.
 """
@@ -36,6 +37,7 @@ _HOMES = {
 }
 
 if TYPE_CHECKING:
+    __version__: str
     from kg.api import Store, evaluate, ingest_letter, load_knowledge
     from kg.core.errors import ConsistencyError, InputError
     from kg.screening.model import (
@@ -50,6 +52,10 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str):
+    if name == "__version__":  # read once, from the package's metadata (kg.core.version)
+        from kg.core.version import package_version
+
+        return package_version()
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module 'kg' has no attribute {name!r}")

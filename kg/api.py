@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Literal
+
+import pyoxigraph as ox
+from rdflib import BNode, URIRef
+from rdflib import Literal as RdfLiteral
+from rdflib.term import Node
 
 from kg.cases.read import CaseSource
 from kg.ingest import ingest_letter
 from kg.ingest.sources import load_case
 from kg.knowledge.catalogue import load_catalogue
 from kg.knowledge.graph import load_knowledge
+from kg.knowledge.oxigraph import to_rdflib
 from kg.reports.html import write_store_report
 from kg.screening.model import Evaluation
 from kg.screening.screen import screener_for
@@ -23,6 +30,9 @@ from kg.store.query import select
 from kg.store.screening import BatchSummary, evaluate_store
 
 __all__ = ["Store", "evaluate", "ingest_letter", "load_knowledge"]
+
+Terms = Literal["rdflib", "python", "oxigraph"]
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 def evaluate(case: CaseSource) -> Evaluation:
@@ -106,12 +116,59 @@ class Store(CaseStore):
             dask=dask,
         )
 
-    def query(self, sparql: str, source: str = "query") -> tuple[list[str], list[list]]:
-        """Variables and rows (pyoxigraph terms, None when unbound) of a SELECT query over the
-        union of every graph in the store; bad SPARQL raises InputError naming `source`."""
-        return select(self, sparql, source)
+    def query(
+        self, sparql: str, source: str = "query", terms: Terms = "rdflib"
+    ) -> tuple[list[str], list[list]]:
+        """Variables and rows of a SELECT query over the union of every graph in the store;
+        None where a variable is unbound. Bad SPARQL raises InputError naming `source`.
+
+        Each value is, by `terms`:
+
+        - "rdflib" (the default): an rdflib term, as rdflib's own ``Graph.query`` gives it:
+          ``URIRef`` for an IRI, ``BNode`` for a blank node, ``Literal`` with its language tag
+          or datatype (a plain string literal has neither: ``Literal("x")``);
+        - "python": a plain value: an IRI or blank node label as ``str``, a literal as
+          rdflib's ``Literal.toPython()`` makes it (``int``, ``Decimal``, ``bool``,
+          ``datetime.date``; ``str`` for text);
+        - "oxigraph": the pyoxigraph term (``NamedNode``, ``BlankNode``, ``Literal``), with
+          no conversion.
+
+        >>> Store("cases.db").query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[1]
+        [[rdflib.term.Literal('1234', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#integer'))]]
+        """
+        if terms not in ("rdflib", "python", "oxigraph"):
+            raise ValueError(f"terms is 'rdflib', 'python' or 'oxigraph', not {terms!r}")
+        variables, rows = select(self, sparql, source)
+        if terms == "oxigraph":
+            return variables, rows
+        convert = rdflib_term if terms == "rdflib" else python_value
+        return variables, [[None if t is None else convert(t) for t in row] for row in rows]
 
     def report(self, out_dir: str | Path) -> Path:
         """Write the audit report (index page plus one page per case) into `out_dir`;
         returns the index page's path."""
-        return write_store_report(self, Path(out_dir))
+        return write_store_report(self._below(), Path(out_dir))
+
+    def _below(self) -> CaseStore:
+        """This store as the layers below the API read it (their queries take pyoxigraph
+        terms): the same object's state, without the API's methods."""
+        view = CaseStore.__new__(CaseStore)
+        view.__dict__ = self.__dict__
+        return view
+
+
+def rdflib_term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
+    """The rdflib term rdflib's SPARQL engine would give for a pyoxigraph term: a string
+    literal without a datatype, as rdflib writes it."""
+    if isinstance(term, ox.Literal) and not term.language and term.datatype.value == _XSD_STRING:
+        return RdfLiteral(term.value)
+    return to_rdflib(term)
+
+
+def python_value(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> object:
+    """A plain Python value for a pyoxigraph term: IRIs and blank node labels as str,
+    literals as rdflib converts them (int, Decimal, bool, date, ..., else the text)."""
+    converted = rdflib_term(term)
+    if isinstance(converted, URIRef | BNode):
+        return str(converted)
+    return converted.toPython()

@@ -334,6 +334,7 @@ def test_cli_screens_a_store_with_the_compiled_engine(tmp_path):
     from typer.testing import CliRunner
 
     from kg.interfaces.cli import app
+    from kg.knowledge.graph import load_knowledge
 
     files = [
         SEED_CASE,
@@ -346,9 +347,10 @@ def test_cli_screens_a_store_with_the_compiled_engine(tmp_path):
     assert loaded.exit_code == 0, loaded.output
     screened = runner.invoke(app, ["evaluate", "--store", str(store), "--engine", "compiled"])
     assert screened.exit_code == 0, screened.output
-    [summary] = [line for line in screened.stdout.splitlines() if line.startswith("cases ")]
-    assert summary.startswith(
-        "cases 3 · requests 6 · verdicts: criteria_met 1, criteria_not_met 4, not_covered 1 · "
-        "agreement with IMR 3/3 (100%) · "
+    summary = " ".join(screened.stdout.split())
+    assert summary.startswith("Screened 3 cases (6 requests) in ")
+    assert summary.endswith(
+        " s: criteria_met 1, criteria_not_met 4, not_covered 1. The screen agrees with the IMR "
+        "outcome on 3 of 3 compared requests (100%). Knowledge version "
+        f"{load_knowledge().version[:16]}, SHACL engine compiled."
     )
-    assert summary.endswith("; SHACL engine compiled)")

@@ -16,7 +16,6 @@ from typer.testing import CliRunner
 
 from kg.api import Store
 from kg.interfaces.cli import app
-from kg.knowledge.oxigraph import to_rdflib
 from kg.reports.case_query import case_store, cell, run_sparql_file
 
 runner = CliRunner()
@@ -43,15 +42,18 @@ def _run(*args: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def screened_store(tmp_path_factory) -> tuple[Path, dict, str]:
-    """A store of the fixed corpus, screened through the CLI: the path, the CLI's JSON summary
-    and the CLI's one-line summary of a second, identical store."""
+def screened_store(tmp_path_factory) -> tuple[Path, dict, str, dict, str]:
+    """A store of the fixed corpus, loaded and screened through the CLI: the path, the CLI's
+    JSON summary of the screen and the CLI's sentences of a second, identical store; then the
+    load's JSON summary and its line for people."""
     base = tmp_path_factory.mktemp("one-answer")
-    summaries = []
-    for name, fmt in (("json", "json"), ("table", "table")):
-        _run("load", *map(str, STORE_CORPUS), "--store", str(base / name))
+    summaries, loads = [], []
+    for name, fmt, load_fmt in (("json", "json", "json"), ("table", "table", "text")):
+        loads.append(
+            _run("load", *map(str, STORE_CORPUS), "--store", str(base / name), "-f", load_fmt)
+        )
         summaries.append(_run("evaluate", "--store", str(base / name), "--format", fmt))
-    return base / "json", json.loads(summaries[0]), summaries[1]
+    return base / "json", json.loads(summaries[0]), summaries[1], json.loads(loads[0]), loads[1]
 
 
 def _page_text(page: Path) -> str:
@@ -62,7 +64,7 @@ def _page_text(page: Path) -> str:
 def test_agreement_counts_agree_across_cli_json_sparql_and_the_html_report(
     screened_store, tmp_path
 ):
-    path, summary, line = screened_store
+    path, summary, line, _, _ = screened_store
     # The CLI's JSON, counted from the screening run itself.
     assert (summary["compared_with_imr"], summary["agreeing_with_imr"]) == (5, 4)
     screened = {s: (c["screened"], c["agreeing"]) for s, c in summary["by_service"].items()}
@@ -71,8 +73,9 @@ def test_agreement_counts_agree_across_cli_json_sparql_and_the_html_report(
         "magnetic resonance imaging": (3, 3),
         "pain management consultation": (0, 0),
     }
-    # The CLI's line for people.
-    assert "agreement with IMR 4/5 (80%)" in line
+    # The CLI's sentences for people: the store report's very words.
+    words = " ".join(line.split())  # wrapped to the terminal's width
+    assert "The screen agrees with the IMR outcome on 4 of 5 compared requests (80%)." in words
     # The library query, through the CLI.
     rows = json.loads(
         _run(
@@ -102,6 +105,72 @@ def test_agreement_counts_agree_across_cli_json_sparql_and_the_html_report(
         if total:
             assert f"{service} agrees: " in text
             assert f"{agree} of {total} agree ({100 * agree / total:.0f}%)" in text
+
+
+def test_case_and_not_covered_counts_agree_across_cli_json_sparql_and_the_html_report(
+    screened_store, tmp_path
+):
+    path, summary, line, loaded, loaded_line = screened_store
+    cases = len(STORE_CORPUS)
+    # The load: its JSON, its line for people, the screen's JSON and sentences.
+    assert loaded == {
+        "loaded": [str(p) for p in STORE_CORPUS],
+        "unchanged": [],
+        "errors": [],
+        "skipped": [],
+        "warnings": [],
+    }
+    assert loaded_line == f"loaded {cases} · unchanged 0 · errors 0\n"
+    assert summary["cases"] == cases == 20
+    assert " ".join(line.split()).startswith(f"Screened {cases} cases (23 requests) in ")
+    # SPARQL straight over the store.
+    store = Store(path, read_only=True)
+    _, [[stored]] = store.query(
+        "PREFIX imr: <https://w3id.org/imr-kg/ontology#> "
+        "SELECT (COUNT(DISTINCT ?case) AS ?n) WHERE { ?case a imr:Case }"
+    )
+    store.close()
+    assert stored.toPython() == cases
+    # The HTML report: its JSON and the pages it wrote.
+    out = tmp_path / "report"
+    report = json.loads(_run("report", "--store", str(path), "-o", str(out), "--format", "json"))
+    assert report == {"written": str(out / "index.html"), "case_pages": cases}
+    assert len(list((out / "cases").glob("*.html"))) == cases
+    # Requests not covered, by category: the screen's JSON, coverage's JSON and table, and
+    # the library query.
+    assert summary["verdicts"]["not_covered"] == 1
+    coverage = json.loads(_run("coverage", "--store", str(path), "--format", "json"))
+    assert coverage["not_covered_in_store"] == [
+        {
+            "category": "specialist consultation",
+            "requests": 1,
+            "disputed": 0,
+            "services": ["pain management consultation"],
+        }
+    ]
+    shown = " ".join(_run("coverage", "--store", str(path)).split())
+    assert (
+        "category: specialist consultation requests not covered 1 disputed at IMR 0 services "
+        "pain management consultation"
+    ) in shown or ("specialist consultation │ 1 │ 0 │ pain management consultation" in shown)
+    rows = json.loads(
+        _run(
+            "query",
+            str(ROOT / "queries" / "not-covered-by-category.rq"),
+            "--store",
+            str(path),
+            "--format",
+            "json",
+        )
+    )
+    assert rows == [
+        {
+            "category": "specialist consultation",
+            "requests": "1",
+            "disputed": "0",
+            "services": "pain management consultation",
+        }
+    ]
 
 
 def _concatenated(query: Path) -> set[str]:
@@ -135,7 +204,6 @@ def test_every_library_query_answers_alike_over_the_seed_case_and_a_store_holdin
     memory, store = seed_both_ways
     variables, rows = run_sparql_file(query, memory)
     stored_variables, stored_rows = store.query(query.read_text(encoding="utf-8"))
-    stored_rows = [[None if t is None else to_rdflib(t) for t in row] for row in stored_rows]
     assert stored_variables == variables
     concatenated = _concatenated(query)
     assert _answer(variables, rows, concatenated) == _answer(variables, stored_rows, concatenated)

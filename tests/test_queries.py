@@ -23,7 +23,7 @@ MET = "The documented facts meet every applicable criterion."
 
 def answer(store, name: str) -> list[list[str | None]]:
     variables, rows = store.query((QUERIES / f"{name}.rq").read_text())
-    return [[None if t is None else t.value for t in row] for row in rows]
+    return [[None if t is None else str(t) for t in row] for row in rows]
 
 
 def test_overturn_and_agreement_rates_by_service_provision_and_year(fixture_store):

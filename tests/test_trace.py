@@ -307,7 +307,7 @@ def test_without_a_tests_folder_the_trace_says_so(tmp_path, monkeypatch):
 def test_the_trace_reads_no_store():
     result = CliRunner().invoke(app, ["coverage", "--trace", "--store", "somewhere"])
     assert result.exit_code == 2
-    assert "--trace: the trace reads no store; give --store without it" in result.output
+    assert "--trace: the trace reads no store: give --trace or --store, not both" in result.output
 
 
 def test_a_fixture_that_is_not_turtle_is_named_in_one_line(tmp_path):

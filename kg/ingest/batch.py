@@ -83,9 +83,21 @@ def letters_in(folder: Path) -> tuple[list[Path], list[Path]]:
     return letters, other
 
 
-def ingest_folder(folder: Path, output: Path | None, allow_partial: bool, console: Console) -> int:
+def ingest_folder(
+    folder: Path,
+    output: Path | None,
+    allow_partial: bool,
+    console: Console,
+    summary: dict | None = None,
+) -> int:
     """Ingest every letter of `folder` into `output` (default: FOLDER-cases/), one case graph
-    per letter; print one line per letter that failed and the rate. Returns the failures."""
+    per letter; print one line per letter that failed and the rate. Returns the failures;
+    `summary`, if given, receives what was done (`imr-kg ingest --format json`): `ingested`
+    [{`letter`, `case_file`}], `errors` [{`file`, `problems`}], `warnings` [{`file`,
+    `warning`}], `skipped`, `output`, `seconds`."""
+    done_files: list[dict] = []
+    errors: list[dict] = []
+    warnings: list[dict] = []
     target = output or folder.with_name(folder.name + "-cases")
     letters, other = letters_in(folder)
     failed = 0
@@ -102,6 +114,10 @@ def ingest_folder(folder: Path, output: Path | None, allow_partial: bool, consol
         for letter in letters:
             try:
                 result = ingest_to_file(letter, target / f"{letter.stem}.ttl", allow_partial)
+                done_files.append(
+                    {"letter": str(letter), "case_file": str(target / f"{letter.stem}.ttl")}
+                )
+                warnings.extend({"file": str(letter), "warning": w} for w in result.warnings)
                 for warning in result.warnings:
                     progress.console.print(
                         f"[yellow]warning:[/yellow] {escape(result.source)}: {escape(warning)}",
@@ -112,16 +128,27 @@ def ingest_folder(folder: Path, output: Path | None, allow_partial: bool, consol
                 failed += 1
                 if isinstance(exc, OSError):  # the case file could not be written
                     exc = InputError(str(letter), [f"cannot write its case: {exc.strerror}"])
+                errors.append({"file": exc.source, "problems": list(exc.problems)})
                 for line in str(exc).splitlines():
                     progress.console.print(
                         f"[red]error:[/red] {escape(line)}", highlight=False, soft_wrap=True
                     )
             progress.advance(task)
     elapsed = time.perf_counter() - started
+    if summary is not None:
+        summary.update(
+            ingested=done_files,
+            errors=errors,
+            warnings=warnings,
+            skipped=[str(p) for p in other],
+            output=str(target),
+            seconds=round(elapsed, 3),
+        )
     done = len(letters) - failed
     rate = len(letters) / elapsed if elapsed > 0 else 0.0
     skipped = (
-        f"; skipped {len(other)} files that are not letters ("
+        f"; skipped {len(other)} "
+        + ("file that is not a letter (" if len(other) == 1 else "files that are not letters (")
         + ", ".join(p.name for p in other[:5])
         + (", ..." if len(other) > 5 else "")
         + ")"

@@ -15,12 +15,49 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 from rich.text import Text
+from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from kg.core.errors import ConsistencyError, InputError
+from kg.interfaces.tables import print_rows
+
+
+class _HelpFlag:
+    """--help without typer's type label ("<bool>") beside it: a flag takes no value."""
+
+    def get_help_option(self, ctx):
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.metavar = ""
+        return option
+
+
+class _Argument(TyperArgument):
+    """An argument shown by its metavar alone (CASE, PATH...), as click shows it: no type
+    label such as <list[Path]> beside it, no braces around it in the usage line."""
+
+    def display_type_rich(self, ctx) -> None:
+        return None
+
+    def _usage_display_name(self) -> str:
+        name = self.display_name_raw + ("..." if self.nargs != 1 else "")
+        return name if self.required else f"[{name}]"
+
+
+class _Group(_HelpFlag, TyperGroup):
+    pass
+
+
+class _Command(_HelpFlag, TyperCommand):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if type(param) is TyperArgument:
+                param.__class__ = _Argument
+
 
 app = typer.Typer(
+    cls=_Group,
     add_completion=False,
     no_args_is_help=True,
     help="IMR-KG: screen California workers' compensation treatment requests against MTUS "
@@ -32,16 +69,54 @@ err = Console(stderr=True)
 logging.getLogger("rdflib").propagate = False
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from kg.core.version import package_version
+
+        typer.echo(f"imr-kg {package_version()}")
+        raise typer.Exit()
+
+
+def _at_least_one(value: int | None) -> int | None:
+    """A count of processes or results: 1 or more (said in words, not as typer's [x>=1])."""
+    if value is not None and value < 1:
+        raise typer.BadParameter(f"{value} is not a count: give 1 or more")
+    return value
+
+
+def _at_least_a_tenth(value: float) -> float:
+    if value < 0.1:
+        raise typer.BadParameter(f"{value} is too short: give at least 0.1 seconds")
+    return value
+
+
+def _not_negative(value: int | None) -> int | None:
+    if value is not None and value < 0:
+        raise typer.BadParameter(f"{value} is not a count: give 0 or more")
+    return value
+
+
 @app.callback()
 def _options(
     max_case_bytes: Annotated[
         str | None,
         typer.Option(
             "--max-case-bytes",
+            metavar="SIZE",
             help="largest case file read (bytes, or e.g. 20MB; default 10MB, or the "
             "IMR_KG_MAX_CASE_BYTES environment variable). Letters are capped at 1 MB.",
         ),
     ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            metavar="",
+            is_eager=True,
+            callback=_show_version,
+            help="print the version of imr-kg and exit",
+        ),
+    ] = False,
 ) -> None:
     # Options of every command. The case file cap goes into the environment, where kg.core.limits
     # reads it in this process and in every worker process it starts.
@@ -71,6 +146,23 @@ class CoverageFormat(StrEnum):
     json = "json"
 
 
+class SummaryFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def _summary_format(what: str) -> typer.Option:
+    return typer.Option(
+        "--format", "-f", metavar="FORMAT", help=f"text (for people) or json ({what})"
+    )
+
+
+def _write_json(data) -> None:
+    """JSON to stdout (progress and messages go to stderr): IRIs and literals as plain
+    strings, keys as the JSON contract names them (README, JSON contract)."""
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
 class RowFormat(StrEnum):
     table = "table"
     csv = "csv"
@@ -83,35 +175,63 @@ def _fail(exc: Exception) -> None:
     raise typer.Exit(code=2)
 
 
-@app.command()
+@app.command(
+    cls=_Command,
+    short_help="Screen a case, or a store's pending cases, against the criteria in force.",
+)
 def evaluate(
     path: Annotated[
         Path | None,
         typer.Argument(
+            metavar="CASE",
             help="case file (Turtle, JSON-LD or N-Triples) or an IMR determination letter "
-            "(text; recognised by its content)"
+            "(text; recognised by its content)",
+            show_default=False,
         ),
     ] = None,
-    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+    format: Annotated[
+        OutputFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="FORMAT",
+            help="table (for people), json (the JSON contract) or turtle (the validation "
+            "report and verdict triples); with --store: table or json",
+        ),
+    ] = OutputFormat.table,
     store: Annotated[
         Path | None,
-        typer.Option("--store", help="screen every case of this store still without a verdict"),
+        typer.Option(
+            "--store",
+            metavar="STORE",
+            help="screen every case of this store still without a verdict",
+        ),
     ] = None,
-    workers: Annotated[int, typer.Option("--workers", min=1, help="worker processes")] = 1,
+    workers: Annotated[
+        int,
+        typer.Option("--workers", metavar="N", callback=_at_least_one, help="worker processes"),
+    ] = 1,
     engine: Annotated[
         ShaclEngine,
-        typer.Option("--engine", help="SHACL engine for --store (pyshacl is the engine of record)"),
+        typer.Option(
+            "--engine",
+            metavar="ENGINE",
+            help="SHACL engine for --store: pyshacl (the engine of record), rudof or compiled",
+        ),
     ] = ShaclEngine.pyshacl,
     timestamps: Annotated[
         bool,
         typer.Option(
-            "--timestamps", help="with --format turtle: state when the screening run ended"
+            "--timestamps",
+            metavar="",
+            help="with --format turtle: state when the screening run ended",
         ),
     ] = False,
     store_reports: Annotated[
         bool,
         typer.Option(
             "--store-reports",
+            metavar="",
             help="with --store: keep each case's SHACL validation report with its verdicts "
             "(by default it is reproduced on demand: --format turtle, imr-kg report)",
         ),
@@ -120,7 +240,8 @@ def evaluate(
         Path | None,
         typer.Option(
             "--work-dir",
-            help="with --store: where partition files go [default: STORE/partitions]; on a "
+            metavar="DIR",
+            help="with --store: where partition files go (default: STORE/partitions); on a "
             "cluster, storage every worker sees",
         ),
     ] = None,
@@ -128,12 +249,15 @@ def evaluate(
         str | None,
         typer.Option(
             "--scheduler",
+            metavar="ADDRESS",
             help="with --store: screen on this Dask distributed scheduler (tcp://HOST:8786)",
         ),
     ] = None,
     dask: Annotated[
         bool,
-        typer.Option("--dask", help="with --store: screen on a local Dask cluster of --workers"),
+        typer.Option(
+            "--dask", metavar="", help="with --store: screen on a local Dask cluster of --workers"
+        ),
     ] = False,
 ) -> None:
     """Screen every request of a case (or of every pending case in a store) against the
@@ -184,7 +308,7 @@ def evaluate(
     elif format is OutputFormat.turtle:
         sys.stdout.write(to_turtle(evaluation, timestamps=timestamps))
     else:
-        print_table(evaluation, Console(width=max(Console().width, 110)))
+        print_table(evaluation, Console())
 
 
 def _evaluate_store(
@@ -204,22 +328,43 @@ def _evaluate_store(
             )
         except InputError as exc:
             _fail(exc)
+    held = store.count("case")
     store.close()
     if as_json:
-        sys.stdout.write(json.dumps(summary.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        _write_json(summary.to_dict())
         return
-    agreement = (
-        f"{summary.agreeing_with_imr}/{summary.compared_with_imr} ({summary.agreement:.0%})"
-        if summary.agreement is not None
-        else "no IMR outcome to compare"
-    )
-    kinds = ", ".join(f"{k} {v}" for k, v in sorted(summary.verdicts.items())) or "none"
-    Console().print(
-        f"cases {summary.cases} · requests {summary.requests} · verdicts: {kinds} · "
-        f"agreement with IMR {agreement} · {summary.seconds:.1f} s "
-        f"(knowledge {summary.knowledge_version[:16]}; SHACL engine {summary.engine})",
-        highlight=False,
-        soft_wrap=True,
+    Console().print(Text(screening_summary(summary, held)), highlight=False)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}" if number == 1 else f"{number:,} {noun}s"
+
+
+def screening_summary(summary, held: int) -> str:
+    """What `imr-kg evaluate --store` did, in sentences: the cases and requests screened, their
+    verdicts, the agreement with IMR in the words of the store report (or that there was
+    nothing to compare, or nothing to screen), the knowledge version and the engine."""
+    version = summary.knowledge_version[:16]
+    if not summary.cases:
+        if not held:
+            return "Nothing to screen: the store holds no case (imr-kg load adds them)."
+        return (
+            f"Nothing to screen: every case of the store ({_count(held, 'case')}) already has "
+            f"verdicts for this knowledge version ({version})."
+        )
+    kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(summary.verdicts.items()))
+    if summary.agreement is None:
+        agreement = "No request screened has a recorded IMR outcome to compare with."
+    else:
+        agreement = (
+            f"The screen agrees with the IMR outcome on {summary.agreeing_with_imr} of "
+            f"{_count(summary.compared_with_imr, 'compared request')} "
+            f"({summary.agreement:.0%})."
+        )
+    return (
+        f"Screened {_count(summary.cases, 'case')} ({_count(summary.requests, 'request')}) "
+        f"in {summary.seconds:.1f} s: {kinds}. {agreement} Knowledge version {version}, "
+        f"SHACL engine {summary.engine}."
     )
 
 
@@ -229,7 +374,16 @@ def _open_store(path: Path, read_only: bool = False):
     try:
         return Store(path, read_only=read_only)
     except OSError as exc:
-        _fail(InputError(str(path), [f"cannot open the store: {exc}"]))
+        _fail(InputError(str(path), [f"cannot open the store: {_store_error(exc)}"]))
+
+
+def _store_error(exc: OSError) -> str:
+    """Why a store could not be opened, in words (not RocksDB's lock and thread numbers)."""
+    if "LOCK" in str(exc):
+        return "another process has it open for writing (a load or an evaluate); wait for it"
+    if exc.strerror:
+        return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+    return str(exc)
 
 
 class _Bar:
@@ -247,9 +401,18 @@ class _Bar:
         self.last_line = 0.0
         self.rich = None
         if err.is_terminal:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                SpinnerColumn,
+                TimeElapsedColumn,
+            )
 
+            # The spinner and the time move while a partition is read: the count moves a
+            # partition at a time (kg.store.loading.partition_bounds: the first ones small).
             self.rich = Progress(
+                SpinnerColumn(),
                 "[progress.description]{task.description}",
                 BarColumn(),
                 MofNCompleteColumn(),
@@ -297,23 +460,41 @@ class _Bar:
         return False
 
 
-@app.command()
+@app.command(
+    cls=_Command,
+    short_help="Load case files and letters into a store, one named graph a case.",
+)
 def load(
     paths: Annotated[
         list[Path],
         typer.Argument(
+            metavar="PATH",
             help="case files (Turtle, JSON-LD, N-Triples), determination letters (text), or "
-            "directories of them (searched recursively)"
+            "directories of them (searched recursively)",
         ),
     ],
-    store: Annotated[Path, typer.Option("--store", help="store directory (created if new)")],
+    store: Annotated[
+        Path,
+        typer.Option("--store", metavar="STORE", help="store directory (created if new)"),
+    ],
     workers: Annotated[
-        int, typer.Option("--workers", min=1, help="worker processes reading the files")
+        int,
+        typer.Option(
+            "--workers",
+            metavar="N",
+            callback=_at_least_one,
+            help="worker processes reading the files",
+        ),
     ] = 1,
     work_dir: Annotated[
         Path | None,
-        typer.Option("--work-dir", help="where partition files go [default: STORE/partitions]"),
+        typer.Option(
+            "--work-dir", metavar="DIR", help="where partition files go (default: STORE/partitions)"
+        ),
     ] = None,
+    format: Annotated[
+        SummaryFormat, _summary_format("the files loaded, unchanged, in error, skipped")
+    ] = SummaryFormat.text,
 ) -> None:
     """Load cases into a store, one named graph each. Loading a case again replaces it;
     an interrupted load is finished by re-running it (no case lost, none twice)."""
@@ -323,16 +504,19 @@ def load(
             paths, progress=bar.advance, started=bar.set_total, workers=workers, work_dir=work_dir
         )
     opened.close()
-    skipped = (
-        f" · skipped {len(summary.skipped)} (neither case files nor letters)"
-        if summary.skipped
-        else ""
-    )
-    Console().print(
-        f"loaded {len(summary.loaded)} · unchanged {len(summary.unchanged)} · "
-        f"errors {len(summary.errors)}{skipped}",
-        highlight=False,
-    )
+    if format is SummaryFormat.json:
+        _write_json(load_json(summary))
+    else:
+        skipped = (
+            f" · skipped {len(summary.skipped)} (neither case files nor letters)"
+            if summary.skipped
+            else ""
+        )
+        Console().print(
+            f"loaded {len(summary.loaded)} · unchanged {len(summary.unchanged)} · "
+            f"errors {len(summary.errors)}{skipped}",
+            highlight=False,
+        )
     for source, warning in summary.warnings:
         _warn(source, [warning])
     if summary.errors:
@@ -342,13 +526,39 @@ def load(
         raise typer.Exit(code=2)
 
 
-@app.command()
+def load_json(summary) -> dict:
+    """The load's summary for tools (`imr-kg load --format json`): files as given or found,
+    in the order they were loaded."""
+    return {
+        "loaded": list(summary.loaded),
+        "unchanged": list(summary.unchanged),
+        "errors": [{"file": e.source, "problems": list(e.problems)} for e in summary.errors],
+        "skipped": list(summary.skipped),
+        "warnings": [{"file": file, "warning": warning} for file, warning in summary.warnings],
+    }
+
+
+@app.command(
+    cls=_Command,
+    short_help="Run a SPARQL file over the knowledge graph and a case, or over a store.",
+)
 def query(
-    file: Annotated[Path, typer.Argument(help="a SPARQL file, e.g. queries/failed-criteria.rq")],
-    case: Annotated[Path | None, typer.Option(help="case file to evaluate and add")] = None,
-    format: Annotated[RowFormat, typer.Option("--format", "-f")] = RowFormat.table,
+    file: Annotated[
+        Path,
+        typer.Argument(metavar="QUERY", help="a SPARQL file, e.g. queries/failed-criteria.rq"),
+    ],
+    case: Annotated[
+        Path | None, typer.Option(metavar="CASE", help="case file to evaluate and add")
+    ] = None,
+    format: Annotated[
+        RowFormat,
+        typer.Option("--format", "-f", metavar="FORMAT", help="table, csv or json"),
+    ] = RowFormat.table,
     store: Annotated[
-        Path | None, typer.Option("--store", help="query a case store instead (all its graphs)")
+        Path | None,
+        typer.Option(
+            "--store", metavar="STORE", help="query a case store instead (all its graphs)"
+        ),
     ] = None,
     allow_service: Annotated[
         list[str] | None,
@@ -384,11 +594,8 @@ def query(
         writer.writerow(variables)
         writer.writerows(cells)
     else:
-        table = Table(*variables, show_lines=False)
-        for row in cells:
-            table.add_row(*(Text(value or "") for value in row))  # Text: values are no markup
-        Console(width=max(Console().width, 160)).print(table)
-        err.print(f"{len(rows)} rows")
+        print_rows(Console(), variables, [[value or "" for value in row] for row in cells])
+        err.print(f"{len(rows)} rows" if len(rows) != 1 else "1 row")
 
 
 def _check_query_file(file: Path) -> None:
@@ -413,11 +620,20 @@ def _query_store(file: Path, path: Path, allowed: list[str]) -> tuple[list[str],
     return variables, [[None if t is None else to_rdflib(t) for t in row] for row in rows]
 
 
-@app.command()
+@app.command(
+    cls=_Command,
+    short_help="Check the knowledge graph's traceability and OWL consistency.",
+)
 def check(
     paths: Annotated[
-        list[Path] | None, typer.Argument(help="case files to check with the ontology")
+        list[Path] | None,
+        typer.Argument(
+            metavar="CASE", help="case files to check with the ontology", show_default=False
+        ),
     ] = None,
+    format: Annotated[
+        SummaryFormat, _summary_format("every finding, with the files and problems")
+    ] = SummaryFormat.text,
 ) -> None:
     """Check the knowledge graph: every shape traced to a criterion and provision (SHACL over
     the shapes), and the ontology, catalogue and given cases consistent (OWL reasoner)."""
@@ -426,6 +642,12 @@ def check(
     from kg.knowledge.integrity import check_integrity
     from kg.knowledge.shapegen import stale_outputs
 
+    if format is SummaryFormat.json:
+        findings = _check_findings(paths or [])
+        _write_json(findings)
+        if not findings["ok"]:
+            raise typer.Exit(code=2)
+        return
     try:
         stale = stale_outputs()
         if stale:
@@ -445,11 +667,64 @@ def check(
         _fail(exc)
 
 
-@app.command()
+def _check_findings(paths: list[Path]) -> dict:
+    """Every check of `imr-kg check`, each run whatever the others found, for tools: the
+    generated files that are stale, the traceability problems (SHACL over the shapes) and
+    the contradictions the OWL reasoner finds in the knowledge plus the cases."""
+    from kg.cases.consistency import check_consistency
+    from kg.ingest.sources import load_case
+    from kg.knowledge.integrity import check_integrity
+    from kg.knowledge.shapegen import stale_outputs
+
+    contradictions: list[dict[str, str]] = []
+
+    def found(exc: ConsistencyError) -> None:
+        contradictions.extend({"source": exc.source, "problem": p} for p in exc.problems)
+
+    cases = []
+    try:
+        stale = stale_outputs()
+        traceability = check_integrity()
+        for path in paths:
+            try:
+                cases.append(load_case(path))
+            except ConsistencyError as exc:  # the input check's contradictions: findings too
+                found(exc)
+    except InputError as exc:
+        _fail(exc)
+    reasoned = not contradictions  # else the reasoner would only find them again
+    if reasoned:
+        try:
+            check_consistency(cases)
+        except ConsistencyError as exc:
+            found(exc)
+    return {
+        "ok": not (stale or traceability or contradictions),
+        "stale_generated_files": list(stale),
+        "traceability": {"ok": not traceability, "problems": list(traceability)},
+        "consistency": {
+            "ok": not contradictions,
+            "cases": [str(path) for path in paths],
+            "reasoned": reasoned,
+            "problems": contradictions,
+        },
+    }
+
+
+@app.command(
+    cls=_Command,
+    short_help="Compile the criterion sources into SHACL shapes and catalogue criteria.",
+)
 def shapes(
     check_only: Annotated[
-        bool, typer.Option("--check", help="list the generated files that are stale; change none")
+        bool,
+        typer.Option(
+            "--check", metavar="", help="list the generated files that are stale; change none"
+        ),
     ] = False,
+    format: Annotated[
+        SummaryFormat, _summary_format("the files written, or with --check the stale ones")
+    ] = SummaryFormat.text,
 ) -> None:
     """Compile the criterion sources (shapes/source/*.ttl) into the SHACL shapes and the
     catalogue's criteria, each criterion written once (see shapes/README.md)."""
@@ -459,27 +734,48 @@ def shapes(
     try:
         if check_only:
             stale = stale_outputs()
-            for line in stale:
-                typer.echo(line)
+            if format is SummaryFormat.json:
+                _write_json({"stale": list(stale)})
+            else:
+                for line in stale:
+                    typer.echo(line)
             if stale:
                 raise typer.Exit(1)
             err.print("[green]shapes:[/green] every generated file is up to date")
             return
-        for path in write_all():
-            typer.echo(f"wrote {path.relative_to(project_root())}")
+        written = [str(path.relative_to(project_root())) for path in write_all()]
+        if format is SummaryFormat.json:
+            _write_json({"written": written})
+        else:
+            for path in written:
+                typer.echo(f"wrote {path}")
     except InputError as exc:
         _fail(exc)
 
 
-@app.command()
+@app.command(
+    cls=_Command,
+    short_help="Write the HTML audit report of a case or of a store.",
+)
 def report(
-    case: Annotated[Path | None, typer.Argument(help="case file to report on")] = None,
+    case: Annotated[
+        Path | None,
+        typer.Argument(metavar="CASE", help="case file to report on", show_default=False),
+    ] = None,
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="report.html for a case, a directory for a store")
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="PATH",
+            help="report.html for a case, a directory for a store",
+        ),
     ] = Path("report.html"),
     store: Annotated[
-        Path | None, typer.Option("--store", help="report on every case of this store")
+        Path | None,
+        typer.Option("--store", metavar="STORE", help="report on every case of this store"),
     ] = None,
+    format: Annotated[SummaryFormat, _summary_format("the pages written")] = SummaryFormat.text,
 ) -> None:
     """Write the audit report: self-contained, printable HTML with every request's screening
     result, criteria, provisions, evidence, disagreements with IMR, consistency findings and
@@ -496,46 +792,72 @@ def report(
             written = opened.report(output)
             count = opened.count("case")
             opened.close()
-            Console().print(
-                escape(f"wrote {written} and {count} case pages"), highlight=False, soft_wrap=True
-            )
+            pages = "1 case page" if count == 1 else f"{count} case pages"
+            message = f"wrote {written} and {pages}"
+            data = {"written": str(written), "case_pages": count}
         else:
             if case is None:
                 raise InputError("imr-kg report", ["give a case file or --store DIR"])
             written = write_case_report(case, output)
-            Console().print(escape(f"wrote {written}"), highlight=False, soft_wrap=True)
+            message, data = f"wrote {written}", {"written": str(written), "case_pages": 0}
     except InputError as exc:
         _fail(exc)
     except OSError as exc:
         _fail(_unwritable(output, exc))
+    if format is SummaryFormat.json:
+        _write_json(data)
+    else:
+        Console().print(Text(message), highlight=False, soft_wrap=True)
 
 
-@app.command()
+@app.command(
+    cls=_Command,
+    short_help="Serve a store read-only over the SPARQL 1.1 Protocol, with a query editor.",
+)
 def serve(
-    store: Annotated[Path, typer.Option("--store", help="store directory")],
-    host: Annotated[str, typer.Option(help="interface to bind (localhost by default)")] = (
-        "127.0.0.1"
-    ),
-    port: Annotated[int, typer.Option(help="TCP port (0: any free port)")] = 7878,
+    store: Annotated[Path, typer.Option("--store", metavar="STORE", help="store directory")],
+    host: Annotated[
+        str, typer.Option(metavar="HOST", help="interface to bind (localhost by default)")
+    ] = ("127.0.0.1"),
+    port: Annotated[int, typer.Option(metavar="PORT", help="TCP port (0: any free port)")] = 7878,
     time_limit: Annotated[
-        float, typer.Option("--time-limit", min=0.1, help="seconds a query may run")
+        float,
+        typer.Option(
+            "--time-limit",
+            metavar="SECONDS",
+            callback=_at_least_a_tenth,
+            help="seconds a query may run (at least 0.1)",
+        ),
     ] = 10.0,
     result_limit: Annotated[
-        int, typer.Option("--result-limit", min=1, help="most results a query may return")
+        int,
+        typer.Option(
+            "--result-limit",
+            metavar="N",
+            callback=_at_least_one,
+            help="most results a query may return",
+        ),
     ] = 10_000,
-    workers: Annotated[int, typer.Option(min=1, help="query worker processes")] = 4,
+    workers: Annotated[
+        int,
+        typer.Option(metavar="N", callback=_at_least_one, help="query worker processes"),
+    ] = 4,
     per_client: Annotated[
         int | None,
         typer.Option(
-            "--per-client", min=1, help="queries one client runs at once [default: workers - 1]"
+            "--per-client",
+            metavar="N",
+            callback=_at_least_one,
+            help="queries one client runs at once (default: workers - 1)",
         ),
     ] = None,
     slow_queries: Annotated[
         int | None,
         typer.Option(
             "--slow-queries",
-            min=0,
-            help="queries that may run past 1 s at once [default: half the workers, at least 1]",
+            metavar="N",
+            callback=_not_negative,
+            help="queries that may run past 1 s at once (default: half the workers, at least 1)",
         ),
     ] = None,
     allow_service: Annotated[
@@ -590,20 +912,28 @@ def serve(
         err.print("stopped", highlight=False)
 
 
-@app.command()
+@app.command(
+    cls=_Command,
+    short_help="The feature matrix and the coverage by era of the MTUS (or the trace).",
+)
 def coverage(
     store: Annotated[
         Path | None,
         typer.Option(
             "--store",
+            metavar="STORE",
             help="also count the requests of this store screened not_covered, by category",
         ),
     ] = None,
-    format: Annotated[CoverageFormat, typer.Option("--format", "-f")] = CoverageFormat.table,
+    format: Annotated[
+        CoverageFormat,
+        typer.Option("--format", "-f", metavar="FORMAT", help="table or json"),
+    ] = CoverageFormat.table,
     trace: Annotated[
         bool,
         typer.Option(
             "--trace",
+            metavar="",
             help="instead, from page to test: each provision with its criteria, their shapes "
             "(file and line), fixtures and tests; provisions without a criterion listed as such",
         ),
@@ -620,7 +950,11 @@ def coverage(
 
     if trace:
         if store is not None:
-            _fail(InputError("--trace", ["the trace reads no store; give --store without it"]))
+            _fail(
+                InputError(
+                    "--trace", ["the trace reads no store: give --trace or --store, not both"]
+                )
+            )
         _print_trace(format)
         return
     matrix = categories()
@@ -631,35 +965,40 @@ def coverage(
         sys.stdout.write(json.dumps(_coverage_json(matrix, eras, figures, note, found), indent=2))
         sys.stdout.write("\n")
         return
-    console = Console(width=max(Console().width, 140))
-    table = Table("category", "criterion", "regions", "provision", "verified", "tier", "in force")
-    uncovered = []
+    console = Console()
+    rows, uncovered = [], []
     for category in matrix:
         for c in category.criteria:
-            table.add_row(
-                category.name,
-                c.criterion,
-                c.regions,
-                c.citation,
-                c.verification or "",
-                c.tier,
-                c.effective,
+            rows.append(
+                [
+                    category.name,
+                    c.criterion,
+                    c.regions,
+                    c.citation,
+                    c.verification or "",
+                    c.tier,
+                    c.effective,
+                ]
             )
         if not category.covered:
             uncovered.append(category.name)
         elif category.uncovered_services:
             uncovered.append(f"{category.name}: {', '.join(category.uncovered_services)}")
-    console.print(table)
-    console.print("[bold]not covered:[/bold] " + ("; ".join(uncovered) or "nothing"))
+    headers = ["category", "criterion", "regions", "provision", "verified", "tier", "in force"]
+    print_rows(console, headers, rows)
+    console.print(Text.assemble(("not covered: ", "bold"), "; ".join(uncovered) or "nothing"))
     _print_eras(console, eras, figures)
     if found is not None:
-        table = Table("category", "requests not covered", "disputed at IMR", "services")
-        for row in found:
-            table.add_row(
-                row.category, str(row.requests), str(row.disputed), ", ".join(row.services)
-            )
-        console.print(table)
-    console.print("[bold]request mix:[/bold] " + escape(note), soft_wrap=True)
+        print_rows(
+            console,
+            ["category", "requests not covered", "disputed at IMR", "services"],
+            [
+                [row.category, str(row.requests), str(row.disputed), ", ".join(row.services)]
+                for row in found
+            ],
+            title="requests of the store screened not_covered",
+        )
+    console.print(Text.assemble(("request mix: ", "bold"), note))
 
 
 def _print_trace(format: CoverageFormat) -> None:
@@ -701,7 +1040,30 @@ def _print_trace(format: CoverageFormat) -> None:
     )
     if found.tests_note:
         lines.append(f"note: {found.tests_note}")
+    if sys.stdout.isatty():  # piped (to grep), one fact a line; on a terminal, its width
+        lines = fitted(lines, Console().width)
     sys.stdout.write("\n".join(lines) + "\n")
+
+
+def fitted(lines: list[str], width: int) -> list[str]:
+    """Lines of a listing wrapped to `width`, each continuation indented under its fact
+    (a path longer than the line is cut)."""
+    import textwrap
+
+    result = []
+    for line in lines:
+        indent = " " * (len(line) - len(line.lstrip()) + 4)
+        result.extend(
+            textwrap.wrap(
+                line,
+                width,
+                subsequent_indent=indent,
+                break_on_hyphens=False,
+                drop_whitespace=True,
+            )
+            or [""]
+        )
+    return result
 
 
 def _print_eras(console: Console, eras, figures) -> None:
@@ -709,15 +1071,15 @@ def _print_eras(console: Console, eras, figures) -> None:
     share of each published year of the request mix reached (in full + in part)."""
     known = {m.year: m.known for e in eras for m in e.request_mix}
     years = sorted(known)
-    table = Table(
+    headers = [
         "era",
         "in force",
         "date looked at",
         "documents brought in (8 CCR section, edition)",
         "categories with criteria in force (marks)",
         *(f"mix {year}: reached + in part, of {known[year]:.1f}%" for year in years),
-        title="coverage by era of the MTUS",
-    )
+    ]
+    rows = []
     for era in eras:
         period = era.status if era.start is None else f"{era.start} to {era.end or 'open'}"
         categories = "; ".join(
@@ -728,23 +1090,26 @@ def _print_eras(console: Console, eras, figures) -> None:
             for c in era.categories
         )
         reach = {m.year: m for m in era.request_mix}
-        table.add_row(
-            era.code,
-            period,
-            ", ".join(era.triggers),
-            "; ".join(f"{d.section or '?'} ({d.edition or '?'})" for d in era.documents),
-            categories or "none",
-            *(_reach_cell(reach.get(y)) for y in years),
+        rows.append(
+            [
+                era.code,
+                period,
+                ", ".join(era.triggers),
+                "; ".join(f"{d.section or '?'} ({d.edition or '?'})" for d in era.documents),
+                categories or "none",
+                *(_reach_cell(reach.get(y)) for y in years),
+            ]
         )
-    console.print(table)
-    sources = Table(
-        "year", "slice of the request mix", "share", "published by", "source", "verified"
+    print_rows(console, headers, rows, title="coverage by era of the MTUS")
+    print_rows(
+        console,
+        ["year", "slice of the request mix", "share", "published by", "source", "verified"],
+        [
+            [str(f.year), f.slice, f"{f.share:.1f}%", f.publisher, f.source, f.verification or ""]
+            for f in figures
+        ],
+        title="the published request mix",
     )
-    for f in figures:
-        sources.add_row(
-            str(f.year), f.slice, f"{f.share:.1f}%", f.publisher, f.source, f.verification or ""
-        )
-    console.print(sources)
 
 
 def _reach_cell(reach) -> str:
@@ -845,31 +1210,54 @@ def _warn_unresolved(source: str, citations: list[str]) -> None:
         )
 
 
-@app.command()
+@app.command(
+    cls=_Command,
+    short_help="Read IMR determination letters into case graphs (Turtle).",
+)
 def ingest(
     path: Annotated[
-        Path, typer.Argument(help="a determination letter (text), or a folder of them")
+        Path,
+        typer.Argument(metavar="PATH", help="a determination letter (text), or a folder of them"),
     ],
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="case Turtle file (a folder when PATH is a folder)"),
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="PATH",
+            help="case Turtle file (a folder when PATH is a folder)",
+        ),
     ] = None,
     allow_partial: Annotated[
         bool,
         typer.Option(
-            "--allow-partial", help="write what could be read, marked imr:partial in the graph"
+            "--allow-partial",
+            metavar="",
+            help="write what could be read, marked imr:partial in the graph",
         ),
     ] = False,
+    format: Annotated[
+        SummaryFormat,
+        _summary_format("the letters ingested, their case files, errors; needs -o for a letter"),
+    ] = SummaryFormat.text,
 ) -> None:
     """Read IMR Final Determination Letters into case graphs (Turtle) the evaluator reads."""
     from kg.ingest.batch import ingest_folder, ingest_to_file
 
+    as_json = format is SummaryFormat.json
     try:
         if path.is_dir():
-            failed = ingest_folder(path, output, allow_partial, err)
+            summary: dict = {}
+            failed = ingest_folder(path, output, allow_partial, err, summary)
+            if as_json:
+                _write_json(summary)
             if failed:
                 raise typer.Exit(code=2)
             return
+        if as_json and output is None:
+            raise InputError(
+                str(path), ["with --format json, -o names the case file (stdout takes the JSON)"]
+            )
         result = ingest_to_file(path, output, allow_partial)
     except InputError as exc:
         _fail(exc)
@@ -883,7 +1271,17 @@ def ingest(
             highlight=False,
             soft_wrap=True,
         )
-    if output is None:
+    if as_json:
+        _write_json(
+            {
+                "ingested": [{"letter": str(path), "case_file": str(output)}],
+                "errors": [],
+                "warnings": [{"file": result.source, "warning": w} for w in result.warnings],
+                "skipped": [],
+                "output": str(output),
+            }
+        )
+    elif output is None:
         sys.stdout.write(result.graph.serialize(format="turtle"))
 
 

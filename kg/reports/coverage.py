@@ -83,10 +83,10 @@ class UncoveredCategory:
 def not_covered_by_category(store: CaseStore) -> list[UncoveredCategory]:
     """Which categories cost most coverage in `store`: not_covered requests per category
     (an item of no known service under "unrecognised service"), most first."""
-    from kg.store.query import plain
+    from kg.store.query import plain, select
 
     path = project_root() / "queries" / "not-covered-by-category.rq"
-    variables, found = store.query(path.read_text(encoding="utf-8"), source=str(path))
+    variables, found = select(store, path.read_text(encoding="utf-8"), source=str(path))
     result = []
     for row in found:
         values = dict(zip(variables, (plain(term) for term in row), strict=True))

@@ -2,7 +2,8 @@
 
 Reading a file is the expensive part of a load: parsing and the input-shape check (the
 compiled SHACL engine, kg.knowledge.compiled_shacl), or ingesting a letter. The files are cut
-into partitions (partition_size, in file order); a worker (spawned, started with the load so
+into partitions (partition_bounds, in file order: the first ones small, so that progress
+moves from the first file); a worker (spawned, started with the load so
 that it starts up while the loading process stores the knowledge graph) reads and checks a
 partition's files (`read_case` each) and writes its cases as one N-Quads file with a manifest
 (kg.store.partitions); the loading process bulk-loads each finished partition, in order, and
@@ -155,9 +156,26 @@ MIN_PARTITIONS = 8  # a small load still makes several, so that every worker has
 
 
 def partition_size(files: int) -> int:
-    """Files a partition holds: a function of the load's size only, so that re-running the
-    same load after a kill cuts the same partitions and finds the files it finished."""
+    """Files a full partition holds: a function of the load's size only, so that re-running
+    the same load after a kill cuts the same partitions and finds the files it finished."""
     return max(1, min(MAX_PARTITION, -(-files // MIN_PARTITIONS)))
+
+
+def partition_bounds(files: int) -> list[tuple[int, int]]:
+    """Where the partitions of a load of `files` files start and end (in file order): the
+    first of one file, then twice as many each time (2, 4, 8, ...) up to partition_size, then
+    partitions of that size. Progress is reported a partition at a time, so it moves after
+    the first file is read (not after the first 200) and then every few files while the
+    workers start; the small partitions cost a few more bulk loads, only at the start. A
+    function of the load's size only, as partition_size: a re-run after a kill cuts the
+    same partitions."""
+    size = partition_size(files)
+    bounds, start, step = [], 0, 1
+    while start < files:
+        end = min(files, start + min(step, size))
+        bounds.append((start, end))
+        start, step = end, step * 2
+    return bounds
 
 
 @dataclass(frozen=True)
@@ -242,10 +260,9 @@ def load_partitions(
     held = store.held_files()
     version = store.knowledge_version
     jobs = []
-    size = partition_size(len(files))
-    for start in range(0, len(files), size):
+    for start, end in partition_bounds(len(files)):
         entries = []
-        for path in files[start : start + size]:
+        for path in files[start:end]:
             try:
                 digest, error = file_digest(path), None
             except InputError as exc:
