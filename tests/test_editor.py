@@ -423,3 +423,32 @@ def test_the_browser_refuses_to_send_a_query_elsewhere(port, tmp_path):
         "violates the document's Content Security Policy.",
     ]
     assert (shown.table.rows, shown.table.errors) == ([], ["Failed to fetch"])
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_a_screenshot_of_the_editor_shows_the_query_and_its_results(seed_endpoint, tmp_path):
+    """The editor as a user sees it after running a SELECT: the page drawn (not blank), the
+    query highlighted in colours, the result table's text."""
+    from rendered_files import png_image
+
+    assert CHROMIUM is not None, "CI=true: chromium must be installed"
+    png = tmp_path / "editor.png"
+    url = seed_endpoint + "?" + urllib.parse.urlencode({"query": REQUESTS})
+    shot = subprocess.run(
+        [CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=20000"]
+        + ["--window-size=1200,1000", f"--screenshot={png}", url],
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert shot.returncode == 0, shot.stderr
+    image = png_image(png.read_bytes())
+    assert (image.width, image.height) == (1200, 1000)
+    colours = image.colours()
+    white = colours.get(b"\xff\xff\xff", 0)
+    assert 0.3 < white / (1200 * 1000) < 0.98  # a page, with something on it
+    assert sum(n for c, n in colours.items() if max(c) < 80) > 2000  # text
+    # Syntax highlighting and the result view: many colours that are not greys.
+    tinted = [c for c, n in colours.items() if n > 20 and max(c) - min(c) > 60]
+    assert len(tinted) >= 5
