@@ -29,8 +29,8 @@ side by side. Nothing is asserted: the figures are the output.
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -289,13 +289,19 @@ def main() -> None:
         command = [sys.executable, "-m", "kg", "evaluate", "--store", str(directory)]
         command += ["--workers", str(args.workers), "--engine", engine]
         command += ["--store-reports"] if args.store_reports else []
+        command += ["--format", "json"]  # the summary's figures, read as the JSON contract says
         runs[engine] = run_measured(command, work / f"evaluate-{engine}.log")
-        out = runs[engine].out.strip()
-        print(f"evaluate --store --engine {engine}: {out}", flush=True)
+        summary = json.loads(runs[engine].out)
+        print(
+            f"evaluate --store --engine {engine}: {summary['cases']:,} cases, "
+            f"{summary['requests']:,} requests, verdicts {summary['verdicts']}, "
+            f"{summary['seconds']} s",
+            flush=True,
+        )
         print(f"  memory at each quarter of the run: {runs[engine].profile()}", flush=True)
-        screened[engine] = int(re.search(r"requests (\d+)", out).group(1))
+        screened[engine] = summary["requests"]
         # the seconds evaluate_store reports: the run without process start and imports
-        inside[engine] = float(re.search(r" ([0-9.]+) s \(knowledge", out).group(1))
+        inside[engine] = float(summary["seconds"])
         if directory != store_dir:
             shutil.rmtree(directory)
 
