@@ -763,7 +763,9 @@ def test_chromium_sorts_filters_and_searches_the_case_list(store_report, tmp_pat
 
 @pytest.mark.slow
 @needs_chromium
-def test_case_report_prints_on_five_pages_not_fourteen_with_the_requests_on_page_one(seed_report, tmp_path):
+def test_case_report_prints_on_five_pages_not_fourteen_with_the_requests_on_page_one(
+    seed_report, tmp_path
+):
     """Printed (US Letter, Chromium's default): 14 pages before issue 16, of which page 1 was
     half empty and four and a half were the knowledge files' hashes; now page 1 has every
     request and its screening result, and the appendix gives the knowledge version."""
