@@ -19,15 +19,13 @@ import signal
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from functools import lru_cache
 from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
-from rdflib.plugins.sparql.parser import parseQuery
 
 from kg.interfaces import sparql_results as sparqlresults
 from kg.interfaces.negotiation import GRAPH_FORMATS, RESULT_FORMATS, Formats, not_acceptable
-from kg.knowledge.sparql_guard import ServiceRefused, check_query
+from kg.knowledge.sparql_guard import ServiceRefused, check_query, names_dataset
 
 Reply = tuple[int, str, bytes]
 TEXT = "text/plain; charset=utf-8"
@@ -58,7 +56,7 @@ def answer(
     except ServiceRefused as exc:
         return 400, TEXT, ("\n".join(exc.problems) + "\n").encode()
     try:
-        if dataset is None and not has_dataset_clause(query):
+        if dataset is None and not names_dataset(query):
             result = store.query(query, use_default_graph_as_union=True)
         elif dataset is None:  # its FROM and FROM NAMED clauses make its dataset
             result = store.query(query)
@@ -102,25 +100,6 @@ def answer(
         "Turtle, N-Triples, JSON-LD, N-Quads or TriG\n"
     )
     return 406, TEXT, message.encode()
-
-
-def has_dataset_clause(query: str) -> bool:
-    """Does `query` name its dataset (FROM or FROM NAMED)? Read by rdflib's parser when the
-    text holds FROM at all; a query rdflib cannot read is taken to have none."""
-    if "FROM" not in query.upper():
-        return False
-    return _parsed_dataset_clause(query) if len(query) <= 20_000 else _dataset_clause(query)
-
-
-def _dataset_clause(query: str) -> bool:
-    try:
-        tree = parseQuery(query)
-    except Exception:  # pyparsing and rdflib raise assorted errors for what they cannot read
-        return False
-    return len(tree) > 1 and "datasetClause" in tree[1]
-
-
-_parsed_dataset_clause = lru_cache(maxsize=256)(_dataset_clause)
 
 
 def _not_acceptable(formats: Formats, results: bool = True, graph: bool = True) -> Reply:

@@ -45,18 +45,37 @@ class ServiceRefused(InputError):
 CACHED_QUERY_CHARS = 20_000  # longer queries are parsed each time (the cache stays small)
 
 
-@lru_cache(maxsize=512)
-def _cached_services(query: str, namespaces: tuple[tuple[str, str], ...]):
-    return _services(query, namespaces)
+def parsed(query: str) -> ParseResults | str:
+    """rdflib's parse tree of `query`, or its reason when it cannot read it: parsed once for
+    the SERVICE check and the endpoint's dataset check alike (cached unless long)."""
+    return _cached_parse(query) if len(query) <= CACHED_QUERY_CHARS else _parse(query)
+
+
+def _parse(query: str) -> ParseResults | str:
+    try:
+        return parseQuery(query)
+    except Exception as exc:  # pyparsing and rdflib raise assorted errors for what they cannot read
+        return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+
+
+_cached_parse = lru_cache(maxsize=512)(_parse)
+
+
+def names_dataset(query: str) -> bool:
+    """Does `query` name its dataset (FROM or FROM NAMED)? A query rdflib cannot read is
+    taken to name none."""
+    if "FROM" not in query.upper():
+        return False
+    tree = parsed(query)
+    return not isinstance(tree, str) and len(tree) > 1 and "datasetClause" in tree[1]
 
 
 def _services(query: str, namespaces: tuple[tuple[str, str], ...]) -> tuple[str, ...] | str:
     """How the SERVICE clauses of `query` name their endpoints (``<iri>``, ``?var``, or a
     prefixed name whose prefix is not declared), or rdflib's reason when it cannot parse it."""
-    try:
-        tree = parseQuery(query)
-    except Exception as exc:  # pyparsing and rdflib raise assorted errors for what they cannot read
-        return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+    tree = parsed(query)
+    if isinstance(tree, str):
+        return tree
     found: list = []
     _walk(tree, found)
     if not found:
@@ -120,9 +139,7 @@ def check_query(
     if not _mentions_service(query):
         return  # without the keyword in its text no engine reads a SERVICE clause
     declared = tuple(sorted((namespaces or {}).items()))
-    endpoints = (_cached_services if len(query) <= CACHED_QUERY_CHARS else _services)(
-        query, declared
-    )
+    endpoints = _services(query, declared)
     if isinstance(endpoints, str):
         raise ServiceRefused(
             source,
