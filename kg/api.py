@@ -147,14 +147,7 @@ class Store(CaseStore):
     def report(self, out_dir: str | Path) -> Path:
         """Write the audit report (index page plus one page per case) into `out_dir`;
         returns the index page's path."""
-        return write_store_report(self._below(), Path(out_dir))
-
-    def _below(self) -> CaseStore:
-        """This store as the layers below the API read it (their queries take pyoxigraph
-        terms): the same object's state, without the API's methods."""
-        view = CaseStore.__new__(CaseStore)
-        view.__dict__ = self.__dict__
-        return view
+        return write_store_report(self, Path(out_dir))
 
 
 def rdflib_term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:

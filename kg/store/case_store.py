@@ -208,14 +208,6 @@ class CaseStore:
         self.read_only = read_only
         self._knowledge: Knowledge | None = None
 
-    def query(self, sparql: str, source: str = "query") -> tuple[list[str], list[list]]:
-        """Variables and rows (pyoxigraph terms, None where unbound) of a SELECT query over
-        the union of every graph: what the reports below the API read (kg.Store.query gives
-        rdflib terms or plain values instead)."""
-        from kg.store.query import select
-
-        return select(self, sparql, source)
-
     # --- knowledge ----------------------------------------------------------------------
 
     @property

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
 from kg.core.errors import InputError
 from kg.knowledge.sparql_guard import check_query
 
-
-class CaseStore(Protocol):
-    """What a query needs of a store (kg.store.case_store.CaseStore, which queries through
-    this module: named here, not imported, so that neither imports the other)."""
-
-    oxigraph: ox.Store
+if TYPE_CHECKING:
+    from kg.store.case_store import CaseStore
 
 
 def select(

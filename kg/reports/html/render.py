@@ -210,9 +210,10 @@ def _render_index(
     store: CaseStore, lines: list[CaseLine], version: str, knowledge_files: list[tuple[str, str]]
 ) -> str:
     from kg.knowledge.sparql_files import query_text
+    from kg.store.query import select
 
     def table(name: str) -> list[dict[str, str | None]]:
-        variables, rows = store.query(query_text(name), source=name)
+        variables, rows = select(store, query_text(name), name)
         return [
             {v: (None if t is None else t.value) for v, t in zip(variables, row, strict=True)}
             for row in rows
