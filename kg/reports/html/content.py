@@ -32,21 +32,10 @@ Runner = Callable[[str], tuple[list[str], list[list[str | None]]]]
 # The label of each node among the given IRIs that has one (see LABELS).
 Labeller = Callable[[list[str]], dict[str, str]]
 
-# What a node of a case or of the knowledge is called in a finding: its own label, else what
-# it is (its type's label) and when (the date of a decision or request).
-LABELS = """
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX imr:  <https://w3id.org/imr-kg/ontology#>
-SELECT ?node (SAMPLE(?own) AS ?label) (MIN(STR(?kind)) AS ?type) (MIN(STR(?when)) AS ?date)
-WHERE {
-  VALUES ?node { %s }
-  OPTIONAL { ?node skos:prefLabel|rdfs:label ?own }
-  OPTIONAL { ?node a/rdfs:label ?kind }
-  OPTIONAL { ?node imr:decisionDate|imr:requestDate ?when }
-}
-GROUP BY ?node
-"""
+# What a node of a case or of the knowledge is called in a finding (queries/report/), the
+# nodes written into its empty VALUES block.
+LABELS = "report/node-labels"
+NODES = "VALUES ?node { }"
 
 
 @dataclass(frozen=True)
@@ -153,9 +142,12 @@ def findings(run: Runner, labels: Labeller | None = None) -> list[Finding]:
 
 def _labeller(query: Callable[[str], ox.QuerySolutions]) -> Labeller:
     def labels(iris: list[str]) -> dict[str, str]:
+        text = query_text(LABELS)
+        if NODES not in text:
+            raise InputError(f"queries/{LABELS}.rq", [f"expected the block {NODES!r} to fill"])
         values = " ".join(str(ox.NamedNode(i)) for i in iris)
         named = {}
-        for solution in query(LABELS % values):
+        for solution in query(text.replace(NODES, f"VALUES ?node {{ {values} }}")):
             label, kind, date = (solution[v] for v in ("label", "type", "date"))
             if label is not None:
                 named[solution["node"].value] = label.value
