@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 _HOMES = {
     "Store": "kg.api",
     "evaluate": "kg.api",
-    "ingest_letter": "kg.api",
+    "ingest_letter": "kg.ingest",
     "load_knowledge": "kg.api",
     "ConsistencyError": "kg.core.errors",
     "InputError": "kg.core.errors",
@@ -38,8 +38,9 @@ _HOMES = {
 
 if TYPE_CHECKING:
     __version__: str
-    from kg.api import Store, evaluate, ingest_letter, load_knowledge
+    from kg.api import Store, evaluate, load_knowledge
     from kg.core.errors import ConsistencyError, InputError
+    from kg.ingest import ingest_letter
     from kg.screening.model import (
         Citation,
         ConditionResult,

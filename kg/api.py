@@ -8,28 +8,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import pyoxigraph as ox
 from rdflib import BNode, URIRef
 from rdflib import Literal as RdfLiteral
 from rdflib.term import Node
 
-from kg.cases.read import CaseSource
-from kg.ingest import ingest_letter
-from kg.ingest.sources import load_case
-from kg.knowledge.catalogue import load_catalogue
 from kg.knowledge.graph import load_knowledge
 from kg.knowledge.oxigraph import to_rdflib
-from kg.reports.html import write_store_report
-from kg.screening.model import Evaluation
-from kg.screening.screen import screener_for
-from kg.store import loading
 from kg.store.case_store import CaseStore, LoadSummary, Progress
 from kg.store.query import select
 from kg.store.screening import BatchSummary, evaluate_store
 
-__all__ = ["Store", "evaluate", "ingest_letter", "load_knowledge"]
+if TYPE_CHECKING:
+    from kg.cases.read import CaseSource
+    from kg.screening.model import Evaluation
+
+__all__ = ["Store", "evaluate", "load_knowledge"]
 
 Terms = Literal["rdflib", "python", "oxigraph"]
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -39,6 +35,10 @@ def evaluate(case: CaseSource) -> Evaluation:
     """Screen every request of `case` (a Graph, or a path to a case file in Turtle, JSON-LD or
     N-Triples, or to a determination letter) against the criteria in force on its date, and
     explain each verdict."""
+    from kg.ingest.sources import load_case
+    from kg.knowledge.catalogue import load_catalogue
+    from kg.screening.screen import screener_for
+
     graph, source = load_case(case)
     return screener_for(load_catalogue()).evaluate(graph, source)
 
@@ -77,12 +77,16 @@ class Store(CaseStore):
         partition at a time, each written to a file in the work area (`work_dir`, by default
         the store's ``partitions`` folder) that this process bulk-loads: a killed load is
         finished by running it again."""
+        from kg.store import loading
+
         return loading.load(
             self, paths, progress, started, workers, Path(work_dir) if work_dir else None
         )
 
     def load_file(self, path: Path) -> bool:
         """Load one case file; False when the same content is already stored."""
+        from kg.store import loading
+
         return loading.load_file(self, path)
 
     def evaluate(
@@ -147,6 +151,8 @@ class Store(CaseStore):
     def report(self, out_dir: str | Path) -> Path:
         """Write the audit report (index page plus one page per case) into `out_dir`;
         returns the index page's path."""
+        from kg.reports.html import write_store_report
+
         return write_store_report(self, Path(out_dir))
 
 
