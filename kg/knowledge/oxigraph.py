@@ -164,6 +164,12 @@ class OxigraphCaseView:
             )
         )
 
+    def derived_lines(self) -> list[str]:
+        """The triples derive_in_place added, once each, as the N-Triples lines (without the
+        line end) Oxigraph wrote: what a store keeps of them, with no rdflib term made."""
+        text = b"".join(self._derived).decode("utf-8")
+        return list(dict.fromkeys(line for line in text.split("\n") if line))
+
     def _rdflib(self, term) -> Node:
         node = self._terms.get(term)
         if node is None:

@@ -25,7 +25,7 @@ from rdflib.namespace import RDF
 from rdflib.term import Node
 
 from kg.core.namespaces import IMR
-from kg.core.ntriples import fresh_bnode, line, lines, parse_graph
+from kg.core.ntriples import fresh_bnode, lines, parse_graph
 from kg.knowledge.catalogue import Catalogue
 from kg.knowledge.oxigraph import OxigraphEngine, graph_to_ntriples
 from kg.screening.applicability import Applicability, applicability
@@ -45,6 +45,8 @@ class BatchView(Protocol):
     def derive_in_place(self) -> None: ...
 
     def derived_triples(self) -> list[tuple[Node, Node, Node]]: ...
+
+    def derived_lines(self) -> list[str]: ...
 
     def ntriples(self) -> bytes: ...
 
@@ -122,13 +124,12 @@ class Screener:
             view.rows("request-date-bounds"),
             view.rows("uncovered-provisions"),
         )
-        derived = view.derived_triples()
-        report = self._validate(view, governs, graph, derived)
+        report = self._validate(view, governs, graph)
         findings = _by_case(view.rows("case-findings"))
         gaps = _by_case(view.rows("documentation-gaps"))
         decisions = _by_case(view.rows("request-decisions"))
         lookup = view.lookup()
-        by_subject = _by_subject(derived)
+        by_subject = _by_subject(view.derived_lines())
         explainer = Explainer(self.catalogue, governs)
         screened = []
         for case, source in cases:
@@ -157,7 +158,8 @@ class Screener:
                     # The derived facts (date bounds, totals, doses) are stored with the
                     # verdicts they explain, so a query answers over a store as over the case
                     # (their IRIs minted by the derivations; sorted: the same text each time).
-                    verdicts=verdict_ntriples(evaluation) + derived_ntriples(by_subject, requests),
+                    verdicts=verdict_ntriples(evaluation)
+                    + derived_ntriples(by_subject, [f"<{r}>" for r in requests]),
                     report=partial(report.ntriples, report_node, requests),
                     generated=generated_ntriples(evaluation, f"_:{report_node}"),
                 )
@@ -165,11 +167,7 @@ class Screener:
         return screened
 
     def _validate(
-        self,
-        view: BatchView,
-        governs: Applicability,
-        graph: Graph | None,
-        derived: list[tuple[Node, Node, Node]],
+        self, view: BatchView, governs: Applicability, graph: Graph | None
     ) -> ReportShares:
         """The validation report of every case in `view`, each request typed with the target
         class of every criterion that governs it."""
@@ -182,7 +180,7 @@ class Screener:
         if graph is not None:  # the same data as rdflib terms, for pySHACL
             copy = Graph(bind_namespaces="none")
             copy += graph
-            for triple in derived + typing:
+            for triple in view.derived_triples() + typing:
                 copy.add(triple)
             return self.validator.validate(data, copy)
         return self.validator.validate(data)
@@ -207,29 +205,25 @@ def _by_case(rows: list[dict]) -> dict[Node, list[dict]]:
     return grouped
 
 
-def _by_subject(
-    triples: list[tuple[Node, Node, Node]],
-) -> dict[Node, list[tuple[Node, Node, Node]]]:
-    index: dict[Node, list[tuple[Node, Node, Node]]] = defaultdict(list)
-    for triple in triples:
-        index[triple[0]].append(triple)
+def _by_subject(lines: list[str]) -> dict[str, list[str]]:
+    """N-Triples lines (as Oxigraph writes them: `S P O .`) by their subject's text."""
+    index: dict[str, list[str]] = defaultdict(list)
+    for text in lines:
+        index[text[: text.index(" ")]].append(text)
     return index
 
 
-def derived_ntriples(index: dict[Node, list[tuple[Node, Node, Node]]], roots: list) -> str:
+def derived_ntriples(index: dict[str, list[str]], roots: list[str]) -> str:
     """One case's share of a batch's derived facts as N-Triples, sorted (the same text for the
-    same facts, whatever order the batch's graph yields them in)."""
-    return "".join(sorted(map(line, _reachable(index, roots))))
-
-
-def _reachable(index: dict[Node, list[tuple[Node, Node, Node]]], roots: list) -> list:
-    """The triples of `index` about `roots` and about the nodes they lead to (a request's date
-    bounds hang from it): one case's share of a batch's derived facts."""
-    triples, seen, todo = [], set(roots), list(roots)
+    same facts, whatever order the batch's graph yields them in): the lines about `roots`
+    (its requests, in N-Triples) and about the nodes they lead to (a request's date bounds
+    hang from it)."""
+    found, seen, todo = [], set(roots), list(roots)
     while todo:
-        for triple in index.get(todo.pop(), ()):
-            triples.append(triple)
-            if triple[2] in index and triple[2] not in seen:
-                seen.add(triple[2])
-                todo.append(triple[2])
-    return triples
+        for text in index.get(todo.pop(), ()):
+            found.append(text + "\n")
+            value = text[:-2].split(" ", 2)[2]  # the object, before " ."
+            if value in index and value not in seen:
+                seen.add(value)
+                todo.append(value)
+    return "".join(sorted(found))
