@@ -341,7 +341,11 @@ class CaseStore:
         self.drop_cases([case for case in cases if case not in recorded])
 
     def bulk_load_nquads(
-        self, paths: Path | list[Path], skip_graphs: set[str] = frozenset(), kill_at: str = ""
+        self,
+        paths: Path | list[Path],
+        skip_graphs: set[str] = frozenset(),
+        kill_at: str = "",
+        threads: int = LOAD_THREADS,
     ) -> None:
         """Bulk-load N-Quads files with Oxigraph's bulk loader (fast, not atomic; the callers
         make a repeated load harmless), leaving out the quads of `skip_graphs` (case IRIs whose
@@ -357,7 +361,7 @@ class CaseStore:
                 half = b"".join(lines[: len(lines) // 2])
                 self.oxigraph.bulk_load(half, format=ox.RdfFormat.N_QUADS)
             kill_point(kill_at)
-        groups = _shares(paths, LOAD_THREADS)
+        groups = _shares(paths, threads)
         if len(groups) == 1:
             self._bulk_load_group(groups[0], skip_graphs)
             return

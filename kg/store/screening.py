@@ -41,7 +41,14 @@ from rdflib import URIRef
 from kg.core.errors import InputError
 from kg.core.ntriples import parse_graph
 from kg.screening.verdicts import stored_report_ntriples
-from kg.store.case_store import FLUSH_EVERY, CaseStore, InputSpan, Progress, verdict_nquads
+from kg.store.case_store import (
+    FLUSH_EVERY,
+    LOAD_THREADS,
+    CaseStore,
+    InputSpan,
+    Progress,
+    verdict_nquads,
+)
 from kg.store.partitions import (
     Partition,
     kill_point,
@@ -365,7 +372,7 @@ def _screen_pending(
             waiting += manifests
             if sum(len(m["cases"]) for m in waiting) < load_at:
                 continue
-            unflushed += _load_waiting(store, waiting, by_id, older, version)
+            unflushed += _load_waiting(store, waiting, by_id, older, version, threads=1)
             waiting = []
             if unflushed >= FLUSH_EVERY:
                 store.oxigraph.flush()  # memtables to disk: the writer's memory stays flat
@@ -459,22 +466,24 @@ def _load_waiting(
     by_id: dict[str, ScreenJob],
     older: dict[str, list[str]],
     version: str,
+    threads: int = LOAD_THREADS,
 ) -> int:
-    """Load finished partitions together and drop their cases' older verdict graphs;
-    returns how many cases were loaded."""
-    _load_verdicts(store, [by_id[m["id"]] for m in manifests], manifests, version)
+    """Load finished partitions together (in `threads` concurrent bulk loads) and drop their
+    cases' older verdict graphs; returns how many cases were loaded."""
+    _load_verdicts(store, [by_id[m["id"]] for m in manifests], manifests, version, threads)
     cases = [case for m in manifests for case, _ in m["cases"]]
     store.drop_verdict_graphs([g for case in cases for g in older.pop(case, [])])
     return len(cases)
 
 
 def _load_verdicts(
-    store: CaseStore, jobs: list[ScreenJob], manifests: list[dict], version: str
+    store: CaseStore, jobs: list[ScreenJob], manifests: list[dict], version: str, threads: int
 ) -> None:
     """Steps 1-4 of kg.store.partitions for finished partitions of verdicts, together."""
     cases = [case for m in manifests for case, _ in m["cases"]]
     store.drop_unrecorded_verdict_graphs(cases, version)
-    store.bulk_load_nquads([job.partition.quads for job in jobs], kill_at="screen-mid-bulk")
+    paths = [job.partition.quads for job in jobs]
+    store.bulk_load_nquads(paths, kill_at="screen-mid-bulk", threads=threads)
     kill_point("screen-before-meta")
     store.add_verdict_records(cases, version)
     kill_point("screen-before-remove")
