@@ -65,7 +65,7 @@ def applicability(
     bounds = by_request(bound_rows)
     uncovered = by_request(uncovered_rows)
     candidates: dict[Node, list[Candidate]] = defaultdict(list)
-    for row in candidate_rows:
+    for row in sorted(candidate_rows, key=_row_order):
         candidates[row["request"]].append(_candidate(row))
     governing: dict[Node, Governing] = {}
     by_era: dict[Node, list[tuple[Era, Governing]]] = {}
@@ -104,6 +104,11 @@ def search_sequence(in_force: list[Candidate], uncovered_ranks: set[int]) -> Gov
     ranks = {c.tier_rank for c in ranked} | uncovered_ranks
     chosen = [c for c in ranked if c.tier_rank == min(ranks)] if ranks else []
     return chosen + [c for c in in_force if c.binding]
+
+
+def _row_order(row: dict) -> tuple:
+    """Request, criterion, then every other value: one order whatever order the rows came in."""
+    return (str(row["request"]), str(row["criterion"]), sorted(map(str, row.values())))
 
 
 def _candidate(row: dict) -> Candidate:
