@@ -47,7 +47,7 @@ class Store(CaseStore):
     """An on-disk store of cases, their verdicts and the knowledge they were produced with.
 
     Loading reads and checks files in `workers` processes and writes every case from this
-    one; screening runs in `workers` processes too (both spawned: a script calling them with
+    one; screening runs in `workers` processes too (kg.store.workers: a script calling them with
     workers > 1 keeps its work under ``if __name__ == "__main__":``).
 
     >>> store = Store("cases.oxigraph")
@@ -73,7 +73,7 @@ class Store(CaseStore):
         many files there are to load, `progress` is called once per file, in order.
 
         Files are read and checked (parsed and checked against the input shapes, or ingested)
-        in `workers` processes (spawned, see kg.store.loading; 1: in this process), a
+        in `workers` processes (kg.store.workers; 1: in this process), a
         partition at a time, each written to a file in the work area (`work_dir`, by default
         the store's ``partitions`` folder) that this process bulk-loads: a killed load is
         finished by running it again."""

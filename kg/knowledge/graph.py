@@ -100,6 +100,13 @@ def load_knowledge(root: Path | None = None) -> Knowledge:
     return _load_knowledge(_resolved(root or project_root()))
 
 
+def forget_knowledge() -> None:
+    """Forget the knowledge loaded and the versions computed: the next call reads the files
+    again (a long-lived process whose files changed, e.g. a fork server of workers)."""
+    _load_knowledge.cache_clear()
+    _version.cache_clear()
+
+
 @lru_cache(maxsize=64)
 def _resolved(root: Path) -> Path:
     """root.resolve(), once per root: every case read asks for the knowledge several times,

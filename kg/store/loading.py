@@ -3,8 +3,8 @@
 Reading a file is the expensive part of a load: parsing and the input-shape check (the
 compiled SHACL engine, kg.knowledge.compiled_shacl), or ingesting a letter. The files are cut
 into partitions (partition_bounds, in file order: the first ones small, so that progress
-moves from the first file); a worker (spawned, started with the load so
-that it starts up while the loading process stores the knowledge graph) reads and checks a
+moves from the first file); a worker (forked from a fork server that loaded the knowledge
+graph while the loading process stored it, kg.store.workers) reads and checks a
 partition's files (`read_case` each) and writes its cases as one N-Quads file with a manifest
 (kg.store.partitions); the loading process bulk-loads each finished partition, in order, and
 records its cases in ``meta`` in one small transaction. Each file's fate (loaded, unchanged,
@@ -20,10 +20,10 @@ path is not read at all. Memory stays flat: a partition holds at most MAX_PARTIT
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from multiprocessing.pool import Pool
 from pathlib import Path
 
 from kg.core.errors import InputError
@@ -48,6 +48,12 @@ from kg.store.partitions import (
     relabel_blank_nodes,
     remove_temporaries,
     work_area,
+)
+from kg.store.workers import (
+    knowledge_wanted,
+    ready_knowledge,
+    start_fork_server,
+    worker_context,
 )
 
 
@@ -230,18 +236,33 @@ def read_partition(job: LoadJob) -> dict:
 @contextmanager
 def partition_reader(workers: int) -> Iterator[Callable[[list[LoadJob]], Iterator[dict]]]:
     """Reads partitions (read_partition) in order: in this process with one worker, else in
-    a spawn pool of `workers` processes started here (they start up while the loading
-    process stores the knowledge graph)."""
+    a pool of `workers` processes (kg.store.workers), started when the first partitions are
+    read: its fork server loads the knowledge while the loading process stores it."""
     if workers <= 1:
         yield lambda jobs: map(read_partition, jobs)
         return
-    with multiprocessing.get_context("spawn").Pool(workers, initializer=_warm_up) as pool:
-        yield lambda jobs: pool.imap(read_partition, jobs)
+    start_fork_server()
+    pool: Pool | None = None
+
+    def read(jobs: list[LoadJob]) -> Iterator[dict]:
+        nonlocal pool
+        if pool is None:
+            pool = worker_context().Pool(workers, _warm_up, knowledge_wanted())
+        return pool.imap(read_partition, jobs)
+
+    try:
+        yield read
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
 
 
-def _warm_up() -> None:
-    """Load the knowledge graph the input checks need as the worker starts."""
+def _warm_up(root: str, version: str) -> None:
+    """Load the knowledge graph the input checks need as the worker starts (inherited from
+    the fork server, kg.store.workers, when it holds the same)."""
     with suppress(InputError):  # the loading process loads it too and reports the problem
+        ready_knowledge(root, version)
         load_knowledge()
 
 

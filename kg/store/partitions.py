@@ -1,7 +1,7 @@
 """Partition files: the work of `imr-kg load` and `imr-kg evaluate --store` off the writer's
 critical path, safe to kill at any point.
 
-Workers (processes of a spawn pool, or of a Dask cluster) each take a partition of the input,
+Workers (processes of a local pool, or of a Dask cluster) each take a partition of the input,
 read it themselves, and write its result as one N-Quads file plus a manifest (JSON) into the
 store's work area, ``<store>/partitions/{cases,verdicts}/`` (or ``--work-dir``). Both are
 written to a temporary name, fsynced and renamed, the manifest last: a partition is finished

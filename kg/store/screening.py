@@ -13,7 +13,8 @@ each finished partition and records its verdict graphs in ``meta`` in one small 
 then drops the older versions' verdict graphs of its cases. The parent thus does almost
 nothing per case: no read of a case, no transaction per case.
 
-Workers are a spawn pool on this machine (`workers`), or a Dask ``distributed`` cluster
+Workers are a local pool (`workers`, forked from a fork server that has loaded the knowledge:
+kg.store.workers), or a Dask ``distributed`` cluster
 (`scheduler`, or `dask=True` for a local one): the store directory (or `work_dir`) must then
 be on storage every worker sees. A kill at any point loses nothing: re-running screens the
 partitions with no finished file and loads the finished ones (see kg.store.partitions).
@@ -22,7 +23,6 @@ partitions with no finished file and loads the finished ones (see kg.store.parti
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import queue
 import shutil
 import threading
@@ -57,6 +57,7 @@ from kg.store.partitions import (
     remove_temporaries,
     work_area,
 )
+from kg.store.workers import knowledge_wanted, ready_knowledge, start_fork_server, worker_context
 
 # Cases screened together by one worker (one SHACL run, each query once): every partition
 # pays a fixed cost (the knowledge loaded into Oxigraph, pyrudof's read_data, the queries'
@@ -178,7 +179,8 @@ def _snapshot(path: str) -> ox.Store:
     return opened[path]
 
 
-def _init_worker(shacl: str) -> None:
+def _init_worker(shacl: str, root: str, version: str) -> None:
+    ready_knowledge(root, version)
     _screener_for(shacl)
 
 
@@ -268,6 +270,8 @@ def evaluate_store(
     now, or loaded from the files a killed run had finished."""
     start = time.perf_counter()
     local_pool = workers > 1 and scheduler is None and not dask
+    if local_pool:
+        start_fork_server()  # it loads the knowledge while this process lists the cases
     with _worker_pool(workers if local_pool else 0, shacl) as pool:
         summary = _screen_pending(
             store, pool, workers, progress, started, shacl, store_reports, work_dir, scheduler, dask
@@ -276,20 +280,44 @@ def evaluate_store(
     return summary
 
 
+class _LazyPool:
+    """A pool of `workers` screening processes (kg.store.workers), started when first asked
+    for: after the pending cases are listed, while the fork server was loading the knowledge."""
+
+    def __init__(self, workers: int, shacl: str) -> None:
+        self.workers = workers
+        self.shacl = shacl
+        self._pool: Pool | None = None
+
+    def get(self) -> Pool:
+        if self._pool is None:
+            self._pool = worker_context().Pool(
+                self.workers, _init_worker, (self.shacl, *knowledge_wanted())
+            )
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+
+
 @contextmanager
-def _worker_pool(workers: int, shacl: str) -> Iterator[Pool | None]:
-    """A spawn pool of `workers` processes (none for 0), started first: the workers load the
-    knowledge (~1 s) while this process lists the pending cases and cuts the partitions."""
+def _worker_pool(workers: int, shacl: str) -> Iterator[_LazyPool | None]:
+    """The local pool of `workers` processes (none for 0), terminated on the way out."""
     if workers <= 0:
         yield None
         return
-    with multiprocessing.get_context("spawn").Pool(workers, _init_worker, (shacl,)) as pool:
+    pool = _LazyPool(workers, shacl)
+    try:
         yield pool
+    finally:
+        pool.close()
 
 
 def _screen_pending(
     store: CaseStore,
-    pool: Pool | None,
+    pool: _LazyPool | None,
     workers: int,
     progress: Progress | None,
     started: Callable[[int], None] | None,
@@ -299,7 +327,7 @@ def _screen_pending(
     scheduler: str | None,
     dask: bool,
 ) -> BatchSummary:
-    """evaluate_store's work, with the local worker pool (if any) already starting."""
+    """evaluate_store's work, with the local worker pool (if any) started when first used."""
     store.ensure_knowledge()
     version = store.knowledge_version
     summary = BatchSummary(knowledge_version=version, engine=shacl)
@@ -397,7 +425,7 @@ def _results(
     finished: dict[str, dict],
     jobs: list[ScreenJob],
     workers: int,
-    pool: Pool | None,
+    pool: _LazyPool | None,
     scheduler: str | None,
     dask: bool,
 ) -> Iterator[list[dict]]:
@@ -415,8 +443,9 @@ def _results(
     else:
         assert pool is not None
         done: queue.SimpleQueue = queue.SimpleQueue()
+        workers_pool = pool.get()
         for job in jobs:
-            pool.apply_async(screen_partition, (job,), {}, done.put, done.put)
+            workers_pool.apply_async(screen_partition, (job,), {}, done.put, done.put)
         remaining = len(jobs)
         while remaining:
             batch = [done.get()]
