@@ -12,10 +12,14 @@ from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
-from rdflib import Graph
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
 
 from kg.core.errors import InputError
 from kg.core.namespaces import bind_prefixes
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 def project_root() -> Path:
@@ -53,16 +57,42 @@ def version_of(file_hashes: dict[str, str]) -> str:
 
 
 def _parse_turtle_files(paths: list[Path], root: Path, hashes: dict[str, str]) -> Graph:
+    """The files' triples in one rdflib graph, as rdflib's Turtle parser would give them (each
+    file's blank nodes its own, plain string literals, the prefixes it declares bound), parsed
+    by Oxigraph: half the time, and every process that screens starts by this."""
     graph = Graph()
     bind_prefixes(graph)
     for path in paths:
         data = path.read_bytes()
         hashes[str(path.relative_to(root))] = hashlib.sha256(data).hexdigest()
+        parser = ox.parse(data, format=ox.RdfFormat.TURTLE, base_iri=path.as_uri())
+        blank: dict[str, BNode] = {}
         try:
-            graph.parse(data=data, format="turtle", publicID=path.as_uri())
-        except Exception as exc:  # rdflib raises several parser exception types
+            for triple in parser:
+                graph.add(
+                    (
+                        _rdflib(triple.subject, blank),
+                        _rdflib(triple.predicate, blank),
+                        _rdflib(triple.object, blank),
+                    )
+                )
+        except SyntaxError as exc:
             raise InputError(str(path), [f"not valid Turtle: {exc}"]) from exc
+        for prefix, namespace in parser.prefixes.items():
+            graph.bind(prefix, namespace)
     return graph
+
+
+def _rdflib(term, blank: dict[str, BNode]) -> Node:
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return blank.setdefault(term.value, BNode())
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    if term.datatype.value == _XSD_STRING:  # rdflib's parser gives a plain literal
+        return Literal(term.value)
+    return Literal(term.value, datatype=URIRef(term.datatype.value))
 
 
 def knowledge_files(root: Path) -> tuple[list[Path], list[Path], list[Path]]:
