@@ -322,6 +322,8 @@ def _evaluate_store(
 ) -> None:
     if not (path / "CURRENT").is_file():
         _fail(InputError(str(path), ["not a case store (run imr-kg load first)"]))
+    if workers > 1 and not (options or {}).get("scheduler") and not (options or {}).get("dask"):
+        _start_fork_server()
     store = _open_store(path)
     with _Bar("screening") as bar:
         try:
@@ -372,6 +374,13 @@ def screening_summary(summary, held: int) -> str:
         f"in {summary.seconds:.1f} s: {kinds}. {agreement} Knowledge version {version}, "
         f"SHACL engine {summary.engine}."
     )
+
+
+def _start_fork_server() -> None:
+    """The workers' fork server loads the knowledge while this process imports the rest."""
+    from kg.store.workers import start_fork_server
+
+    start_fork_server()
 
 
 def _open_store(path: Path, read_only: bool = False):
@@ -504,6 +513,8 @@ def load(
 ) -> None:
     """Load cases into a store, one named graph each. Loading a case again replaces it;
     an interrupted load is finished by re-running it (no case lost, none twice)."""
+    if workers > 1:
+        _start_fork_server()
     opened = _open_store(store)
     with _Bar("loading") as bar:
         summary = opened.load(

@@ -17,8 +17,6 @@ import multiprocessing
 import os
 from multiprocessing.context import BaseContext
 
-from kg.knowledge.graph import forget_knowledge, knowledge_version, load_knowledge, project_root
-
 PRELOAD = "kg.store.worker_preload"
 
 
@@ -32,7 +30,8 @@ def worker_context() -> BaseContext:
 
 def start_fork_server() -> None:
     """Start the fork server now (it preloads while the caller goes on) rather than when the
-    first worker is asked for."""
+    first worker is asked for. This module imports nothing else of kg at its top, so the CLI
+    starts it before its own imports."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         worker_context()
         from multiprocessing import forkserver
@@ -42,12 +41,16 @@ def start_fork_server() -> None:
 
 def knowledge_wanted() -> tuple[str, str]:
     """(root, version) of the knowledge in force here, for ready_knowledge in a worker."""
+    from kg.knowledge.graph import knowledge_version, project_root
+
     return str(project_root()), knowledge_version()
 
 
 def ready_knowledge(root: str, version: str) -> None:
     """In a worker: the knowledge under `root` in force (IMR_KG_HOME as the parent had it),
     and anything cached from another version of its files forgotten."""
+    from kg.knowledge.graph import forget_knowledge, load_knowledge, project_root
+
     if str(project_root()) != root:
         os.environ["IMR_KG_HOME"] = root
     if load_knowledge().version != version:  # files changed since the fork server loaded them
