@@ -13,7 +13,8 @@ finished partition:
 2. bulk-loads the N-Quads file (Oxigraph's ``bulk_load``: fast, not atomic);
 3. writes the bookkeeping (``meta``: which graph holds which case, which knowledge version
    made a verdict graph) and the partition's mark (``store:loadedFile`` with the file's
-   hash) in one small transaction;
+   hash): a load's in one small transaction, a screen's verdict records bulk-loaded (a
+   record half-written by a kill is read by no lookup: its case is screened again);
 4. deletes the partition's files.
 
 Kill safety is by idempotence: a kill before 3 leaves graphs without bookkeeping, which the

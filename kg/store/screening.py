@@ -9,7 +9,7 @@ checkpoint, hard links, opened read-only; the store itself is never opened by tw
 processes), writes
 the verdict graphs as one N-Quads file with a manifest (kg.store.partitions) and returns the
 manifest: each case's verdicts, for the summary. The process holding the store bulk-loads
-each finished partition and records its verdict graphs in ``meta`` in one small transaction,
+each finished partition and records its verdict graphs in ``meta`` (bulk-loaded as well),
 then drops the older versions' verdict graphs of its cases. The parent thus does almost
 nothing per case: no read of a case, no transaction per case.
 
