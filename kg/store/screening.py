@@ -343,6 +343,7 @@ def _screen_pending(
         for case, graphs in store.verdict_graphs_by_case().items()
         if (stale := [graph for graph, v in graphs if v != version])
     }
+    any_older = bool(older)  # none: no stale graph to look for at the end either
     folder = work_area(store.path, work_dir, "verdicts")
     remove_temporaries(folder)
     snapshot = work_area(store.path, work_dir, f"snapshot-{uuid.uuid4().hex[:12]}")
@@ -410,7 +411,8 @@ def _screen_pending(
     finally:
         shutil.rmtree(snapshot, ignore_errors=True)
     store.oxigraph.flush()
-    store.drop_stale_verdicts(version)
+    if any_older:
+        store.drop_stale_verdicts(version)
     return summary
 
 
