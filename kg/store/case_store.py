@@ -113,6 +113,8 @@ def verdict_nquads(case: str, ntriples: str, version: str) -> str:
     """A case's verdict triples (N-Triples text, one triple a line) as N-Quads in its verdict
     graph for knowledge `version`."""
     tail = f" <{verdict_graph_name(case, version)}> .\n"
+    if ntriples.endswith(" .\n") and ntriples.count(" .\n") == ntriples.count("\n"):
+        return ntriples.replace(" .\n", tail)  # as kg.core.ntriples writes: one pass
     return "".join(t.rstrip()[:-1].rstrip() + tail for t in ntriples.splitlines() if t.strip())
 
 
