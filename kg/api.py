@@ -12,11 +12,9 @@ from typing import TYPE_CHECKING, Literal
 
 import pyoxigraph as ox
 from rdflib import BNode, URIRef
-from rdflib import Literal as RdfLiteral
-from rdflib.term import Node
 
+from kg.core.rdf_terms import rdflib_term
 from kg.knowledge.graph import load_knowledge
-from kg.knowledge.oxigraph import to_rdflib
 from kg.store.case_store import CaseStore, LoadSummary, Progress
 from kg.store.query import select
 from kg.store.screening import BatchSummary, evaluate_store
@@ -28,7 +26,6 @@ if TYPE_CHECKING:
 __all__ = ["Store", "evaluate", "load_knowledge"]
 
 Terms = Literal["rdflib", "python", "oxigraph"]
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 def evaluate(case: CaseSource) -> Evaluation:
@@ -154,14 +151,6 @@ class Store(CaseStore):
         from kg.reports.html import write_store_report
 
         return write_store_report(self, Path(out_dir))
-
-
-def rdflib_term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
-    """The rdflib term rdflib's SPARQL engine would give for a pyoxigraph term: a string
-    literal without a datatype, as rdflib writes it."""
-    if isinstance(term, ox.Literal) and not term.language and term.datatype.value == _XSD_STRING:
-        return RdfLiteral(term.value)
-    return to_rdflib(term)
 
 
 def python_value(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> object:

@@ -18,8 +18,9 @@ from rdflib.namespace import RDFS
 
 import kg
 from kg.core.namespaces import IMR
+from kg.core.rdf_terms import to_rdflib
 from kg.knowledge.graph import load_knowledge
-from kg.knowledge.oxigraph import memory_store, to_rdflib
+from kg.knowledge.oxigraph import memory_store
 from kg.knowledge.sparql_files import query_text
 from kg.reports.coverage import coverage_by_era, mix_note
 

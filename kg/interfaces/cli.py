@@ -322,7 +322,8 @@ def _evaluate_store(
 ) -> None:
     if not (path / "CURRENT").is_file():
         _fail(InputError(str(path), ["not a case store (run imr-kg load first)"]))
-    if workers > 1 and not (options or {}).get("scheduler") and not (options or {}).get("dask"):
+    options = options or {}
+    if workers > 1 and not options.get("scheduler") and not options.get("dask"):
         _start_fork_server()
     store = _open_store(path)
     with _Bar("screening") as bar:
@@ -332,7 +333,7 @@ def _evaluate_store(
                 started=bar.set_total,
                 progress=bar.advance,
                 shacl=engine,
-                **(options or {}),
+                **options,
             )
         except InputError as exc:
             _fail(exc)
@@ -627,7 +628,7 @@ def _check_query_file(file: Path) -> None:
 
 
 def _query_store(file: Path, path: Path, allowed: list[str]) -> tuple[list[str], list[list]]:
-    from kg.knowledge.oxigraph import to_rdflib
+    from kg.core.rdf_terms import to_rdflib
     from kg.store.query import select
 
     if not file.is_file():

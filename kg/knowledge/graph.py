@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import BNode, Graph
 from rdflib.term import Node
 
 from kg.core.errors import InputError
 from kg.core.namespaces import bind_prefixes
-
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+from kg.core.rdf_terms import rdflib_term
 
 
 def project_root() -> Path:
@@ -66,16 +66,9 @@ def _parse_turtle_files(paths: list[Path], root: Path, hashes: dict[str, str]) -
         data = path.read_bytes()
         hashes[str(path.relative_to(root))] = hashlib.sha256(data).hexdigest()
         parser = ox.parse(data, format=ox.RdfFormat.TURTLE, base_iri=path.as_uri())
-        blank: dict[str, BNode] = {}
         try:
-            for triple in parser:
-                graph.add(
-                    (
-                        _rdflib(triple.subject, blank),
-                        _rdflib(triple.predicate, blank),
-                        _rdflib(triple.object, blank),
-                    )
-                )
+            for triple in _file_triples(parser):
+                graph.add(triple)
         except SyntaxError as exc:
             raise InputError(str(path), [f"not valid Turtle: {exc}"]) from exc
         for prefix, namespace in parser.prefixes.items():
@@ -83,16 +76,18 @@ def _parse_turtle_files(paths: list[Path], root: Path, hashes: dict[str, str]) -
     return graph
 
 
-def _rdflib(term, blank: dict[str, BNode]) -> Node:
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return blank.setdefault(term.value, BNode())
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    if term.datatype.value == _XSD_STRING:  # rdflib's parser gives a plain literal
-        return Literal(term.value)
-    return Literal(term.value, datatype=URIRef(term.datatype.value))
+def _file_triples(parser) -> Iterator[tuple[Node, Node, Node]]:
+    """One file's triples as rdflib terms, its blank nodes its own (Oxigraph keeps a blank
+    node's label, which another file may use for another node)."""
+    blank: dict[str, BNode] = {}
+
+    def term(node) -> Node:
+        if isinstance(node, ox.BlankNode):
+            return blank.setdefault(node.value, BNode())
+        return rdflib_term(node)
+
+    for triple in parser:
+        yield term(triple.subject), term(triple.predicate), term(triple.object)
 
 
 def knowledge_files(root: Path) -> tuple[list[Path], list[Path], list[Path]]:

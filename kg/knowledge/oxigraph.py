@@ -12,6 +12,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
+from kg.core.rdf_terms import XSD_STRING, to_rdflib
 from kg.knowledge.derive import derivation_texts
 from kg.knowledge.graph import Knowledge
 from kg.knowledge.sparql_files import query_text
@@ -20,24 +21,8 @@ KNOWLEDGE_GRAPH = ox.NamedNode("urn:imr-kg:worker:knowledge")
 CASE_GRAPH = ox.NamedNode("urn:imr-kg:worker:case")
 
 
-def to_rdflib(term) -> Node:
-    """An rdflib term for a pyoxigraph term."""
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        return Literal(term.value, datatype=URIRef(term.datatype.value))
-    raise TypeError(f"unsupported RDF term {term!r}")
-
-
 def graph_to_ntriples(graph: Graph) -> bytes:
     return graph.serialize(format="nt", encoding="utf-8")
-
-
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 def memory_store(*graphs: Graph | None) -> ox.Store:
@@ -68,7 +53,7 @@ def graph_rows(graph: Graph, name: str) -> list[dict]:
                 raise ValueError(
                     f"queries/{name}.rq answered a blank node; use kg.knowledge.sparql_files.rows"
                 )
-            if isinstance(value, ox.Literal) and value.datatype.value == _XSD_STRING:
+            if isinstance(value, ox.Literal) and value.datatype.value == XSD_STRING:
                 row[var] = Literal(value.value)
             else:
                 row[var] = to_rdflib(value)

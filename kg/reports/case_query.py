@@ -16,10 +16,11 @@ from rdflib.term import Node
 
 from kg.core.errors import InputError
 from kg.core.namespaces import bind_prefixes
+from kg.core.rdf_terms import to_rdflib
 from kg.ingest.sources import load_case
 from kg.knowledge.catalogue import load_catalogue
 from kg.knowledge.graph import load_knowledge
-from kg.knowledge.oxigraph import memory_store, to_rdflib
+from kg.knowledge.oxigraph import memory_store
 from kg.knowledge.sparql_guard import check_query
 from kg.screening.screen import screener_for
 

@@ -192,7 +192,8 @@ class MixFigure:
 def _knowledge_rows(*names: str) -> dict[str, list[dict]]:
     """Rows of queries/<name>.rq over the knowledge graph (ontology, catalogue, shapes),
     answered by Oxigraph from one store."""
-    from kg.knowledge.oxigraph import memory_store, to_rdflib
+    from kg.core.rdf_terms import to_rdflib
+    from kg.knowledge.oxigraph import memory_store
     from kg.knowledge.sparql_files import query_text
 
     knowledge = load_knowledge()

@@ -49,8 +49,8 @@ from rdflib.namespace import RDF
 
 from kg.core.errors import InputError
 from kg.core.namespaces import IMR
+from kg.core.rdf_terms import to_rdflib
 from kg.knowledge.graph import Knowledge, knowledge_version, load_knowledge
-from kg.knowledge.oxigraph import to_rdflib
 from kg.store.partitions import kill_armed, kill_point, write_atomic
 
 GRAPH_BASE = "https://w3id.org/imr-kg/graph/"
@@ -173,11 +173,11 @@ class InputSpan:
 def _shares(paths: list[Path], count: int) -> list[list[Path]]:
     """`paths` in at most `count` groups of about the same size in bytes (none empty)."""
     groups: list[list[Path]] = [[] for _ in range(max(1, min(count, len(paths))))]
-    sizes = [0] * len(groups)
-    for path in sorted(paths, key=lambda p: p.stat().st_size, reverse=True):
-        smallest = sizes.index(min(sizes))
+    totals = [0] * len(groups)
+    for size, path in sorted(((p.stat().st_size, p) for p in paths), reverse=True):
+        smallest = totals.index(min(totals))
         groups[smallest].append(path)
-        sizes[smallest] += path.stat().st_size
+        totals[smallest] += size
     return groups
 
 

@@ -23,7 +23,6 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from multiprocessing.pool import Pool
 from pathlib import Path
 
 from kg.core.errors import InputError
@@ -49,12 +48,7 @@ from kg.store.partitions import (
     remove_temporaries,
     work_area,
 )
-from kg.store.workers import (
-    knowledge_wanted,
-    ready_knowledge,
-    start_fork_server,
-    worker_context,
-)
+from kg.store.workers import knowledge_wanted, lazy_pool, ready_knowledge
 
 
 def load(
@@ -241,21 +235,8 @@ def partition_reader(workers: int) -> Iterator[Callable[[list[LoadJob]], Iterato
     if workers <= 1:
         yield lambda jobs: map(read_partition, jobs)
         return
-    start_fork_server()
-    pool: Pool | None = None
-
-    def read(jobs: list[LoadJob]) -> Iterator[dict]:
-        nonlocal pool
-        if pool is None:
-            pool = worker_context().Pool(workers, _warm_up, knowledge_wanted())
-        return pool.imap(read_partition, jobs)
-
-    try:
-        yield read
-    finally:
-        if pool is not None:
-            pool.terminate()
-            pool.join()
+    with lazy_pool(workers, _warm_up, knowledge_wanted()) as pool:
+        yield lambda jobs: pool().imap(read_partition, jobs)
 
 
 def _warm_up(root: str, version: str) -> None:

@@ -57,7 +57,7 @@ from kg.store.partitions import (
     remove_temporaries,
     work_area,
 )
-from kg.store.workers import knowledge_wanted, ready_knowledge, start_fork_server, worker_context
+from kg.store.workers import knowledge_wanted, lazy_pool, ready_knowledge
 
 # Cases screened together by one worker (one SHACL run, each query once): every partition
 # pays a fixed cost (the knowledge loaded into Oxigraph, pyrudof's read_data, the queries'
@@ -240,9 +240,8 @@ def _archived(inputs: Path, graph: str, span: str) -> bytes | None:
     # N-Quads line holds no raw line end), each then cut in one pass.
     tail = f" <{graph}> .\n".encode()
     lines = quads.count(b"\n")
-    if not lines or len(quads) != where.end - where.start or quads.count(tail) != lines:
-        return None
-    if not quads.endswith(b"\n"):
+    whole = len(quads) == where.end - where.start and quads.endswith(b"\n")
+    if not lines or not whole or quads.count(tail) != lines:
         return None
     return quads.replace(tail, b" .\n")
 
@@ -269,8 +268,6 @@ def evaluate_store(
     now, or loaded from the files a killed run had finished."""
     start = time.perf_counter()
     local_pool = workers > 1 and scheduler is None and not dask
-    if local_pool:
-        start_fork_server()  # it loads the knowledge while this process lists the cases
     with _worker_pool(workers if local_pool else 0, shacl) as pool:
         summary = _screen_pending(
             store, pool, workers, progress, started, shacl, store_reports, work_dir, scheduler, dask
@@ -279,44 +276,20 @@ def evaluate_store(
     return summary
 
 
-class _LazyPool:
-    """A pool of `workers` screening processes (kg.store.workers), started when first asked
-    for: after the pending cases are listed, while the fork server was loading the knowledge."""
-
-    def __init__(self, workers: int, shacl: str) -> None:
-        self.workers = workers
-        self.shacl = shacl
-        self._pool: Pool | None = None
-
-    def get(self) -> Pool:
-        if self._pool is None:
-            self._pool = worker_context().Pool(
-                self.workers, _init_worker, (self.shacl, *knowledge_wanted())
-            )
-        return self._pool
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-
-
 @contextmanager
-def _worker_pool(workers: int, shacl: str) -> Iterator[_LazyPool | None]:
-    """The local pool of `workers` processes (none for 0), terminated on the way out."""
+def _worker_pool(workers: int, shacl: str) -> Iterator[Callable[[], Pool] | None]:
+    """A getter of the local pool of `workers` processes (none for 0), started when first
+    asked for: after the pending cases are listed, while the fork server loads the knowledge."""
     if workers <= 0:
         yield None
         return
-    pool = _LazyPool(workers, shacl)
-    try:
+    with lazy_pool(workers, _init_worker, (shacl, *knowledge_wanted())) as pool:
         yield pool
-    finally:
-        pool.close()
 
 
 def _screen_pending(
     store: CaseStore,
-    pool: _LazyPool | None,
+    pool: Callable[[], Pool] | None,
     workers: int,
     progress: Progress | None,
     started: Callable[[int], None] | None,
@@ -426,7 +399,7 @@ def _results(
     finished: dict[str, dict],
     jobs: list[ScreenJob],
     workers: int,
-    pool: _LazyPool | None,
+    pool: Callable[[], Pool] | None,
     scheduler: str | None,
     dask: bool,
 ) -> Iterator[list[dict]]:
@@ -444,7 +417,7 @@ def _results(
     else:
         assert pool is not None
         done: queue.SimpleQueue = queue.SimpleQueue()
-        workers_pool = pool.get()
+        workers_pool = pool()
         for job in jobs:
             workers_pool.apply_async(screen_partition, (job,), {}, done.put, done.put)
         remaining = len(jobs)

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from multiprocessing.context import BaseContext
+from multiprocessing.pool import Pool
 
 PRELOAD = "kg.store.worker_preload"
 
 
-def worker_context() -> BaseContext:
+def _context() -> BaseContext:
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
@@ -33,10 +36,31 @@ def start_fork_server() -> None:
     first worker is asked for. This module imports nothing else of kg at its top, so the CLI
     starts it before its own imports."""
     if "forkserver" in multiprocessing.get_all_start_methods():
-        worker_context()
+        _context()
         from multiprocessing import forkserver
 
         forkserver.ensure_running()
+
+
+@contextmanager
+def lazy_pool(workers: int, initializer: Callable, initargs: tuple) -> Iterator[Callable[[], Pool]]:
+    """A getter of a pool of `workers` processes, started when first asked for (after the
+    caller's own set-up, while the fork server loads) and terminated on the way out."""
+    start_fork_server()
+    pool: Pool | None = None
+
+    def get() -> Pool:
+        nonlocal pool
+        if pool is None:
+            pool = _context().Pool(workers, initializer, initargs)
+        return pool
+
+    try:
+        yield get
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
 
 
 def knowledge_wanted() -> tuple[str, str]:

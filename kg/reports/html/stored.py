@@ -25,8 +25,8 @@ from rdflib.term import Node
 
 from kg.core.errors import InputError
 from kg.core.namespaces import IMR
+from kg.core.rdf_terms import to_rdflib
 from kg.knowledge.catalogue import Catalogue, LogicNode
-from kg.knowledge.oxigraph import to_rdflib
 from kg.knowledge.sparql_files import query_text
 from kg.screening.applicability import Applicability
 from kg.screening.explanation import Explainer
