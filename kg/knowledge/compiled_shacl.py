@@ -53,7 +53,6 @@ Blank-node shapes keep the blank node of the shapes graph, so keys are stable in
 
 from __future__ import annotations
 
-import gc
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, datetime, time
@@ -66,6 +65,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
+from kg.core.collector import collector_paused
 from kg.core.errors import InputError
 from kg.core.ntriples import NamespaceText, Triples, boolean, fresh_label, iri, term
 
@@ -161,18 +161,13 @@ class CompiledValidator:
 
     def validate(self, data: bytes, graph: Graph | None = None) -> CompiledReport:
         """The report for `data` (N-Triples); `graph` is not needed."""
-        collecting = gc.isenabled()
-        gc.disable()  # many small objects, no cycles: the collector would only rescan the heap
-        try:
+        with collector_paused():  # many small objects, no cycles
             context = _Context(data, self.predicates, self.inverse)
             results: list[Result] = []
             for shape, focus_nodes in self.targeted:
                 for focus in focus_nodes(context):
                     shape.validate(context, focus, results)
             return CompiledReport(results, context)
-        finally:
-            if collecting:
-                gc.enable()
 
 
 class CompiledReport:
