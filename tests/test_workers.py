@@ -33,7 +33,7 @@ def test_a_worker_reads_the_knowledge_again_when_its_files_changed_since_the_for
 def test_workers_forked_before_the_knowledge_home_moved_screen_with_the_new_home(
     tmp_path, monkeypatch
 ):
-    start_fork_server()  # it preloads the checkout's knowledge
+    start_fork_server("screen")  # it preloads the checkout's knowledge
     home = tmp_path / "home"
     for part in ("ontology", "shapes", "queries"):
         shutil.copytree(ROOT / part, home / part)

@@ -324,7 +324,7 @@ def _evaluate_store(
         _fail(InputError(str(path), ["not a case store (run imr-kg load first)"]))
     options = options or {}
     if workers > 1 and not options.get("scheduler") and not options.get("dask"):
-        _start_fork_server()
+        _start_fork_server("screen")
     store = _open_store(path)
     with _Bar("screening") as bar:
         try:
@@ -377,11 +377,11 @@ def screening_summary(summary, held: int) -> str:
     )
 
 
-def _start_fork_server() -> None:
+def _start_fork_server(purpose: str) -> None:
     """The workers' fork server loads the knowledge while this process imports the rest."""
     from kg.store.workers import start_fork_server
 
-    start_fork_server()
+    start_fork_server(purpose)
 
 
 def _open_store(path: Path, read_only: bool = False):
@@ -515,7 +515,7 @@ def load(
     """Load cases into a store, one named graph each. Loading a case again replaces it;
     an interrupted load is finished by re-running it (no case lost, none twice)."""
     if workers > 1:
-        _start_fork_server()
+        _start_fork_server("load")
     opened = _open_store(store)
     with _Bar("loading") as bar:
         summary = opened.load(

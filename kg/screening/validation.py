@@ -81,7 +81,7 @@ def validator_named(name: str, catalogue: Catalogue) -> Validator:
 @cache
 def compiled_validator(catalogue: Catalogue) -> Validator:
     """The catalogue's shapes compiled (~0.25 s), once a process: compiled by the fork server
-    of the screening workers (kg.store.worker_preload), each worker inherits them."""
+    of the screening workers (kg.store.screen_preload), each worker inherits them."""
     from kg.knowledge.compiled_shacl import CompiledValidator
 
     return CompiledValidator(catalogue.shapes)

@@ -235,7 +235,7 @@ def partition_reader(workers: int) -> Iterator[Callable[[list[LoadJob]], Iterato
     if workers <= 1:
         yield lambda jobs: map(read_partition, jobs)
         return
-    with lazy_pool(workers, _warm_up, knowledge_wanted()) as pool:
+    with lazy_pool(workers, _warm_up, knowledge_wanted(), "load") as pool:
         yield lambda jobs: pool().imap(read_partition, jobs)
 
 

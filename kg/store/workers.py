@@ -1,8 +1,8 @@
 """The processes that read and screen partitions on this machine (kg.store.loading,
-kg.store.screening): forked from a fork server that has imported the screening modules and
-loaded the knowledge graph in force once (kg.store.worker_preload), instead of each worker
-spending ~1.4 s of CPU on imports, the Turtle parse and the catalogue. Where there is no fork
-server (not POSIX), workers are spawned and load it themselves.
+kg.store.screening): forked from a fork server that has imported the modules they run and
+loaded the knowledge graph in force once (kg.store.screen_preload, kg.store.load_preload),
+instead of each worker spending ~1.4 s of CPU on imports, the Turtle parse and the catalogue.
+Where there is no fork server (not POSIX), workers are spawned and load it themselves.
 
 A fork server lives as long as the process that started it, so a worker checks that the
 knowledge it inherited is the one asked for (its root and version) and loads it again if not
@@ -20,39 +20,45 @@ from contextlib import contextmanager
 from multiprocessing.context import BaseContext
 from multiprocessing.pool import Pool
 
-PRELOAD = "kg.store.worker_preload"
+# What the fork server imports for each kind of worker: the screening modules, the catalogue
+# and the compiled shapes, or the reading modules and the knowledge graph (a screen does not
+# import the letter reader: ~0.3 s less before its first worker starts).
+PRELOADS = {"screen": "kg.store.screen_preload", "load": "kg.store.load_preload"}
 
 
-def _context() -> BaseContext:
+def _context(purpose: str) -> BaseContext:
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([PRELOAD])
+    context.set_forkserver_preload([PRELOADS[purpose]])  # no effect once it runs
     return context
 
 
-def start_fork_server() -> None:
-    """Start the fork server now (it preloads while the caller goes on) rather than when the
-    first worker is asked for. This module imports nothing else of kg at its top, so the CLI
-    starts it before its own imports."""
+def start_fork_server(purpose: str) -> None:
+    """Start the fork server for `purpose` ("screen" or "load") now, so that it preloads
+    while the caller goes on, rather than when the first worker is asked for. This module
+    imports nothing else of kg at its top, so the CLI starts it before its own imports."""
     if "forkserver" in multiprocessing.get_all_start_methods():
-        _context()
+        _context(purpose)
         from multiprocessing import forkserver
 
         forkserver.ensure_running()
 
 
 @contextmanager
-def lazy_pool(workers: int, initializer: Callable, initargs: tuple) -> Iterator[Callable[[], Pool]]:
-    """A getter of a pool of `workers` processes, started when first asked for (after the
-    caller's own set-up, while the fork server loads) and terminated on the way out."""
-    start_fork_server()
+def lazy_pool(
+    workers: int, initializer: Callable, initargs: tuple, purpose: str
+) -> Iterator[Callable[[], Pool]]:
+    """A getter of a pool of `workers` processes for `purpose`, started when first asked for
+    (after the caller's own set-up, while the fork server loads) and terminated on the way
+    out."""
+    start_fork_server(purpose)
     pool: Pool | None = None
 
     def get() -> Pool:
         nonlocal pool
         if pool is None:
-            pool = _context().Pool(workers, initializer, initargs)
+            pool = _context(purpose).Pool(workers, initializer, initargs)
         return pool
 
     try:
