@@ -19,7 +19,7 @@ from rdflib.term import Node
 from kg.core.namespaces import IMR, VC
 from kg.knowledge.citations import Caveat, Citation
 from kg.knowledge.graph import Knowledge, load_knowledge, project_root
-from kg.knowledge.oxigraph import graph_rows
+from kg.knowledge.oxigraph import ntriples_rows
 
 COMBINATORS = {SH["or"]: "any_of", SH["and"]: "all_of"}
 
@@ -78,7 +78,7 @@ class Catalogue:
                 value_shape=row.get("valueShape"),
                 path=row.get("path"),
             )
-            for row in graph_rows(self.shapes, "condition-logic")
+            for row in ntriples_rows(knowledge.ntriples[1], "condition-logic")
         }
         self.criteria = self._criteria()
 
@@ -143,7 +143,7 @@ class Catalogue:
     def _criteria(self) -> dict[URIRef, CriterionInfo]:
         citations: dict[URIRef, dict[str, list[Citation]]] = {}
         texts: dict[URIRef, tuple[str, str]] = {}
-        for row in graph_rows(self.graph, "criterion-citations"):
+        for row in ntriples_rows(self.knowledge.ntriples[0], "criterion-citations"):
             criterion = row["criterion"]
             texts[criterion] = (str(row["criterionLabel"]), str(row.get("definition", "")))
             citation = _citation(row)

@@ -40,6 +40,20 @@ class Knowledge:
     ontology: Graph
     shapes: Graph
     file_hashes: dict[str, str] = field(default_factory=dict)
+    # The two graphs as N-Triples, written by Oxigraph as it parsed the files (blank nodes
+    # named as in the rdflib graphs); None: written from the graphs when first asked for.
+    texts: tuple[bytes, bytes] | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def ntriples(self) -> tuple[bytes, bytes]:
+        """(ontology, shapes) as N-Triples, for the in-memory SPARQL stores of the catalogue
+        and the screen (rdflib's writer took ~0.1 s a graph, in every process)."""
+        if self.texts is not None:
+            return self.texts
+        ontology, shapes = (
+            graph.serialize(format="nt", encoding="utf-8") for graph in (self.ontology, self.shapes)
+        )
+        return ontology, shapes
 
     @cached_property
     def version(self) -> str:
@@ -56,38 +70,60 @@ def version_of(file_hashes: dict[str, str]) -> str:
     return digest.hexdigest()
 
 
-def _parse_turtle_files(paths: list[Path], root: Path, hashes: dict[str, str]) -> Graph:
+def _parse_turtle_files(
+    paths: list[Path], root: Path, hashes: dict[str, str]
+) -> tuple[Graph, bytes]:
     """The files' triples in one rdflib graph, as rdflib's Turtle parser would give them (each
     file's blank nodes its own, plain string literals, the prefixes it declares bound), parsed
-    by Oxigraph: half the time, and every process that screens starts by this."""
+    by Oxigraph: half the time, and every process that screens starts by this. With them the
+    same triples as N-Triples."""
     graph = Graph()
     bind_prefixes(graph)
+    kept: list[ox.Triple] = []
     for path in paths:
         data = path.read_bytes()
         hashes[str(path.relative_to(root))] = hashlib.sha256(data).hexdigest()
         parser = ox.parse(data, format=ox.RdfFormat.TURTLE, base_iri=path.as_uri())
         try:
-            for triple in _file_triples(parser):
+            for triple, oxigraph_triple in _file_triples(parser):
                 graph.add(triple)
+                kept.append(oxigraph_triple)
         except SyntaxError as exc:
             raise InputError(str(path), [f"not valid Turtle: {exc}"]) from exc
         for prefix, namespace in parser.prefixes.items():
             graph.bind(prefix, namespace)
-    return graph
+    return graph, ox.serialize(kept, format=ox.RdfFormat.N_TRIPLES) or b""
 
 
-def _file_triples(parser) -> Iterator[tuple[Node, Node, Node]]:
+def _file_triples(parser) -> Iterator[tuple[tuple[Node, Node, Node], ox.Triple]]:
     """One file's triples as rdflib terms, its blank nodes its own (Oxigraph keeps a blank
-    node's label, which another file may use for another node)."""
-    blank: dict[str, BNode] = {}
+    node's label, which another file may use for another node), each with the Oxigraph
+    triple that names its blank nodes as the rdflib one does."""
+    blank: dict[str, tuple[BNode, ox.BlankNode]] = {}
 
-    def term(node) -> Node:
-        if isinstance(node, ox.BlankNode):
-            return blank.setdefault(node.value, BNode())
-        return rdflib_term(node)
+    def blank_node(node: ox.BlankNode) -> tuple[BNode, ox.BlankNode]:
+        if node.value not in blank:
+            fresh = BNode()
+            blank[node.value] = (fresh, ox.BlankNode(str(fresh)))
+        return blank[node.value]
 
     for triple in parser:
-        yield term(triple.subject), term(triple.predicate), term(triple.object)
+        subject, predicate, value = triple.subject, triple.predicate, triple.object
+        if isinstance(subject, ox.BlankNode) or isinstance(value, ox.BlankNode):
+            subject_terms = (
+                blank_node(subject)
+                if isinstance(subject, ox.BlankNode)
+                else (rdflib_term(subject), subject)
+            )
+            value_terms = (
+                blank_node(value)
+                if isinstance(value, ox.BlankNode)
+                else (rdflib_term(value), value)
+            )
+            triple = ox.Triple(subject_terms[1], predicate, value_terms[1])
+            yield (subject_terms[0], rdflib_term(predicate), value_terms[0]), triple
+        else:
+            yield (rdflib_term(subject), rdflib_term(predicate), rdflib_term(value)), triple
 
 
 def knowledge_files(root: Path) -> tuple[list[Path], list[Path], list[Path]]:
@@ -145,8 +181,10 @@ def _load_knowledge(root: Path) -> Knowledge:
     if not ontology_files or not shape_files:
         raise InputError(str(root), ["no ontology/ or shapes/ Turtle files found; set IMR_KG_HOME"])
     hashes: dict[str, str] = {}
-    ontology = _parse_turtle_files(ontology_files, root, hashes)
-    shapes = _parse_turtle_files(shape_files, root, hashes)
+    ontology, ontology_text = _parse_turtle_files(ontology_files, root, hashes)
+    shapes, shapes_text = _parse_turtle_files(shape_files, root, hashes)
     for path in other_files:
         hashes[str(path.relative_to(root))] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return Knowledge(ontology=ontology, shapes=shapes, file_hashes=hashes)
+    return Knowledge(
+        ontology=ontology, shapes=shapes, file_hashes=hashes, texts=(ontology_text, shapes_text)
+    )
