@@ -372,7 +372,9 @@ class CaseStore:
                 done.result()
 
     def _bulk_load_group(self, paths: list[Path], skip_graphs: set[str]) -> None:
-        """One bulk load of `paths`, one after the other."""
+        """One bulk load of `paths`, one after the other. The files are the workers' own
+        output (Oxigraph's serialiser or kg.core.ntriples, from input already parsed and
+        checked), so the loader does not check their IRIs again (lenient: ~8% of a load)."""
         if skip_graphs:
             skipped = tuple(f"<{case_graph_name(case)}> .\n" for case in skip_graphs)
             kept = b"".join(
@@ -381,12 +383,12 @@ class CaseStore:
                 for line in path.read_bytes().splitlines(keepends=True)
                 if not line.decode("utf-8").endswith(skipped)
             )
-            self.oxigraph.bulk_load(kept, format=ox.RdfFormat.N_QUADS)
+            self.oxigraph.bulk_load(kept, format=ox.RdfFormat.N_QUADS, lenient=True)
         elif len(paths) == 1:
-            self.oxigraph.bulk_load(path=str(paths[0]), format=ox.RdfFormat.N_QUADS)
+            self.oxigraph.bulk_load(path=str(paths[0]), format=ox.RdfFormat.N_QUADS, lenient=True)
         else:
             with io.BufferedReader(_Chained(paths), 1 << 20) as chained:
-                self.oxigraph.bulk_load(chained, format=ox.RdfFormat.N_QUADS)
+                self.oxigraph.bulk_load(chained, format=ox.RdfFormat.N_QUADS, lenient=True)
 
     def add_case_records(self, records: list[tuple[str, str, str, InputSpan | None]]) -> None:
         """Record (case IRI, content hash, source, where its quads lie in the input archive)
@@ -461,19 +463,15 @@ class CaseStore:
         # Two plain lookups, sorted and set-differenced here: as one query (FILTER NOT EXISTS,
         # ORDER BY) Oxigraph took 60-78 s on a 10,000-case store; these take 0.3 s.
         screened = self.screened_cases(pending_for) if pending_for is not None else set()
+        rows = self.oxigraph.query(
+            f"SELECT ?case ?g ?source ?h ?i WHERE {{ GRAPH <{META}> {{ ?g a "
+            f"<{STORE.CaseGraph}> ; <{STORE.case}> ?case ; <{STORE.source}> ?source ; "
+            f"<{STORE.contentHash}> ?h OPTIONAL {{ ?g <{STORE.input}> ?i }} }} }}"
+        )
+        # Each solution read whole as a tuple, not by name: half the time on 10,000 cases.
         found = [
-            StoredCase(
-                row["case"].value,
-                row["g"].value,
-                row["source"].value,
-                row["h"].value,
-                row["i"].value if row["i"] is not None else "",
-            )
-            for row in self.oxigraph.query(
-                f"SELECT ?case ?g ?source ?h ?i WHERE {{ GRAPH <{META}> {{ ?g a "
-                f"<{STORE.CaseGraph}> ; <{STORE.case}> ?case ; <{STORE.source}> ?source ; "
-                f"<{STORE.contentHash}> ?h OPTIONAL {{ ?g <{STORE.input}> ?i }} }} }}"
-            )
+            StoredCase(case.value, g.value, source.value, h.value, "" if i is None else i.value)
+            for case, g, source, h, i in map(tuple, rows)
         ]
         found.sort(key=lambda stored: stored.case)
         yield from (stored for stored in found if stored.case not in screened)
