@@ -35,10 +35,11 @@ from synthetic import load_templates, synthetic_case  # noqa: E402
 from kg.knowledge.catalogue import load_catalogue  # noqa: E402
 from kg.screening.screen import Screener  # noqa: E402
 from kg.screening.validation import PyShaclValidator, validator_named  # noqa: E402
+from kg.screening.validation_data import TextValidator  # noqa: E402
 from kg.store.screening import CHUNK  # noqa: E402
 
 
-class _Recording:
+class _Recording(TextValidator):
     """A validator that keeps the data it is given (and its report) for the other engines."""
 
     def __init__(self, inner) -> None:

@@ -54,9 +54,11 @@ Blank-node shapes keep the blank node of the shapes graph, so keys are stable in
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, time
 from decimal import Decimal
+from itertools import chain
+from typing import Protocol
 
 import pyoxigraph as ox
 from pyshacl.rdfutil.compare import compare_literal
@@ -161,13 +163,36 @@ class CompiledValidator:
 
     def validate(self, data: bytes, graph: Graph | None = None) -> CompiledReport:
         """The report for `data` (N-Triples); `graph` is not needed."""
+        return self.validate_triples(_text_triples(data))
+
+    def validate_view(
+        self, view: TermTriples, typing: list[tuple[Node, Node, Node]]
+    ) -> CompiledReport:
+        """The report for the cases of a screening's view with `typing` added (each request
+        typed with the target classes of its criteria): only the triples whose predicates the
+        shapes read, taken from the view's store, with no N-Triples written and read back
+        (~5% of a worker's screening)."""
+        typed = ((term(s), term(p), term(o)) for s, p, o in typing)
+        return self.validate_triples(
+            chain(view.term_triples(self.predicates | self.inverse), typed)
+        )
+
+    def validate_triples(self, triples: Iterable[tuple[str, str, str]]) -> CompiledReport:
+        """The report for triples given as N-Triples terms (subject, predicate, object)."""
         with collector_paused():  # many small objects, no cycles
-            context = _Context(data, self.predicates, self.inverse)
+            context = _Context(triples, self.predicates, self.inverse)
             results: list[Result] = []
             for shape, focus_nodes in self.targeted:
                 for focus in focus_nodes(context):
                     shape.validate(context, focus, results)
             return CompiledReport(results, context)
+
+
+class TermTriples(Protocol):
+    """A screening's data that hands out its triples of given predicates as N-Triples terms
+    (kg.knowledge.oxigraph.OxigraphCaseView)."""
+
+    def term_triples(self, predicates: set[str]) -> Iterator[tuple[str, str, str]]: ...
 
 
 class CompiledReport:
@@ -230,17 +255,9 @@ class _Context:
     """One batch's data: the triples the shapes read, indexed, and the conformance of each
     (shape, node) found so far."""
 
-    def __init__(self, data: bytes, forward: set, inverse: set) -> None:
+    def __init__(self, triples: Iterable[tuple[str, str, str]], forward: set, inverse: set):
         self.out: dict[str, dict] = {p: defaultdict(list) for p in forward}
         self.inv: dict[str, dict] = {p: defaultdict(list) for p in inverse}
-        text = data.decode("utf-8")
-        if not _one_triple_a_line(text):  # not as Oxigraph writes N-Triples: parse it
-            triples = (
-                (str(q.subject), str(q.predicate), str(q.object))
-                for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)
-            )
-        else:
-            triples = (line[:-2].split(" ", 2) for line in text.split("\n") if line)
         out, inv = self.out, self.inv
         for s, p, o in triples:
             if p in out:
@@ -276,6 +293,18 @@ class _Context:
             if kind == cls or cls in _closure(kind, lambda c: self.objects(c, _NT_SUBCLASS)):
                 return True
         return False
+
+
+def _text_triples(data: bytes) -> Iterable[tuple[str, str, str]]:
+    """The triples of N-Triples `data` as N-Triples terms: split on spaces where the text is
+    written as Oxigraph writes it, parsed otherwise."""
+    text = data.decode("utf-8")
+    if not _one_triple_a_line(text):
+        return (
+            (str(q.subject), str(q.predicate), str(q.object))
+            for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)
+        )
+    return (line[:-2].split(" ", 2) for line in text.split("\n") if line)
 
 
 _NT_TYPE = f"<{RDF.type}>"

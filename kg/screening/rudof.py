@@ -29,13 +29,14 @@ from kg.core.ntriples import (
     term,
     text,
 )
+from kg.screening.validation_data import TextValidator
 
 ENGINES = ("pyshacl", "rudof", "compiled")
 _SH = NamespaceText(SH)
 _TYPE = iri(RDF.type)
 
 
-class RudofValidator:
+class RudofValidator(TextValidator):
     """Shapes parsed once; each call validates one data graph."""
 
     def __init__(self, shapes: Graph) -> None:

@@ -16,7 +16,7 @@ knowledge (kg.knowledge.oxigraph); nothing about a run is kept on the Screener.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import cache, partial
 from typing import Protocol
 
@@ -49,6 +49,8 @@ class BatchView(Protocol):
     def derived_lines(self) -> list[str]: ...
 
     def ntriples(self) -> bytes: ...
+
+    def term_triples(self, predicates: set[str]) -> Iterator[tuple[str, str, str]]: ...
 
     def lookup(self) -> Lookup: ...
 
@@ -176,14 +178,13 @@ class Screener:
             for request, candidates in governs.governing.items()
             for candidate in candidates
         ]
-        data = view.ntriples() + lines(typing).encode("utf-8")
         if graph is not None:  # the same data as rdflib terms, for pySHACL
             copy = Graph(bind_namespaces="none")
             copy += graph
             for triple in view.derived_triples() + typing:
                 copy.add(triple)
-            return self.validator.validate(data, copy)
-        return self.validator.validate(data)
+            return self.validator.validate(view.ntriples() + lines(typing).encode("utf-8"), copy)
+        return self.validator.validate_view(view, typing)
 
 
 @cache

@@ -20,18 +20,9 @@ from rdflib.term import Node
 from kg.core.errors import InputError
 from kg.core.ntriples import line
 from kg.knowledge.catalogue import Catalogue
+from kg.screening.validation_data import CaseTriples, ReportShares, TextValidator, Triple
 
 Failures = dict[tuple[Node, Node], list[tuple[Node, Node | None]]]
-
-
-class ReportShares(Protocol):
-    """A validation report over many cases: failures by (focus node, source shape) and each
-    case's share as N-Triples (kg.screening.rudof.RudofReport,
-    kg.knowledge.compiled_shacl.CompiledReport, or a pySHACL report graph's)."""
-
-    failures: dict[tuple[Node, Node], list[tuple[Node, Node | None]]]
-
-    def ntriples(self, node: BNode, focus_nodes: list[Node]) -> str: ...
 
 
 class Validator(Protocol):
@@ -40,8 +31,13 @@ class Validator(Protocol):
         the caller has it (pySHACL then needs no parse)."""
         ...
 
+    def validate_view(self, view: CaseTriples, typing: list[Triple]) -> ReportShares:
+        """The report for the cases of a screening's view (kg.screening.screen.BatchView)
+        with the `typing` triples added."""
+        ...
 
-class PyShaclValidator:
+
+class PyShaclValidator(TextValidator):
     """pySHACL, the engine of record."""
 
     def __init__(self, catalogue: Catalogue) -> None:
