@@ -45,11 +45,15 @@ def _corpus(folder: Path) -> list[Path]:
     return [*files, SEED_CASE]
 
 
-def _run(args: list[str], kill_at: str | None = None) -> subprocess.CompletedProcess:
+def _run(
+    args: list[str], kill_at: str | None = None, load_every: int | None = None
+) -> subprocess.CompletedProcess:
     env = {**os.environ, "COLUMNS": "200"}
     env.pop("IMR_KG_KILL_AT", None)
     if kill_at is not None:
         env["IMR_KG_KILL_AT"] = kill_at
+    if load_every is not None:  # a screening's cases between bulk loads (kg.store.screening)
+        env["IMR_KG_LOAD_EVERY"] = str(load_every)
     return subprocess.run(
         [sys.executable, "-m", "kg", *args], capture_output=True, text=True, env=env, timeout=300
     )
@@ -139,10 +143,11 @@ def test_a_load_killed_at_a_point_and_rerun_gives_the_clean_runs_store(clean_run
     _same_store(_snapshot(store), clean)
 
 
-# Slow: `imr-kg evaluate --store` run twice per point. With one worker the partitions (two)
-# are screened and loaded one after the other in the process holding the store, so the
-# second one's points are reached after the first one is recorded; with two, finished
-# partitions are loaded together, and the first load is killed.
+# Slow: `imr-kg evaluate --store` run twice per point, loading every 13 cases (a run this
+# small is otherwise loaded once, at its end). With one worker the partitions (two) are
+# screened and loaded one after the other in the process holding the store, so the second
+# one's points are reached after the first one is recorded; with two, finished partitions are
+# loaded together, and the first load is killed.
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("point", "workers"),
@@ -160,7 +165,7 @@ def test_a_screening_killed_at_a_point_and_rerun_gives_the_clean_runs_store(
     store = tmp_path / "store"
     assert _run(["load", *map(str, files), "--store", str(store)]).returncode == 0
     args = ["evaluate", "--store", str(store), "--workers", workers, "--engine", "rudof"]
-    killed = _run([*args, "--format", "json"], kill_at=point)
+    killed = _run([*args, "--format", "json"], kill_at=point, load_every=13)
     assert killed.returncode == -signal.SIGKILL
     stored = Store(store, read_only=True)
     recorded = stored.count("verdicts")
@@ -168,7 +173,7 @@ def test_a_screening_killed_at_a_point_and_rerun_gives_the_clean_runs_store(
     # One worker: the first of two partitions (13 cases) is recorded. Two: the first batch of
     # partitions finished together (7 cases each) is recorded, its files not yet removed.
     assert recorded == 13 if workers == "1" else recorded in (7, 14, 21)
-    rerun = _run([*args, "--format", "json"])
+    rerun = _run([*args, "--format", "json"], load_every=13)
     assert rerun.returncode == 0, rerun.stderr
     summary = json.loads(rerun.stdout)
     # The re-run counts the cases it brought into the store, screened now or loaded from the
@@ -177,6 +182,31 @@ def test_a_screening_killed_at_a_point_and_rerun_gives_the_clean_runs_store(
     assert [p.name for p in (store / "partitions" / "verdicts").iterdir()] == []
     assert [p.name for p in (store / "partitions").glob("snapshot-*")] == []
     _same_store(_snapshot(store), clean)
+
+
+@pytest.mark.parametrize(("load_every", "loads"), [(20_000, [26]), (13, [13, 13])])
+def test_a_screening_bulk_loads_its_verdicts_every_load_every_cases_and_at_its_end(
+    tmp_path, monkeypatch, load_every, loads
+):
+    from kg.store import screening
+    from kg.store.case_store import CaseStore
+
+    store = Store(tmp_path / "store")
+    assert store.load([*_corpus(tmp_path / "cases"), TRIAL]).errors == []
+    monkeypatch.setattr(screening, "LOAD_EVERY", load_every)
+    monkeypatch.setattr(screening, "partition_size", lambda cases, workers: 13)
+    loaded: list[int] = []
+    bulk_load = CaseStore.bulk_load_nquads
+
+    def counting(self, paths, *args, **kwargs):
+        manifests = [json.loads(path.with_suffix(".json").read_text()) for path in paths]
+        loaded.append(sum(len(manifest["cases"]) for manifest in manifests))
+        return bulk_load(self, paths, *args, **kwargs)
+
+    monkeypatch.setattr(CaseStore, "bulk_load_nquads", counting)
+    summary = store.evaluate(workers=1, shacl="compiled")
+    assert (summary.cases, loaded) == (26, loads)
+    store.close()
 
 
 def test_partition_files_are_written_whole_and_a_manifest_marks_them_finished(tmp_path):

@@ -23,6 +23,7 @@ partitions with no finished file and loads the finished ones (see kg.store.parti
 from __future__ import annotations
 
 import gc
+import os
 import queue
 import shutil
 import threading
@@ -65,8 +66,12 @@ from kg.store.workers import knowledge_wanted, lazy_pool, ready_knowledge
 # plans), so partitions are large, but no larger than keeps every worker busy with a few.
 CHUNK = 400
 ROUNDS = 2  # partitions per worker at least: progress moves before the last one
-LOADS_PER_RUN = 2  # bulk loads of finished partitions in a run (fewer for a small one)
-LOAD_EVERY = 20_000  # cases at most between bulk loads, however large the run
+# Cases screened between bulk loads of the finished partitions (the rest at the end of the
+# run). A run of fewer is loaded once, at its end, on every core: each load beyond the first
+# sets RocksDB merging what the loads wrote (~1.2 s of CPU in a 10,000-case run loaded in
+# two), while the files wait on disk. IMR_KG_LOAD_EVERY sets it (the kill tests load small
+# runs in two).
+LOAD_EVERY = int(os.environ.get("IMR_KG_LOAD_EVERY", "20000"))
 
 
 @dataclass
@@ -264,7 +269,7 @@ def evaluate_store(
     """Screen every pending case with `workers` processes (1: in this process), or on a Dask
     cluster (`scheduler` address, or `dask` for a local cluster of `workers` processes).
     `started` is told how many cases are pending; `progress` is called once per case as its
-    partition is screened (finished partitions are loaded a few at a time, LOADS_PER_RUN);
+    partition is screened (finished partitions are loaded together, every LOAD_EVERY cases);
     `shacl` names the SHACL engine ("pyshacl", the engine of record, "rudof" or "compiled");
     `store_reports` also stores each case's share of the SHACL validation report.
 
@@ -365,17 +370,21 @@ def _screen_pending(
             store.oxigraph.flush()
             snapshot.parent.mkdir(parents=True, exist_ok=True)
             store.oxigraph.backup(str(snapshot))
-        # Finished partitions wait on disk and are bulk-loaded together, twice a run: a bulk
-        # load costs ~0.2 s of CPU whatever its size, and RocksDB's merging of what it wrote
-        # more, all taken from the workers beside it (a 10,000-case run: loading each of 26
-        # partitions cost ~8 s of CPU; 4 loads, the store process 7.1-7.5 s; 2, 6.1-6.4).
-        load_at = max(1, min(LOAD_EVERY, len(pending) // LOADS_PER_RUN))
+        # Finished partitions wait on disk and are bulk-loaded together, every LOAD_EVERY
+        # cases and at the end: a bulk load costs ~0.2 s of CPU whatever its size, and
+        # RocksDB's merging of what it wrote more, all taken from the workers beside it (a
+        # 10,000-case run: loading each of 26 partitions cost ~8 s of CPU; 4 loads, the store
+        # process 7.1-7.5 s; 2, 6.1-6.4; 1, ~4.5). The last load has every core.
+        expected = sum(len(m["cases"]) for m in finished.values())
+        expected += sum(len(job.cases) for job in to_screen)
+        received = 0
         waiting: list[dict] = []
         for manifests in _results(finished, to_screen, workers, pool, scheduler, dask):
             for manifest in manifests:
                 _count(manifest, summary, progress)
+                received += len(manifest["cases"])
             waiting += manifests
-            if sum(len(m["cases"]) for m in waiting) < load_at:
+            if received == expected or sum(len(m["cases"]) for m in waiting) < LOAD_EVERY:
                 continue
             unflushed += _load_waiting(store, waiting, by_id, older, version, threads=1)
             waiting = []
