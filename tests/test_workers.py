@@ -4,6 +4,7 @@ for, by root and by version."""
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import pytest
@@ -34,6 +35,7 @@ def test_workers_forked_before_the_knowledge_home_moved_screen_with_the_new_home
     tmp_path, monkeypatch
 ):
     start_fork_server("screen")  # it preloads the checkout's knowledge
+    assert "IMR_KG_FORK_SERVER" not in os.environ  # only the fork server was started with it
     home = tmp_path / "home"
     for part in ("ontology", "shapes", "queries"):
         shutil.copytree(ROOT / part, home / part)
@@ -51,3 +53,19 @@ def test_workers_forked_before_the_knowledge_home_moved_screen_with_the_new_home
     [(case, graphs)] = store.verdict_graphs_by_case().items()
     assert [v for _, v in graphs] == [version]
     store.close()
+
+
+@pytest.mark.parametrize(("started_here", "registered"), [("1", [(os._exit, 0)]), (None, [])])
+def test_only_a_fork_server_started_here_skips_the_interpreters_teardown_at_exit(
+    monkeypatch, started_here, registered
+):
+    from kg.store import workers
+
+    calls = []
+    monkeypatch.setattr(workers.atexit, "register", lambda *call: calls.append(call))
+    monkeypatch.delenv("IMR_KG_FORK_SERVER", raising=False)
+    if started_here:
+        monkeypatch.setenv("IMR_KG_FORK_SERVER", started_here)
+    workers.skip_teardown_at_exit()
+    assert calls == registered
+    assert "IMR_KG_FORK_SERVER" not in os.environ or started_here

@@ -13,6 +13,7 @@ themselves, as spawned ones do.
 
 from __future__ import annotations
 
+import atexit
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator
@@ -24,6 +25,7 @@ from multiprocessing.pool import Pool
 # and the compiled shapes, or the reading modules and the knowledge graph (a screen does not
 # import the letter reader: ~0.3 s less before its first worker starts).
 PRELOADS = {"screen": "kg.store.screen_preload", "load": "kg.store.load_preload"}
+_FORK_SERVER = "IMR_KG_FORK_SERVER"  # set in the environment a fork server started here gets
 
 
 def _context(purpose: str) -> BaseContext:
@@ -42,7 +44,11 @@ def start_fork_server(purpose: str) -> None:
         _context(purpose)
         from multiprocessing import forkserver
 
-        forkserver.ensure_running()
+        os.environ[_FORK_SERVER] = "1"  # what the fork server inherits: it is one of ours
+        try:
+            forkserver.ensure_running()
+        finally:
+            os.environ.pop(_FORK_SERVER, None)
 
 
 @contextmanager
@@ -67,6 +73,16 @@ def lazy_pool(
         if pool is not None:
             pool.terminate()
             pool.join()
+
+
+def skip_teardown_at_exit() -> None:
+    """In a fork server started here: leave without the interpreter's teardown once the
+    parent is gone. It holds the knowledge (millions of objects, ~0.3 s to free) and the
+    parent's standard output, so a caller reading the command's output to its end (a pipe,
+    `subprocess.run`) waited for that teardown after the command was done. It has nothing to
+    flush. Anywhere else (a preload module imported by mistake), nothing changes."""
+    if os.environ.get(_FORK_SERVER):
+        atexit.register(os._exit, 0)
 
 
 def knowledge_wanted() -> tuple[str, str]:
