@@ -78,3 +78,39 @@ def test_the_order_is_the_ranks_not_the_names():
     """Swap the ranks and the other tier governs: nothing in Python knows which is MTUS."""
     first, second = _candidate("mtus", 2), _candidate("odg", 1)
     assert search_sequence([first, second], set()) == [second]
+
+
+def test_the_candidates_of_a_request_come_in_one_order_whatever_order_the_rows_came_in():
+    """applicable-criteria.rq answers unordered; rows of one request and criterion that differ
+    only in their other values (here the date the provision's document looks at) are ordered
+    by those values."""
+    from kg.screening.applicability import applicability
+
+    def row(request: str, criterion: str, date: str) -> dict:
+        return {
+            "request": URIRef(f"urn:{request}"),
+            "criterion": URIRef(f"urn:criterion:{criterion}"),
+            "targetClass": URIRef(f"urn:class:{criterion}"),
+            "tierLabel": Literal("MTUS"),
+            "tierRank": Literal(2),
+            "binding": Literal(False),
+            "inForce": Literal(True),
+            "overlaps": Literal(True),
+            "date": Literal(date),
+        }
+
+    rows = [
+        row("r2", "b", "2018-03-01"),
+        row("r1", "b", "2018-03-02"),
+        row("r1", "a", "2018-03-01"),
+        row("r1", "b", "2018-03-01"),
+    ]
+    expected = [
+        ("urn:criterion:a", "2018-03-01"),
+        ("urn:criterion:b", "2018-03-01"),
+        ("urn:criterion:b", "2018-03-02"),
+    ]
+    for order in (rows, rows[::-1], rows[1:] + rows[:1]):
+        found = applicability(order, [], []).candidates
+        assert list(found) == [URIRef("urn:r1"), URIRef("urn:r2")]
+        assert [(str(c.criterion), c.date) for c in found[URIRef("urn:r1")]] == expected
