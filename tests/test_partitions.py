@@ -184,7 +184,7 @@ def test_a_screening_killed_at_a_point_and_rerun_gives_the_clean_runs_store(
     _same_store(_snapshot(store), clean)
 
 
-@pytest.mark.parametrize(("load_every", "loads"), [(20_000, [26]), (13, [13, 13])])
+@pytest.mark.parametrize(("load_every", "loads"), [(None, [26]), (13, [13, 13])])
 def test_a_screening_bulk_loads_its_verdicts_every_load_every_cases_and_at_its_end(
     tmp_path, monkeypatch, load_every, loads
 ):
@@ -193,7 +193,9 @@ def test_a_screening_bulk_loads_its_verdicts_every_load_every_cases_and_at_its_e
 
     store = Store(tmp_path / "store")
     assert store.load([*_corpus(tmp_path / "cases"), TRIAL]).errors == []
-    monkeypatch.setattr(screening, "LOAD_EVERY", load_every)
+    monkeypatch.delenv("IMR_KG_LOAD_EVERY", raising=False)  # unset: LOAD_EVERY, 20,000
+    if load_every is not None:
+        monkeypatch.setenv("IMR_KG_LOAD_EVERY", str(load_every))
     monkeypatch.setattr(screening, "partition_size", lambda cases, workers: 13)
     loaded: list[int] = []
     bulk_load = CaseStore.bulk_load_nquads
@@ -207,6 +209,20 @@ def test_a_screening_bulk_loads_its_verdicts_every_load_every_cases_and_at_its_e
     summary = store.evaluate(workers=1, shacl="compiled")
     assert (summary.cases, loaded) == (26, loads)
     store.close()
+
+
+@pytest.mark.parametrize("given", ["", "0", "-3", "ten", "2.5"])
+def test_a_load_interval_that_is_not_a_whole_number_of_cases_is_named_in_a_clear_error(
+    monkeypatch, given
+):
+    from kg.core.errors import InputError
+    from kg.store.screening import load_every
+
+    monkeypatch.setenv("IMR_KG_LOAD_EVERY", given)
+    with pytest.raises(InputError) as raised:
+        load_every()
+    assert raised.value.source == "IMR_KG_LOAD_EVERY"
+    assert "a whole number of cases, 1 or more" in raised.value.problems[0]
 
 
 def test_partition_files_are_written_whole_and_a_manifest_marks_them_finished(tmp_path):

@@ -1465,8 +1465,9 @@ def _citation(text: str, span: Span, rules: Rules) -> tuple[bool, str | None]:
 
 
 def _split_attributed(text: str, unit: Span, rules: Rules) -> list[Span]:
-    """A citation paragraph whose later sentence opens with the other party's citation ("The
-    UR physician cited ODG. The IMR reviewer applied MTUS ..., page 22.") is two citations."""
+    """A citation paragraph whose later sentence opens with the other party's citation (the
+    UR physician's guideline in one sentence, the IMR reviewer's in the next) is two
+    citations."""
     _, first = _citation(text, unit, rules)
     if first is None:
         return [unit]

@@ -101,29 +101,21 @@ def _file_triples(parser) -> Iterator[tuple[tuple[Node, Node, Node], ox.Triple]]
     triple that names its blank nodes as the rdflib one does."""
     blank: dict[str, tuple[BNode, ox.BlankNode]] = {}
 
-    def blank_node(node: ox.BlankNode) -> tuple[BNode, ox.BlankNode]:
+    def both(node) -> tuple[Node, object]:
+        """(rdflib term, Oxigraph term) of a node, a blank node renamed as rdflib names it."""
+        if not isinstance(node, ox.BlankNode):
+            return rdflib_term(node), node
         if node.value not in blank:
             fresh = BNode()
             blank[node.value] = (fresh, ox.BlankNode(str(fresh)))
         return blank[node.value]
 
     for triple in parser:
-        subject, predicate, value = triple.subject, triple.predicate, triple.object
-        if isinstance(subject, ox.BlankNode) or isinstance(value, ox.BlankNode):
-            subject_terms = (
-                blank_node(subject)
-                if isinstance(subject, ox.BlankNode)
-                else (rdflib_term(subject), subject)
-            )
-            value_terms = (
-                blank_node(value)
-                if isinstance(value, ox.BlankNode)
-                else (rdflib_term(value), value)
-            )
-            triple = ox.Triple(subject_terms[1], predicate, value_terms[1])
-            yield (subject_terms[0], rdflib_term(predicate), value_terms[0]), triple
-        else:
-            yield (rdflib_term(subject), rdflib_term(predicate), rdflib_term(value)), triple
+        (subject, subject_node), (value, value_node) = both(triple.subject), both(triple.object)
+        yield (
+            (subject, rdflib_term(triple.predicate), value),
+            ox.Triple(subject_node, triple.predicate, value_node),
+        )
 
 
 def knowledge_files(root: Path) -> tuple[list[Path], list[Path], list[Path]]:

@@ -69,9 +69,21 @@ ROUNDS = 2  # partitions per worker at least: progress moves before the last one
 # Cases screened between bulk loads of the finished partitions (the rest at the end of the
 # run). A run of fewer is loaded once, at its end, on every core: each load beyond the first
 # sets RocksDB merging what the loads wrote (~1.2 s of CPU in a 10,000-case run loaded in
-# two), while the files wait on disk. IMR_KG_LOAD_EVERY sets it (the kill tests load small
-# runs in two).
-LOAD_EVERY = int(os.environ.get("IMR_KG_LOAD_EVERY", "20000"))
+# two), while the files wait on disk. IMR_KG_LOAD_EVERY sets another (the kill tests load
+# small runs in two).
+LOAD_EVERY = 20_000
+
+
+def load_every() -> int:
+    """LOAD_EVERY, or IMR_KG_LOAD_EVERY where it is set (a whole number of cases, 1 or more)."""
+    given = os.environ.get("IMR_KG_LOAD_EVERY")
+    if given is None:
+        return LOAD_EVERY
+    if not given.strip().isdigit() or int(given) < 1:
+        raise InputError(
+            "IMR_KG_LOAD_EVERY", [f"expected a whole number of cases, 1 or more, not {given!r}"]
+        )
+    return int(given)
 
 
 @dataclass
@@ -309,6 +321,7 @@ def _screen_pending(
     dask: bool,
 ) -> BatchSummary:
     """evaluate_store's work, with the local worker pool (if any) started when first used."""
+    load_at = load_every()  # a bad setting is reported before any work
     store.ensure_knowledge()
     version = store.knowledge_version
     summary = BatchSummary(knowledge_version=version, engine=shacl)
@@ -384,7 +397,7 @@ def _screen_pending(
                 _count(manifest, summary, progress)
                 received += len(manifest["cases"])
             waiting += manifests
-            if received == expected or sum(len(m["cases"]) for m in waiting) < LOAD_EVERY:
+            if received == expected or sum(len(m["cases"]) for m in waiting) < load_at:
                 continue
             unflushed += _load_waiting(store, waiting, by_id, older, version, threads=1)
             waiting = []
