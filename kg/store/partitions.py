@@ -9,7 +9,8 @@ when its manifest is there. The process holding the store (the loader) then, for
 finished partition:
 
 1. drops what the store holds of its cases that this load replaces, and any graph a killed
-   load left half-written (a graph with no bookkeeping in ``meta``);
+   load left half-written (a graph with no bookkeeping in ``meta``; a screen drops these for
+   all its pending cases when it starts);
 2. bulk-loads the N-Quads file (Oxigraph's ``bulk_load``: fast, not atomic);
 3. writes the bookkeeping (``meta``: which graph holds which case, which knowledge version
    made a verdict graph) and the partition's mark (``store:loadedFile`` with the file's

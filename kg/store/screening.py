@@ -336,6 +336,9 @@ def _screen_pending(
     pending = [stored for stored in every if stored.case not in screened]
     if started is not None:
         started(len(pending))
+    # Verdict graphs a killed run bulk-loaded and did not record (their cases are pending):
+    # dropped now, while the workers start, not before each load in the run's tail.
+    store.drop_unrecorded_verdict_graphs([stored.case for stored in pending], version)
     # Older versions' verdict graphs of the pending cases, dropped as each partition's new
     # ones are loaded (not all at the end: re-screening 100,000 cases left 100,000 to drop).
     older = {
@@ -514,9 +517,9 @@ def _load_waiting(
 def _load_verdicts(
     store: CaseStore, jobs: list[ScreenJob], manifests: list[dict], version: str, threads: int
 ) -> None:
-    """Steps 1-4 of kg.store.partitions for finished partitions of verdicts, together."""
+    """Steps 2-4 of kg.store.partitions for finished partitions of verdicts, together (step 1
+    is done for every pending case when the run starts)."""
     cases = [case for m in manifests for case, _ in m["cases"]]
-    store.drop_unrecorded_verdict_graphs(cases, version)
     paths = [job.partition.quads for job in jobs]
     store.bulk_load_nquads(paths, kill_at="screen-mid-bulk", threads=threads)
     kill_point("screen-before-meta")
