@@ -63,7 +63,6 @@ from typing import Protocol
 import pyoxigraph as ox
 from pyshacl.rdfutil.compare import compare_literal
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
@@ -433,15 +432,15 @@ class _Compiler:
 
     def __init__(self, shapes: Graph) -> None:
         self.g = shapes
+        self.said: dict[Node, dict[Node, list[Node]]] = {}  # node -> predicate -> objects
         self.shapes: dict[Node, _Shape] = {}
         self.building: list[Node] = []
         self.forward: set[str] = {_NT_TYPE, _NT_SUBCLASS}
         self.inverse: set[str] = {_NT_TYPE, _NT_SUBCLASS}
         class_types = {RDFS.Class, OWL.Class, *shapes.subjects(RDFS.subClassOf, RDFS.Class)}
-        self.implicit = {
-            node for node in self.shape_nodes() if class_types & set(shapes.objects(node, RDF.type))
-        }
-        for node in sorted(self.shape_nodes(), key=str):
+        nodes = self.shape_nodes()
+        self.implicit = {node for node in nodes if class_types & set(self.objects(node, RDF.type))}
+        for node in sorted(nodes, key=str):
             self.shape(node)
 
     def shape_nodes(self) -> set[Node]:
@@ -453,8 +452,38 @@ class _Compiler:
             nodes |= set(g.objects(None, predicate))
         for predicate in _SHAPE_LISTS:
             for members in g.objects(None, predicate):
-                nodes |= set(Collection(g, members))
+                nodes |= set(self.members(members))
         return nodes
+
+    def statements(self, node: Node) -> dict[Node, list[Node]]:
+        """What the shapes graph says of `node`, by predicate: read once per node (a shape
+        is asked for ~45 parameters; one lookup each took most of the compile)."""
+        found = self.said.get(node)
+        if found is None:
+            found = self.said[node] = {}
+            for predicate, value in self.g.predicate_objects(node):
+                found.setdefault(predicate, []).append(value)
+        return found
+
+    def objects(self, node: Node, predicate: Node) -> list[Node]:
+        return self.statements(node).get(predicate, [])
+
+    def value(self, node: Node, predicate: Node) -> Node | None:
+        values = self.statements(node).get(predicate)
+        return values[0] if values else None
+
+    def members(self, head: Node) -> list[Node]:
+        """The members of the RDF list starting at `head`, in order."""
+        found: list[Node] = []
+        seen: set[Node] = set()
+        while head != RDF.nil and head not in seen:
+            seen.add(head)
+            first = self.value(head, RDF.first)
+            if first is None:
+                break
+            found.append(first)
+            head = self.value(head, RDF.rest)
+        return found
 
     def refuse(self, node: Node, feature: str) -> None:
         raise InputError(
@@ -466,14 +495,16 @@ class _Compiler:
 
     def targeted(self) -> list[tuple[_Shape, Callable]]:
         """(shape, its focus nodes in a context) for every shape with a target."""
-        g, found = self.g, []
+        found = []
         for node, shape in sorted(self.shapes.items(), key=lambda item: str(item[0])):
-            classes = [_text(c) for c in g.objects(node, SH.targetClass)]
+            classes = [_text(c) for c in self.objects(node, SH.targetClass)]
             if node in self.implicit:
                 classes.append(_text(node))
-            nodes = [_text(n) for n in g.objects(node, SH.targetNode)]
-            subjects_of = [self.read(_text(p)) for p in g.objects(node, SH.targetSubjectsOf)]
-            objects_of = [self.read_inverse(_text(p)) for p in g.objects(node, SH.targetObjectsOf)]
+            nodes = [_text(n) for n in self.objects(node, SH.targetNode)]
+            subjects_of = [self.read(_text(p)) for p in self.objects(node, SH.targetSubjectsOf)]
+            objects_of = [
+                self.read_inverse(_text(p)) for p in self.objects(node, SH.targetObjectsOf)
+            ]
             if classes or nodes or subjects_of or objects_of:
                 found.append((shape, _focus_nodes(classes, nodes, subjects_of, objects_of)))
         return found
@@ -495,88 +526,86 @@ class _Compiler:
         if node in self.building:
             self.refuse(node, "a recursive shape reference")
         self.building.append(node)
-        g = self.g
         shape = _Shape(node)
-        for predicate in sorted(set(g.predicates(node, None)), key=str):
+        for predicate in sorted(self.statements(node), key=str):
             if str(predicate).startswith(str(SH)) and predicate not in _SUPPORTED:
                 self.refuse(node, _name(predicate))
-        path = g.value(node, SH.path)
+        path = self.value(node, SH.path)
         if path is not None:
             shape.path = self.path(node, path)
             shape.path_term = path
-        shape.deactivated = g.value(node, SH.deactivated) == Literal(True)
-        shape.severity = g.value(node, SH.severity) or SH.Violation
-        shape.messages = sorted(g.objects(node, SH.message), key=str)
+        shape.deactivated = self.value(node, SH.deactivated) == Literal(True)
+        shape.severity = self.value(node, SH.severity) or SH.Violation
+        shape.messages = sorted(self.objects(node, SH.message), key=str)
         shape.checks = self.checks(node, shape)
         self.building.pop()
         self.shapes[node] = shape
         return shape
 
     def checks(self, node: Node, shape: _Shape) -> list[Callable]:
-        g = self.g
         checks: list[Callable] = []
-        for cls in g.objects(node, SH["class"]):
+        for cls in self.objects(node, SH["class"]):
             checks.append(_class_check(_text(cls)))
-        for datatype in g.objects(node, SH.datatype):
+        for datatype in self.objects(node, SH.datatype):
             checks.append(_datatype_check(datatype))
-        for kind in g.objects(node, SH.nodeKind):
+        for kind in self.objects(node, SH.nodeKind):
             if kind not in _NODE_KINDS:
                 self.refuse(node, f"sh:nodeKind {_name(kind)}")
             checks.append(_per_value(SH.NodeKindConstraintComponent, _node_kind(_NODE_KINDS[kind])))
-        for count in g.objects(node, SH.minCount):
+        for count in self.objects(node, SH.minCount):
             checks.append(_count_check(SH.MinCountConstraintComponent, int(count), minimum=True))
-        for count in g.objects(node, SH.maxCount):
+        for count in self.objects(node, SH.maxCount):
             checks.append(_count_check(SH.MaxCountConstraintComponent, int(count), minimum=False))
         for parameter, (component, accept) in _RANGES.items():
-            for limit in g.objects(node, parameter):
+            for limit in self.objects(node, parameter):
                 checks.append(_per_value(component, _in_range(limit, accept)))
-        for members in g.objects(node, SH["in"]):
-            checks.append(_in_check(list(Collection(g, members))))
-        for value in g.objects(node, SH.hasValue):
+        for members in self.objects(node, SH["in"]):
+            checks.append(_in_check(self.members(members)))
+        for value in self.objects(node, SH.hasValue):
             checks.append(_has_value_check(value))
         for predicate, component, accept in (
             (SH.lessThan, SH.LessThanConstraintComponent, lambda a, b: a < b),
             (SH.lessThanOrEquals, SH.LessThanOrEqualsConstraintComponent, lambda a, b: a <= b),
         ):
-            for other in g.objects(node, predicate):
+            for other in self.objects(node, predicate):
                 if not isinstance(other, URIRef):
                     self.refuse(node, f"{_name(predicate)} with a path that is not an IRI")
                 checks.append(
                     _less_than_check(component, predicate, self.read(_text(other)), accept)
                 )
-        for other in g.objects(node, SH.node):
+        for other in self.objects(node, SH.node):
             checks.append(_node_check(self.shape(other)))
-        for other in g.objects(node, SH["not"]):
+        for other in self.objects(node, SH["not"]):
             checks.append(_not_check(self.shape(other)))
         for parameter, component, rule in (
             (SH["and"], SH.AndConstraintComponent, all),
             (SH["or"], SH.OrConstraintComponent, any),
             (SH.xone, SH.XoneConstraintComponent, _exactly_one),
         ):
-            for members in g.objects(node, parameter):
-                shapes = [self.shape(m) for m in Collection(g, members)]
+            for members in self.objects(node, parameter):
+                shapes = [self.shape(m) for m in self.members(members)]
                 checks.append(_logical_check(component, shapes, rule))
-        for other in g.objects(node, SH.property):
+        for other in self.objects(node, SH.property):
             checks.append(_property_check(self.shape(other)))
-        qualified = list(g.objects(node, SH.qualifiedValueShape))
+        qualified = list(self.objects(node, SH.qualifiedValueShape))
         if qualified:
             checks.append(self.qualified(node, qualified))
-        elif (node, SH.qualifiedMinCount, None) in g or (node, SH.qualifiedMaxCount, None) in g:
+        elif self.objects(node, SH.qualifiedMinCount) or self.objects(node, SH.qualifiedMaxCount):
             self.refuse(node, "a qualified count without sh:qualifiedValueShape")
         return checks
 
     def qualified(self, node: Node, qualified: list[Node]) -> Callable:
         g = self.g
-        low = g.value(node, SH.qualifiedMinCount)
-        high = g.value(node, SH.qualifiedMaxCount)
-        disjoint = g.value(node, SH.qualifiedValueShapesDisjoint) == Literal(True)
+        low = self.value(node, SH.qualifiedMinCount)
+        high = self.value(node, SH.qualifiedMaxCount)
+        disjoint = self.value(node, SH.qualifiedValueShapesDisjoint) == Literal(True)
         checks = []
         for value_shape in qualified:
             siblings = []
             if disjoint:  # pySHACL's sibling shapes: sh:property/sh:qualifiedValueShape
                 for parent in g.subjects(SH.property, node):
-                    for prop in g.objects(parent, SH.property):
-                        for sibling in g.objects(prop, SH.qualifiedValueShape):
+                    for prop in self.objects(parent, SH.property):
+                        for sibling in self.objects(prop, SH.qualifiedValueShape):
                             if sibling != value_shape:
                                 siblings.append(self.shape(sibling))
             checks.append(
@@ -603,7 +632,6 @@ class _Compiler:
 
     def path(self, shape: Node, path: Node, inverse: bool = False) -> Callable:
         """The value nodes of a focus node along a SHACL path, distinct, in order."""
-        g = self.g
         if isinstance(path, URIRef):
             predicate = _text(path)
             if inverse:
@@ -613,20 +641,21 @@ class _Compiler:
             return lambda c, n: c.objects(n, predicate)
         if not isinstance(path, BNode):
             self.refuse(shape, f"the path {path!r}")
-        if g.value(path, RDF.first) is not None:
-            steps = [self.path(shape, step, inverse) for step in Collection(g, path)]
+        if self.value(path, RDF.first) is not None:
+            steps = [self.path(shape, step, inverse) for step in self.members(path)]
             if inverse:
                 steps.reverse()
             return _sequence(steps)
-        kinds = [p for p in g.predicates(path, None) if p in _PATHS]
-        if len(kinds) != 1 or len(set(g.predicates(path, None))) != 1:
-            self.refuse(shape, f"a path node with {sorted(map(_name, g.predicates(path, None)))}")
+        said = self.statements(path)
+        kinds = [p for p in said if p in _PATHS]
+        if len(kinds) != 1 or len(said) != 1:
+            self.refuse(shape, f"a path node with {sorted(map(_name, said))}")
         [kind] = kinds
-        inner = g.value(path, kind)
+        inner = self.value(path, kind)
         if kind == SH.inversePath:
             return self.path(shape, inner, not inverse)
         if kind == SH.alternativePath:
-            return _alternatives([self.path(shape, p, inverse) for p in Collection(g, inner)])
+            return _alternatives([self.path(shape, p, inverse) for p in self.members(inner)])
         step = self.path(shape, inner, inverse)
         return _repeat(
             step,
