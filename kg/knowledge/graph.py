@@ -100,11 +100,20 @@ def _file_triples(parser) -> Iterator[tuple[tuple[Node, Node, Node], ox.Triple]]
     node's label, which another file may use for another node), each with the Oxigraph
     triple that names its blank nodes as the rdflib one does."""
     blank: dict[str, tuple[BNode, ox.BlankNode]] = {}
+    # Each IRI or literal converted once: a file names the same few hundred terms thousands
+    # of times, and an rdflib IRI checks its text when made.
+    terms: dict = {}
+
+    def converted(node) -> Node:
+        found = terms.get(node)
+        if found is None:
+            found = terms[node] = rdflib_term(node)
+        return found
 
     def both(node) -> tuple[Node, object]:
         """(rdflib term, Oxigraph term) of a node, a blank node renamed as rdflib names it."""
         if not isinstance(node, ox.BlankNode):
-            return rdflib_term(node), node
+            return converted(node), node
         if node.value not in blank:
             fresh = BNode()
             blank[node.value] = (fresh, ox.BlankNode(str(fresh)))
@@ -113,7 +122,7 @@ def _file_triples(parser) -> Iterator[tuple[tuple[Node, Node, Node], ox.Triple]]
     for triple in parser:
         (subject, subject_node), (value, value_node) = both(triple.subject), both(triple.object)
         yield (
-            (subject, rdflib_term(triple.predicate), value),
+            (subject, converted(triple.predicate), value),
             ox.Triple(subject_node, triple.predicate, value_node),
         )
 
