@@ -1,14 +1,30 @@
 """RDF namespaces of IMR-KG and the standard vocabularies it uses."""
 
-from rdflib import Namespace
+from rdflib import Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SH, SKOS, XSD
 
-IMR = Namespace("https://w3id.org/imr-kg/ontology#")
-VC = Namespace("https://w3id.org/imr-kg/vocab#")
-GL = Namespace("https://w3id.org/imr-kg/guideline/")
-CR = Namespace("https://w3id.org/imr-kg/criterion/")
-SHP = Namespace("https://w3id.org/imr-kg/shapes#")
-RUN = Namespace("https://w3id.org/imr-kg/screening/")
+_TERMS: dict[tuple[str, str], URIRef] = {}
+
+
+class _Namespace(Namespace):
+    """An rdflib Namespace that makes each of its terms once: rdflib's makes a new URIRef,
+    checking its text, at every `IMR.name`, and the screen's inner loops ask for the same
+    few terms thousands of times a chunk."""
+
+    def term(self, name: str) -> URIRef:
+        key = (str(self), name)
+        found = _TERMS.get(key)
+        if found is None:
+            found = _TERMS[key] = super().term(name)
+        return found
+
+
+IMR = _Namespace("https://w3id.org/imr-kg/ontology#")
+VC = _Namespace("https://w3id.org/imr-kg/vocab#")
+GL = _Namespace("https://w3id.org/imr-kg/guideline/")
+CR = _Namespace("https://w3id.org/imr-kg/criterion/")
+SHP = _Namespace("https://w3id.org/imr-kg/shapes#")
+RUN = _Namespace("https://w3id.org/imr-kg/screening/")
 
 PREFIXES = {
     "imr": IMR,
