@@ -355,7 +355,7 @@ def test_screening_reads_cases_from_the_input_archive_or_else_from_the_store(tmp
     """The load keeps its partition files as the input archive, each case's bytes recorded;
     the workers read their cases there. Without the archive, or where its bytes are not the
     case's graph, they read the store: the verdicts are the same either way."""
-    from kg.store.screening import _archived
+    from kg.store.screening import InputArchive
 
     files = _corpus(tmp_path / "cases")[:4] + [SEED_CASE]
     stores = {name: tmp_path / name for name in ("archive", "no-archive", "bad-bytes")}
@@ -367,16 +367,17 @@ def test_screening_reads_cases_from_the_input_archive_or_else_from_the_store(tmp
     opened = Store(stores["archive"], read_only=True)
     listed = list(opened.cases())
     assert all(s.input for s in listed)
-    for stored in listed:
-        archived = Graph().parse(
-            data=_archived(opened.inputs, stored.graph, stored.input), format="nt"
-        )
-        assert isomorphic(archived, opened.case_graph(stored.case)), stored.case
-    # A span that is not its case's quads (another case's) is refused, not read.
-    first, second = listed[0], listed[1]
-    assert _archived(opened.inputs, first.graph, second.input) is None
-    assert _archived(opened.inputs, first.graph, "") is None
-    assert _archived(opened.inputs, first.graph, "no-such-file 0 10") is None
+    with InputArchive(opened.inputs) as archive:
+        for stored in listed:
+            archived = Graph().parse(
+                data=archive.case_ntriples(stored.graph, stored.input), format="nt"
+            )
+            assert isomorphic(archived, opened.case_graph(stored.case)), stored.case
+        # A span that is not its case's quads (another case's) is refused, not read.
+        first, second = listed[0], listed[1]
+        assert archive.case_ntriples(first.graph, second.input) is None
+        assert archive.case_ntriples(first.graph, "") is None
+        assert archive.case_ntriples(first.graph, "no-such-file 0 10") is None
     opened.close()
     shutil.rmtree(stores["no-archive"] / "inputs")
     for archive in (stores["bad-bytes"] / "inputs").glob("*.nq"):
