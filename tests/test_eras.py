@@ -120,7 +120,7 @@ def _screen(requests, visits_used: int | None = None):
     case = Graph().parse(data=_case_turtle(requests, visits_used), format="turtle")
     evaluation = kg.evaluate(case)
     knowledge = load_knowledge()
-    store = memory_store(knowledge.ontology, knowledge.shapes, case, evaluation.verdict_graph)
+    store = memory_store(knowledge, case, evaluation.verdict_graph)
     governed: dict[str, set[str]] = {r.iri.rsplit("/", 1)[-1]: set() for r in evaluation.requests}
     for solution in store.query(query_text("uncovered-provisions")):
         request = str(to_rdflib(solution["request"])).rsplit("/", 1)[-1]

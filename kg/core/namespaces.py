@@ -7,15 +7,17 @@ _TERMS: dict[tuple[str, str], URIRef] = {}
 
 
 class _Namespace(Namespace):
-    """An rdflib Namespace that makes each of its terms once: rdflib's makes a new URIRef,
-    checking its text, at every `IMR.name`, and the screen's inner loops ask for the same
-    few terms thousands of times a chunk."""
+    """An rdflib Namespace whose `IMR.name` terms are made once: rdflib's makes a new URIRef,
+    checking its text, at every access, and the screen's inner loops ask for the same few
+    terms thousands of times a chunk. Only attribute names are kept (those the code spells,
+    a fixed few); `RUN[key]` and other computed names are made each time, as before, so
+    that a long run does not keep one term per case."""
 
-    def term(self, name: str) -> URIRef:
+    def __getattr__(self, name: str) -> URIRef:
         key = (str(self), name)
         found = _TERMS.get(key)
         if found is None:
-            found = _TERMS[key] = super().term(name)
+            found = _TERMS[key] = super().__getattr__(name)
         return found
 
 

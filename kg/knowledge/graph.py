@@ -39,21 +39,11 @@ class Knowledge:
 
     ontology: Graph
     shapes: Graph
+    # (ontology, shapes) as N-Triples, written by Oxigraph as it parsed the files (blank nodes
+    # named as in the rdflib graphs): what the in-memory SPARQL stores of the catalogue, the
+    # screen and the reports load (rdflib's writer took ~0.1 s a graph, in every process).
+    ntriples: tuple[bytes, bytes] = field(repr=False, compare=False)
     file_hashes: dict[str, str] = field(default_factory=dict)
-    # The two graphs as N-Triples, written by Oxigraph as it parsed the files (blank nodes
-    # named as in the rdflib graphs); None: written from the graphs when first asked for.
-    texts: tuple[bytes, bytes] | None = field(default=None, repr=False, compare=False)
-
-    @cached_property
-    def ntriples(self) -> tuple[bytes, bytes]:
-        """(ontology, shapes) as N-Triples, for the in-memory SPARQL stores of the catalogue
-        and the screen (rdflib's writer took ~0.1 s a graph, in every process)."""
-        if self.texts is not None:
-            return self.texts
-        ontology, shapes = (
-            graph.serialize(format="nt", encoding="utf-8") for graph in (self.ontology, self.shapes)
-        )
-        return ontology, shapes
 
     @cached_property
     def version(self) -> str:
@@ -187,5 +177,8 @@ def _load_knowledge(root: Path) -> Knowledge:
     for path in other_files:
         hashes[str(path.relative_to(root))] = hashlib.sha256(path.read_bytes()).hexdigest()
     return Knowledge(
-        ontology=ontology, shapes=shapes, file_hashes=hashes, texts=(ontology_text, shapes_text)
+        ontology=ontology,
+        shapes=shapes,
+        ntriples=(ontology_text, shapes_text),
+        file_hashes=hashes,
     )

@@ -27,9 +27,12 @@ def graph_to_ntriples(graph: Graph) -> bytes:
     return graph.serialize(format="nt", encoding="utf-8")
 
 
-def memory_store(*graphs: Graph | None) -> ox.Store:
-    """An in-memory Oxigraph store holding the given rdflib graphs in its default graph."""
+def memory_store(knowledge: Knowledge, *graphs: Graph | None) -> ox.Store:
+    """An in-memory Oxigraph store holding the knowledge (the N-Triples kept from its parse,
+    not written again from the rdflib graphs) and the given rdflib graphs in its default
+    graph."""
     store = ox.Store()
+    store.load(b"".join(knowledge.ntriples), format=ox.RdfFormat.N_TRIPLES)
     for graph in graphs:
         if graph is not None:
             store.load(graph_to_ntriples(graph), format=ox.RdfFormat.N_TRIPLES)

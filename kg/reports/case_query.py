@@ -28,13 +28,12 @@ from kg.screening.screen import screener_for
 def case_store(case: Path | None) -> ox.Store:
     """Knowledge (ontology, catalogue, shapes) plus, if given, the case, its verdicts and its
     SHACL validation report, in one in-memory store (the default graph)."""
-    knowledge = load_knowledge()
-    graphs: list[Graph | None] = [knowledge.ontology, knowledge.shapes]
+    graphs: list[Graph | None] = []
     if case is not None:
         case_graph, source = load_case(case)
         evaluation = screener_for(load_catalogue()).evaluate(case_graph, source)
         graphs += [case_graph, evaluation.verdict_graph, evaluation.report]
-    return memory_store(*graphs)
+    return memory_store(load_knowledge(), *graphs)
 
 
 def run_sparql_file(

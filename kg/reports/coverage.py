@@ -197,7 +197,7 @@ def _knowledge_rows(*names: str) -> dict[str, list[dict]]:
     from kg.knowledge.sparql_files import query_text
 
     knowledge = load_knowledge()
-    store = memory_store(knowledge.ontology, knowledge.shapes)
+    store = memory_store(knowledge)
     answers = {}
     for name in names:
         solutions = store.query(query_text(name))

@@ -171,7 +171,7 @@ def memory_runner(
 ) -> tuple[Runner, Labeller]:
     """Library queries over knowledge + one case + its verdicts, in an in-memory Oxigraph,
     and the labels of the nodes they name."""
-    store = memory_store(knowledge.ontology, knowledge.shapes, case, evaluation.verdict_graph)
+    store = memory_store(knowledge, case, evaluation.verdict_graph)
 
     def run(name: str):
         return _plain_rows(store.query(query_text(name)))
